@@ -1,0 +1,114 @@
+"""Name lookups shared by every module: ``get(None | str | dict | instance)``.
+
+Each public module (activations, losses, optimizers, ...) owns one
+:class:`Registry`.  A miss names the module and lists the valid names::
+
+    ValueError: unknown optimizer 'adamm'; expected one of adadelta, adagrad, adam, ...
+
+Serialized objects use Keras 3's layout, so configs read and write the same
+JSON as Keras: ``{"module": "keras.optimizers", "class_name": "Adam",
+"config": {...}, "registered_name": null}``.
+"""
+from __future__ import annotations
+
+import re
+
+
+def snake_case(name: str) -> str:
+    """``'GlorotUniform'`` -> ``'glorot_uniform'`` (Keras's rule)."""
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+
+
+class Registry:
+    """A table of names -> classes or functions for one kind of object.
+
+    kind: what the objects are called in messages ('optimizer', 'loss', ...).
+    keras_module: the module name Keras writes in configs ('keras.optimizers').
+    """
+
+    def __init__(self, kind: str, keras_module: str):
+        self.kind = kind
+        self.keras_module = keras_module
+        self._by_name: dict[str, object] = {}
+        self._canonical: list[str] = []
+
+    def register(self, *names: str):
+        """Decorator: register an object under its class name and the given aliases."""
+
+        def deco(obj):
+            keys = list(names) or [getattr(obj, "__name__")]
+            cls_name = getattr(obj, "__name__", None)
+            if cls_name and cls_name not in keys:
+                keys.append(cls_name)
+            for key in keys:
+                self._by_name[key] = obj
+            self._canonical.append(keys[0])
+            return obj
+
+        return deco
+
+    def add(self, name: str, obj) -> None:
+        self._by_name[name] = obj
+
+    def names(self) -> list[str]:
+        return sorted(set(k for k in self._by_name if not k[:1].isupper()) or self._by_name)
+
+    def lookup(self, name: str):
+        if not isinstance(name, str):
+            raise TypeError(f"{self.kind} name must be a string, got {type(name).__name__}")
+        obj = self._by_name.get(name)
+        if obj is None:
+            obj = self._by_name.get(name.lower()) if name.lower() in self._by_name else None
+        if obj is None:
+            raise ValueError(
+                f"unknown {self.kind} {name!r}; expected one of {', '.join(self.names())}"
+            )
+        return obj
+
+    def __contains__(self, name) -> bool:
+        return name in self._by_name
+
+    # ---------------------------------------------------------------- (de)serialize
+    def deserialize(self, config: dict):
+        """Build an object from Keras's dict form (``class_name`` + ``config``)."""
+        if not isinstance(config, dict) or "class_name" not in config:
+            raise ValueError(
+                f"a {self.kind} config must be a dict with 'class_name' and 'config', got {config!r}"
+            )
+        cls = self.lookup(config["class_name"])
+        inner = config.get("config") or {}
+        if not isinstance(inner, dict):
+            raise ValueError(f"{self.kind} config['config'] must be a dict, got {inner!r}")
+        if hasattr(cls, "from_config"):
+            return cls.from_config(inner)
+        if inner:
+            raise ValueError(f"{self.kind} {config['class_name']!r} takes no config, got {inner!r}")
+        return cls
+
+    def serialize(self, obj) -> dict:
+        """Keras's dict form of an object that has ``get_config``."""
+        return {
+            "module": self.keras_module,
+            "class_name": type(obj).__name__,
+            "config": obj.get_config(),
+            "registered_name": None,
+        }
+
+    def get(self, identifier, **kwargs):
+        """Resolve ``None | str | dict | instance`` as Keras's ``get`` does.
+
+        Strings name a registered class or function; a class is instantiated
+        with ``kwargs``; dicts are deserialized; anything else that is an
+        instance (or callable) is returned as it is.
+        """
+        if identifier is None:
+            return None
+        if isinstance(identifier, str):
+            obj = self.lookup(identifier)
+            return obj(**kwargs) if isinstance(obj, type) else obj
+        if isinstance(identifier, dict):
+            return self.deserialize(identifier)
+        if isinstance(identifier, type):
+            return identifier(**kwargs)
+        return identifier
