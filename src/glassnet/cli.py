@@ -1,0 +1,134 @@
+"""The ``glassnet`` command: ``demo``, ``trace`` and ``gradcheck`` (more arrive with the applications).
+
+Errors are one clear line on stderr and exit status 2; ``--debug`` shows the traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+import numpy as np
+
+
+def worked_example_model(dtype: str = "float32"):
+    """The notes' 2-2-2 sigmoid network (w1..w8 = .15 .20 .25 .30 .40 .45 .50 .55, b1 = .35, b2 = .60).
+
+    Returns ``(model, x, y)`` compiled with SGD(learning_rate=0.5) and the quadratic cost
+    (Keras's 'mse' equals the notes' E_total = sum 1/2 (target - out)^2 for two outputs).
+    ``dtype='float64'`` reproduces the notes' 9-digit numbers exactly; float32 agrees to ~1e-8.
+    """
+    from . import config
+    from .layers import Dense, Input
+    from .models import Sequential
+    from .optimizers import SGD
+
+    with config.floatx_scope(dtype):
+        return _worked_example_model(Dense, Input, Sequential, SGD, dtype)
+
+
+def _worked_example_model(Dense, Input, Sequential, SGD, dtype):
+    model = Sequential([Input((2,)), Dense(2, activation="sigmoid", name="hidden"),
+                        Dense(2, activation="sigmoid", name="output")], name="worked_example")
+    # Keras's kernel is (inputs, units): kernel[i, j] is the weight from input i to neuron j.
+    model.set_weights([
+        np.array([[0.15, 0.25], [0.20, 0.30]]), np.array([0.35, 0.35]),   # w1 w3 / w2 w4, b1
+        np.array([[0.40, 0.50], [0.45, 0.55]]), np.array([0.60, 0.60]),   # w5 w7 / w6 w8, b2
+    ])
+    model.compile(optimizer=SGD(learning_rate=0.5), loss="mse")
+    x = np.array([[0.05, 0.10]], dtype=dtype)
+    y = np.array([[0.01, 0.99]], dtype=dtype)
+    return model, x, y
+
+
+def xor_demo(epochs: int = 300, seed: int = 0, verbose: int = 2) -> float:
+    """Train the 2-8-1 tanh network on XOR with Adam; print the truth table; return the accuracy."""
+    from . import utils
+    from .layers import Dense, Input
+    from .models import Sequential
+    from .optimizers import Adam
+
+    utils.set_random_seed(seed)
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
+    y = np.array([0, 1, 1, 0], dtype=np.float32)
+    model = Sequential([Input((2,)), Dense(8, activation="tanh"), Dense(1, activation="sigmoid")])
+    model.compile(optimizer=Adam(learning_rate=0.05), loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=epochs, batch_size=4, verbose=0)
+    p = model.predict(x, verbose=0)[:, 0]
+    loss, acc = model.evaluate(x, y, verbose=0)
+    if verbose:
+        print("XOR with a hidden layer (2-8-1, tanh, Adam):")
+        for xi, yi, pi in zip(x.astype(int), y.astype(int), p):
+            print(f"  {xi[0]} xor {xi[1]} = {yi}   network says {pi:.3f} -> {int(pi >= 0.5)}")
+        print(f"loss {loss:.4f}, accuracy {acc:.2f}")
+    return acc
+
+
+def _cmd_demo(args) -> int:
+    dataset = args.dataset
+    if dataset != "xor":
+        raise SystemExit(f"glassnet demo: dataset {dataset!r} is not available yet; use --dataset xor")
+    from .perceptron import Perceptron, logic_gate
+
+    X, y = logic_gate("xor")
+    p = Perceptron(max_epochs=50).fit(X, y)
+    print(f"A single perceptron on XOR: accuracy {p.score(X, y):.2f}, converged: {p.converged_} "
+          f"(no straight line separates XOR)")
+    acc = xor_demo(epochs=args.epochs, seed=args.seed)
+    return 0 if acc == 1.0 else 1
+
+
+def _cmd_trace(args) -> int:
+    from . import config
+    from .inspect import trace_step
+
+    model, x, y = worked_example_model("float64")
+    with config.floatx_scope("float64"):
+        trace = trace_step(model, x, y)
+    if args.json:
+        print(trace.to_json())
+    else:
+        print("The notes' worked example: inputs .05 .10, targets .01 .99, learning rate 0.5")
+        print(trace)
+    return 0
+
+
+def _cmd_gradcheck(args) -> int:
+    from .inspect import gradient_check
+
+    model, x, y = worked_example_model()
+    report = gradient_check(model, x, y)
+    print(report)
+    return 0 if report.passed else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="glassnet", description="Neural networks you can see through.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="train a small network and show the result")
+    demo.add_argument("--dataset", default="xor", choices=["xor", "digits", "mnist", "breast_cancer"])
+    demo.add_argument("--epochs", type=int, default=300)
+    demo.add_argument("--seed", type=int, default=0)
+    demo.set_defaults(func=_cmd_demo)
+    trace = sub.add_parser("trace", help="print the backprop trace of one step (the notes' worked example)")
+    trace.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    trace.set_defaults(func=_cmd_trace)
+    gc = sub.add_parser("gradcheck", help="numeric gradient check (the notes' worked example)")
+    gc.set_defaults(func=_cmd_gradcheck)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, TypeError, OSError, RuntimeError) as exc:
+        if args.debug:
+            raise
+        print(f"glassnet {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

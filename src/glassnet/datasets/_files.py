@@ -1,0 +1,136 @@
+"""Finding, checking and caching data files: explicit path, cache, mirror, then the download URL.
+
+Every file is checked against a pinned SHA-256 of its *unpacked* content (so a
+recompressed ``.gz`` with the same data passes).  Downloads go to a temporary file
+beside the cache entry and are renamed only once complete and verified.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import shutil
+import sys
+import urllib.request
+from pathlib import Path
+
+from .._io import atomic_open
+
+
+class DatasetError(ValueError):
+    """A data file is missing, truncated, corrupt or not what it claims to be."""
+
+
+def home() -> Path:
+    """``$GLASSNET_HOME`` or ``~/.glassnet``."""
+    return Path(os.environ.get("GLASSNET_HOME") or Path.home() / ".glassnet")
+
+
+def cache_dir() -> Path:
+    return home() / "datasets"
+
+
+def read_bytes(path) -> bytes:
+    """The unpacked bytes of ``path`` (gunzipped when it ends in .gz), with clear errors."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if path.suffix == ".gz" or raw[:2] == b"\x1f\x8b":
+        try:
+            return gzip.decompress(raw)
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            raise DatasetError(f"{path}: not a complete gzip file ({exc}); it may be truncated") from None
+    return raw
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def verified_bytes(path, expected_sha256: str | None) -> bytes:
+    """Unpacked content of ``path``, after checking its SHA-256 (when one is pinned)."""
+    data = read_bytes(path)
+    if expected_sha256 is not None:
+        got = sha256(data)
+        if got != expected_sha256:
+            raise DatasetError(
+                f"{path}: checksum mismatch (SHA-256 of the unpacked content is {got}, expected "
+                f"{expected_sha256}); the file is corrupt, truncated or a different data set. Delete it and retry."
+            )
+    return data
+
+
+def _progress(done: int, total: int | None, name: str) -> None:
+    if not sys.stderr.isatty():
+        return
+    if total:
+        frac = done / total
+        bar = "━" * int(30 * frac)
+        sys.stderr.write(f"\rDownloading {name} {bar:<30} {done / 1e6:.1f}/{total / 1e6:.1f} MB")
+    else:
+        sys.stderr.write(f"\rDownloading {name} {done / 1e6:.1f} MB")
+    sys.stderr.flush()
+
+
+def download(url: str, dest: Path, expected_sha256: str | None, timeout: float = 60.0) -> Path:
+    """Download ``url`` to ``dest`` (atomically), verify it, and return ``dest``."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response, atomic_open(dest, "wb") as out:
+            total = response.headers.get("Content-Length")
+            total = int(total) if total and total.isdigit() else None
+            done = 0
+            while True:
+                chunk = response.read(1 << 20)
+                if not chunk:
+                    break
+                out.write(chunk)
+                done += len(chunk)
+                _progress(done, total, dest.name)
+            if total is not None and done != total:
+                raise DatasetError(f"{url}: download stopped after {done} of {total} bytes")
+    except OSError as exc:
+        raise DatasetError(f"{url}: download failed ({exc}); give the file with path=... or set "
+                           f"GLASSNET_DATASETS_MIRROR to a folder that has it") from None
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+    try:
+        verified_bytes(dest, expected_sha256)
+    except DatasetError:
+        dest.unlink(missing_ok=True)
+        raise
+    return dest
+
+
+def fetch(name: str, subdir: str, urls: list[str], expected_sha256: str | None) -> Path:
+    """Locate ``name``: the cache, then ``GLASSNET_DATASETS_MIRROR`` (folder or URL), then ``urls``.
+
+    A file found in a mirror folder or downloaded is copied into the cache after verification.
+    """
+    cached = cache_dir() / subdir / name
+    if cached.exists():
+        verified_bytes(cached, expected_sha256)
+        return cached
+    mirror = os.environ.get("GLASSNET_DATASETS_MIRROR")
+    if mirror:
+        if "://" in mirror:
+            return download(mirror.rstrip("/") + "/" + name, cached, expected_sha256)
+        for candidate in (Path(mirror) / name, Path(mirror) / subdir / name):
+            if candidate.exists():
+                verified_bytes(candidate, expected_sha256)
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                with atomic_open(cached, "wb") as out, open(candidate, "rb") as src:
+                    shutil.copyfileobj(src, out)
+                return cached
+    errors = []
+    for url in urls:
+        try:
+            return download(url, cached, expected_sha256)
+        except DatasetError as exc:
+            errors.append(str(exc))
+    raise DatasetError(f"{name}: not in the cache ({cached}) nor the mirror, and every download failed: "
+                       + "; ".join(errors))

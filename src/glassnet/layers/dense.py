@@ -1,0 +1,142 @@
+"""``Dense``: the fully connected layer, z = a_prev W + b, a = f(z).
+
+Forward (for a batch of n rows; ``W`` is ``(inputs, units)`` as in Keras)::
+
+    z = a_prev @ W + b          shape (n, units)
+    a = f(z)
+
+Backward, with the notes' names (C is the cost, delta = dC/dz)::
+
+    delta      = dC/da ⊙ f'(z)          BP1 / BP2: the Hadamard product with f'(z)
+    dC/db      = sum over rows of delta  BP3
+    dC/dW      = a_prev^T delta          BP4
+    dC/da_prev = delta W^T               handed to the previous layer, where
+                                         BP2 continues: delta_prev = (delta W^T) ⊙ f'(z_prev)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import activations, initializers, regularizers
+from .._validation import check_positive_int
+from .base import LAYERS, Layer
+
+
+def _reject_constraint(value, name):
+    if value is not None:
+        raise ValueError(f"Dense: {name} is not supported by glassnet yet, got {value!r}; use None")
+
+
+@LAYERS.register("Dense")
+class Dense(Layer):
+    """Densely connected layer: ``a = activation(a_prev @ kernel + bias)``.
+
+    Args:
+        units: number of neurons (positive integer).
+        activation: name or function; None means linear.
+        use_bias: add the bias vector b.
+        kernel_initializer / bias_initializer: Keras defaults 'glorot_uniform' / 'zeros'.
+        kernel_regularizer / bias_regularizer: e.g. ``L2(0.01)``: adds 0.01 * sum(W^2) to the loss.
+        activity_regularizer: penalty on the outputs a, divided by the batch size (Keras 3).
+        input_dim / input_shape: optional, to declare the input of the first layer.
+
+    Attributes after a forward pass in training (read them, the notes' quantities):
+        ``a_prev``, ``z``, ``a``; after backward: ``delta``, ``kernel.grad`` (dC/dW), ``bias.grad`` (dC/db).
+    """
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 lora_rank=None, lora_alpha=None, quantization_config=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = check_positive_int(units, "units", "Dense")
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        _reject_constraint(kernel_constraint, "kernel_constraint")
+        _reject_constraint(bias_constraint, "bias_constraint")
+        _reject_constraint(lora_rank, "lora_rank")
+        _reject_constraint(quantization_config, "quantization_config")
+        self.kernel = None
+        self.bias = None
+        self.a_prev = self.z = self.a = self.delta = None
+        self.needs_input_grad = True   # the first layer of a model can skip delta W^T
+
+    def build(self, input_shape) -> None:
+        input_shape = tuple(input_shape)
+        if len(input_shape) < 1 or input_shape[-1] is None:
+            raise ValueError(
+                f"Dense {self.name!r}: the last dimension of the input must be known, got input shape {input_shape}"
+            )
+        self.kernel = self.add_weight((input_shape[-1], self.units), self.kernel_initializer, "kernel",
+                                      regularizer=self.kernel_regularizer)
+        if self.use_bias:
+            self.bias = self.add_weight((self.units,), self.bias_initializer, "bias",
+                                        regularizer=self.bias_regularizer)
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def forward(self, x, training=False):
+        if x.shape[-1] != self.kernel.shape[0]:
+            raise ValueError(
+                f"Dense {self.name!r}: expected inputs with {self.kernel.shape[0]} features "
+                f"(last axis), got shape {x.shape}"
+            )
+        z = x @ self.kernel.value
+        if self.use_bias:
+            z += self.bias.value
+        a = self.activation(z)
+        if training:
+            self.a_prev, self.z, self.a = x, z, a
+        return a
+
+    def activity_penalty(self) -> float:
+        """Keras 3's activity regularization: penalty(a) / batch size."""
+        return self.activity_regularizer(self.a) / self.a.shape[0]
+
+    def backward(self, grad, grad_is_delta: bool = False):
+        """dC/da -> dC/da_prev.  With ``grad_is_delta`` the caller already gives delta = dC/dz
+        (the fused softmax / sigmoid + cross-entropy path)."""
+        if self.activity_regularizer is not None and not grad_is_delta:
+            grad = grad + self.activity_regularizer.gradient(self.a) / self.a.shape[0]
+        if grad_is_delta:
+            delta = grad
+        else:
+            delta = self.activation.backward(grad, self.z, self.a)          # BP1 / BP2
+        self.delta = delta
+        a_prev = self.a_prev
+        if a_prev.ndim > 2:   # Dense on (n, ..., features): fold the leading axes into rows
+            a_prev = a_prev.reshape(-1, a_prev.shape[-1])
+            delta = delta.reshape(-1, delta.shape[-1])
+        np.matmul(a_prev.T, delta, out=self.kernel.grad)                      # BP4: a_prev^T delta
+        if self.use_bias:
+            np.sum(delta, axis=0, out=self.bias.grad)                         # BP3: sum of delta
+        if not self.needs_input_grad:
+            return None
+        return (delta @ self.kernel.value.T).reshape(self.a_prev.shape)      # delta W^T
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer)
+            if self.kernel_regularizer is not None else None,
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer)
+            if self.bias_regularizer is not None else None,
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer)
+            if self.activity_regularizer is not None else None,
+            "kernel_constraint": None,
+            "bias_constraint": None,
+            "quantization_config": None,
+        })
+        return config

@@ -1,0 +1,58 @@
+"""``Dropout``: inverted dropout, the cure for overfitting taught in the notes.
+
+In training each input unit is kept with probability ``p = 1 - rate`` and the
+kept ones are scaled by ``1 / p``, so the expected activation is unchanged and
+nothing needs rescaling at test time::
+
+    mask = (u >= rate) / (1 - rate),  u ~ Uniform[0, 1)
+    a    = a_prev * mask               (training)      a = a_prev   (inference)
+    dC/da_prev = dC/da * mask
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import random as gn_random
+from .._validation import check_float
+from .base import LAYERS, Layer
+
+
+@LAYERS.register("Dropout")
+class Dropout(Layer):
+    """Randomly zero a fraction ``rate`` of the inputs during training (Keras's ``Dropout``).
+
+    Args:
+        rate: fraction of units to drop, in [0, 1).
+        noise_shape: not supported (must be None).
+        seed: integer for a repeatable mask sequence; None draws from the global seed.
+    """
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = check_float(rate, "rate", "Dropout", low=0.0, high=1.0, high_inclusive=False)
+        if noise_shape is not None:
+            raise ValueError(f"Dropout: noise_shape is not supported by glassnet yet, got {noise_shape!r}")
+        self.noise_shape = None
+        self.seed = seed
+        self.generator = gn_random.make_generator(seed)
+        self.mask = None
+
+    def forward(self, x, training=False):
+        if not training or self.rate == 0.0:
+            self.mask = None
+            return x
+        keep = 1.0 - self.rate
+        mask = self.generator.random(x.shape, dtype=np.float32)
+        # mask = 1[u >= rate] / keep, computed in place in float32
+        mask = np.greater_equal(mask, self.rate).astype(x.dtype)
+        mask *= 1.0 / keep
+        self.mask = mask
+        return x * mask
+
+    def backward(self, grad):
+        return grad if self.mask is None else grad * self.mask
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"rate": self.rate, "seed": self.seed, "noise_shape": None})
+        return config

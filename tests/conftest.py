@@ -1,0 +1,21 @@
+"""Shared test fixtures: where the local data copies are, and an isolated GLASSNET_HOME."""
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    """Never let a test write into the user's ~/.glassnet or read a stray mirror."""
+    monkeypatch.setenv("GLASSNET_HOME", str(tmp_path_factory.mktemp("glassnet_home")))
+    monkeypatch.delenv("GLASSNET_DATASETS_MIRROR", raising=False)
+
+
+@pytest.fixture
+def shared_datasets():
+    if not SHARED_DATASETS.is_dir():
+        pytest.skip(f"the local data copies are not at {SHARED_DATASETS}")
+    return SHARED_DATASETS
