@@ -1,4 +1,18 @@
-"""Models, as ``keras.models``: ``Sequential`` (``load_model`` arrives with persistence)."""
+"""Models, as ``keras.models``: ``Sequential``, ``load_model``, ``model_from_json``."""
 from .sequential import Sequential
 
-__all__ = ["Sequential"]
+__all__ = ["Sequential", "load_model", "model_from_json"]
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Load a model saved as ``.keras`` or legacy ``.h5`` (by glassnet or by Keras). Never runs code from the file."""
+    from ..saving import load_model as _load
+
+    return _load(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+
+
+def model_from_json(json_string, custom_objects=None):
+    """Rebuild a model (untrained, uncompiled) from :meth:`Sequential.to_json`'s text."""
+    from ..saving import model_from_json as _from_json
+
+    return _from_json(json_string, custom_objects=custom_objects)

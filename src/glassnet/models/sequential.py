@@ -648,6 +648,39 @@ class Sequential:
         for line in summary_lines(self, line_length=line_length, show_trainable=show_trainable):
             print_fn(line)
 
+    # ------------------------------------------------------------- persistence
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Save the whole model: ``.keras`` (Keras 3's zip) or ``.h5`` (Keras's legacy HDF5), atomically."""
+        from .. import saving
+
+        saving.save_model(self, filepath, overwrite=overwrite, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Save the weights only, to a ``.weights.h5`` file (Keras 3's layout)."""
+        from .. import saving
+
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False):
+        """Load weights saved by :meth:`save_weights` (or a ``.keras`` / ``.h5`` file)."""
+        from .. import saving
+
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def to_json(self, **kwargs) -> str:
+        """The architecture as Keras's JSON (``model_from_json`` rebuilds it)."""
+        from .. import saving
+
+        return saving.to_json(self, **kwargs)
+
+    def get_compile_config(self):
+        """What ``compile`` was given, serialized as Keras writes it (None before compile)."""
+        if not self.compiled:
+            return None
+        from .. import saving
+
+        return saving.compile_config(self)
+
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
         layers = []

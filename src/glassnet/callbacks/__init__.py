@@ -1,0 +1,37 @@
+"""Callbacks: objects whose hooks ``fit``/``evaluate``/``predict`` call as they run.
+
+Keras 3's set: :class:`Callback` (the base class), :class:`CallbackList`,
+:class:`History`, :class:`ProgbarLogger`, :class:`EarlyStopping`,
+:class:`TerminateOnNaN`, :class:`LambdaCallback`, :class:`LearningRateScheduler`,
+:class:`ReduceLROnPlateau` and :class:`CSVLogger`.  The :class:`Progbar`
+utility (``keras.utils.Progbar``) lives in :mod:`glassnet.callbacks.progbar`.
+
+Callbacks see the model only through ``model.stop_training``,
+``model.get_weights()``, ``model.set_weights()``, ``model.optimizer.learning_rate``
+and ``model.history``; ``callback.params`` is ``{'epochs', 'steps', 'verbose'}``.
+"""
+from __future__ import annotations
+
+from .callback import Callback, CallbackList
+from .csv_logger import CSVLogger
+from .early_stopping import EarlyStopping
+from .history import History
+from .lambda_callback import LambdaCallback
+from .learning_rate_scheduler import LearningRateScheduler
+from .progbar import Progbar, ProgbarLogger
+from .reduce_lr_on_plateau import ReduceLROnPlateau
+from .terminate_on_nan import TerminateOnNaN
+
+__all__ = [
+    "CSVLogger",
+    "Callback",
+    "CallbackList",
+    "EarlyStopping",
+    "History",
+    "LambdaCallback",
+    "LearningRateScheduler",
+    "Progbar",
+    "ProgbarLogger",
+    "ReduceLROnPlateau",
+    "TerminateOnNaN",
+]
