@@ -1,0 +1,195 @@
+"""Pictures of training and of the network itself (extra ``plot``: matplotlib).
+
+Every function returns a matplotlib ``Figure`` and, given ``path``, also saves it as a PNG.
+matplotlib is imported only when a function is called, with the non-interactive Agg
+backend unless a backend was already chosen, so plotting works on a machine with no screen.
+
+- :func:`history` -- loss and metrics per epoch, train against validation
+- :func:`confusion_matrix` -- counts of (true class, predicted class)
+- :func:`decision_boundary` -- a 2-D input plane coloured by the model's output (the playground view)
+- :func:`network` -- the layer diagram: neurons, links coloured by weight, activations
+- :func:`weights` -- a histogram of each layer's weights
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["history", "confusion_matrix", "confusion_counts", "decision_boundary", "network", "weights"]
+
+
+def _plt():
+    try:
+        import matplotlib
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError("glassnet.plot needs matplotlib: pip install 'glassnet[plot]'") from None
+    if "matplotlib.pyplot" not in __import__("sys").modules:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _finish(fig, path):
+    fig.tight_layout()
+    if path is not None:
+        from ._io import atomic_open
+
+        with atomic_open(path, "wb") as fh:
+            fig.savefig(fh, format="png", dpi=110)
+    return fig
+
+
+def history(hist, metrics=None, path=None):
+    """Loss and metrics per epoch; each panel shows the training curve and, if present, ``val_``.
+
+    Args:
+        hist: a ``History`` (what ``fit`` returns), or its ``.history`` dict.
+        metrics: names to plot (default: every key without the ``val_`` prefix).
+    """
+    logs = getattr(hist, "history", hist)
+    if not isinstance(logs, dict) or not logs:
+        raise ValueError(f"plot.history: expected a History or a non-empty dict of lists, got {type(hist).__name__}")
+    names = metrics or [k for k in logs if not k.startswith("val_")]
+    missing = [n for n in names if n not in logs]
+    if missing:
+        raise ValueError(f"plot.history: no {', '.join(missing)} in the history; it has {', '.join(logs)}")
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.4), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        epochs = np.arange(1, len(logs[name]) + 1)
+        ax.plot(epochs, logs[name], label=f"train {name}", color="#1f77b4")
+        if f"val_{name}" in logs:
+            ax.plot(epochs, logs[f"val_{name}"], label=f"validation {name}", color="#ff7f0e")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    return _finish(fig, path)
+
+
+def confusion_counts(y_true, y_pred, num_classes=None) -> np.ndarray:
+    """The confusion matrix C[i, j] = number of samples of true class i predicted as class j."""
+    from .evaluation import confusion_matrix as counts
+
+    return counts(y_true, y_pred, num_classes)
+
+
+def confusion_matrix(y_true, y_pred, labels=None, normalize=False, path=None):
+    """Heat map of :func:`confusion_counts` with the count (or row fraction) written in each cell."""
+    counts = confusion_counts(y_true, y_pred, None if labels is None else len(labels))
+    shown = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1) if normalize else counts
+    k = counts.shape[0]
+    labels = [str(i) for i in range(k)] if labels is None else [str(l) for l in labels]
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(1.0 + 0.55 * k, 0.8 + 0.5 * k))
+    im = ax.imshow(shown, cmap="Blues")
+    fig.colorbar(im, ax=ax)
+    ax.set_xticks(range(k), labels)
+    ax.set_yticks(range(k), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    threshold = shown.max() / 2 if shown.size else 0
+    for i in range(k):
+        for j in range(k):
+            text = f"{shown[i, j]:.2f}" if normalize else str(counts[i, j])
+            ax.text(j, i, text, ha="center", va="center", fontsize=8,
+                    color="white" if shown[i, j] > threshold else "black")
+    return _finish(fig, path)
+
+
+def _grid(x, resolution):
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    pad = 0.1 * (hi - lo + 1e-9)
+    gx = np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution)
+    gy = np.linspace(lo[1] - pad[1], hi[1] + pad[1], resolution)
+    xx, yy = np.meshgrid(gx, gy)
+    return xx, yy, np.stack([xx.ravel(), yy.ravel()], axis=1).astype(np.float32)
+
+
+def decision_boundary(model, x, y=None, resolution=200, features=None, path=None, ax=None):
+    """Colour the input plane by the model's output, with the data points on top.
+
+    Args:
+        model: anything with ``predict`` taking (n, d) inputs: a glassnet model or a perceptron.
+        x: (n, 2) points (the plane's axes).
+        y: labels for colouring the points.
+        features: optional function mapping the (m, 2) grid to the model's (m, d) inputs
+            (e.g. adding x1*x2 or sin x1, as the playground's extra features do).
+    """
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim != 2 or x.shape[1] != 2:
+        raise ValueError(f"decision_boundary: x must have shape (n, 2), got {x.shape}")
+    xx, yy, grid = _grid(x, int(resolution))
+    inputs = grid if features is None else np.asarray(features(grid), dtype=np.float32)
+    try:
+        out = model.predict(inputs, verbose=0)
+    except TypeError:
+        out = model.predict(inputs)
+    out = np.asarray(out, dtype=np.float64)
+    if out.ndim == 2 and out.shape[1] > 1:
+        surface = out.argmax(axis=1).astype(np.float64)
+        cmap, levels = "tab10", None
+    else:
+        surface = out.reshape(-1)
+        cmap, levels = "RdBu", 20
+    plt = _plt()
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4.5, 4.2))
+    ax.contourf(xx, yy, surface.reshape(xx.shape), levels=levels, cmap=cmap, alpha=0.55)
+    if y is not None:
+        y = np.asarray(y).reshape(len(x), -1)
+        colour = y.argmax(axis=1) if y.shape[1] > 1 else y[:, 0]
+        ax.scatter(x[:, 0], x[:, 1], c=colour, cmap=cmap if out.ndim == 2 and out.shape[1] > 1 else "RdBu",
+                   edgecolors="k", linewidths=0.4, s=14)
+    else:
+        ax.scatter(x[:, 0], x[:, 1], c="k", s=8)
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    return _finish(fig if fig is not None else ax.figure, path)
+
+
+def network(model, max_neurons=16, path=None):
+    """The layer diagram: a column of neurons per layer (count and activation), links coloured by weight."""
+    layers = [l for l in model.layers if getattr(l, "weights", None)]
+    if not layers:
+        raise ValueError("plot.network: the model has no layers with weights (is it built?)")
+    sizes = [layers[0].weights[0].shape[0]] + [l.weights[0].shape[-1] for l in layers]
+    shown = [min(s, max_neurons) for s in sizes]
+    names = ["input"] + [f"{l.name}\n{getattr(getattr(l, 'activation', None), 'name', '')}" for l in layers]
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(2.2 * len(sizes), 0.35 * max(shown) + 2))
+    ys = [np.linspace(0, 1, n) if n > 1 else np.array([0.5]) for n in shown]
+    for i, layer in enumerate(layers):
+        kernel = layer.get_weights()[0]
+        w = kernel[: shown[i], : shown[i + 1]]
+        scale = np.abs(w).max() or 1.0
+        for a in range(w.shape[0]):
+            for b in range(w.shape[1]):   # a drawing: one line per link is the point
+                ax.plot([i, i + 1], [ys[i][a], ys[i + 1][b]], color="#d62728" if w[a, b] < 0 else "#1f77b4",
+                        alpha=0.15 + 0.85 * abs(w[a, b]) / scale, linewidth=0.3 + 2.2 * abs(w[a, b]) / scale)
+    for i, (n, y) in enumerate(zip(sizes, ys)):
+        ax.scatter(np.full(len(y), i), y, s=90, c="white", edgecolors="k", zorder=3)
+        label = f"{names[i]}\n{n} neurons" + (f" ({len(y)} shown)" if n > len(y) else "")
+        ax.text(i, -0.12, label, ha="center", va="top", fontsize=8)
+    ax.set_xlim(-0.5, len(sizes) - 0.5)
+    ax.set_ylim(-0.45, 1.08)
+    ax.axis("off")
+    return _finish(fig, path)
+
+
+def weights(model, bins=30, path=None):
+    """A histogram of each variable's values (kernels and biases), one panel per variable."""
+    variables = [v for l in model.layers for v in l.weights]
+    if not variables:
+        raise ValueError("plot.weights: the model has no weights (is it built?)")
+    plt = _plt()
+    cols = min(4, len(variables))
+    rows = -(-len(variables) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.6 * rows), squeeze=False)
+    for ax, v in zip(axes.ravel(), variables):
+        ax.hist(np.asarray(v.value).ravel(), bins=bins, color="#1f77b4")
+        ax.set_title(v.path, fontsize=9)
+    for ax in axes.ravel()[len(variables):]:
+        ax.axis("off")
+    return _finish(fig, path)
