@@ -63,18 +63,109 @@ def xor_demo(epochs: int = 300, seed: int = 0, verbose: int = 2) -> float:
     return acc
 
 
-def _cmd_demo(args) -> int:
-    dataset = args.dataset
-    if dataset != "xor":
-        raise SystemExit(f"glassnet demo: dataset {dataset!r} is not available yet; use --dataset xor")
-    from .perceptron import Perceptron, logic_gate
+def _demo_data(name: str, seed: int):
+    """(x_train, y_train, x_test, y_test, class names) for the demo's data sets."""
+    from . import datasets
 
-    X, y = logic_gate("xor")
-    p = Perceptron(max_epochs=50).fit(X, y)
-    print(f"A single perceptron on XOR: accuracy {p.score(X, y):.2f}, converged: {p.converged_} "
-          f"(no straight line separates XOR)")
-    acc = xor_demo(epochs=args.epochs, seed=args.seed)
-    return 0 if acc == 1.0 else 1
+    if name == "digits":
+        (xtr, ytr), (xte, yte) = datasets.digits.load_data(seed=seed)
+        return xtr, ytr, xte, yte, [str(i) for i in range(10)]
+    if name == "mnist":
+        (xtr, ytr), (xte, yte) = datasets.mnist.load_data()
+        return xtr / np.float32(255), ytr, xte / np.float32(255), yte, [str(i) for i in range(10)]
+    if name == "breast_cancer":
+        frame = datasets.cancer_classification()
+        x = frame.drop(columns=[datasets.tabular.CANCER_LABEL]).to_numpy(np.float32)
+        y = frame[datasets.tabular.CANCER_LABEL].to_numpy()
+        order = np.random.default_rng(seed).permutation(len(x))
+        x, y = x[order], y[order]
+        split = int(len(x) * 0.75)
+        lo, hi = x[:split].min(axis=0), x[:split].max(axis=0)           # MinMax scaling, fit on train only
+        x = (x - lo) / np.where(hi > lo, hi - lo, 1)
+        return x[:split], y[:split], x[split:], y[split:], ["malignant", "benign"]
+    raise ValueError(f"unknown dataset {name!r}")
+
+
+def run_demo(dataset: str = "digits", epochs: int = 30, seed: int = 0, out_dir=None, verbose: int = 1) -> dict:
+    """Train a sensible network on ``dataset``, print the report, write the run folder; return the results."""
+    import datetime
+    import os
+
+    from . import callbacks, utils
+    from .evaluation import classification_report, confusion_matrix
+    from .layers import Dense, Dropout, Flatten, Input
+    from .models import Sequential
+
+    utils.set_random_seed(seed)
+    xtr, ytr, xte, yte, names = _demo_data(dataset, seed)
+    binary = len(names) == 2
+    model = Sequential(name=f"{dataset}_demo")
+    model.add(Input(xtr.shape[1:]))
+    if xtr.ndim > 2:
+        model.add(Flatten())
+    hidden = 128 if dataset == "mnist" else 64
+    model.add(Dense(hidden, activation="relu"))
+    model.add(Dropout(0.2))
+    model.add(Dense(hidden // 2, activation="relu"))
+    model.add(Dense(1, activation="sigmoid") if binary else Dense(len(names), activation="softmax"))
+    model.compile(optimizer="adam", loss="binary_crossentropy" if binary else "sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    if out_dir is None:
+        out_dir = os.path.join("runs", datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    os.makedirs(out_dir, exist_ok=True)
+    cbs = [callbacks.CSVLogger(os.path.join(out_dir, "history.csv")),
+           callbacks.EarlyStopping(monitor="val_loss", patience=8, restore_best_weights=True)]
+    if hasattr(callbacks, "TensorBoard"):
+        cbs.append(callbacks.TensorBoard(log_dir=os.path.join(out_dir, "logs")))
+    if verbose:
+        model.summary()
+    history = model.fit(xtr, ytr, validation_split=0.15, epochs=epochs, batch_size=32, callbacks=cbs,
+                        verbose=verbose)
+    loss, accuracy = model.evaluate(xte, yte, verbose=0)
+    proba = model.predict(xte, verbose=0)
+    predicted = (proba[:, 0] >= 0.5).astype(int) if binary else proba.argmax(axis=1)
+    cm = confusion_matrix(yte, predicted, num_classes=len(names))
+    report = classification_report(yte, predicted, target_names=names)
+    written = ["history.csv"]
+    try:
+        model.save(os.path.join(out_dir, "model.keras"))
+        written.append("model.keras")
+    except ImportError as exc:   # h5py missing: say so, keep going
+        print(f"(model not saved: {exc})")
+    try:
+        from . import plot
+
+        plot.history(history, path=os.path.join(out_dir, "history.png"))
+        plot.confusion_matrix(yte, predicted, labels=names, path=os.path.join(out_dir, "confusion_matrix.png"))
+        written += ["history.png", "confusion_matrix.png"]
+    except ImportError as exc:
+        print(f"(no plots: {exc})")
+    if any(type(c).__name__ == "TensorBoard" for c in cbs):
+        written.append("logs/")
+    if verbose:
+        print(f"\nTest loss {loss:.4f}, test accuracy {accuracy:.4f} on {len(yte)} {dataset} samples")
+        print("\nConfusion matrix (rows: true class, columns: predicted class)")
+        width = max(3, len(str(cm.max())))
+        print("      " + " ".join(f"{n[:width]:>{width}}" for n in names))
+        for n, row in zip(names, cm):
+            print(f"{n[:5]:>5} " + " ".join(f"{v:>{width}}" for v in row))
+        print("\nClassification report\n" + report)
+        print(f"Wrote {', '.join(written)} to {out_dir}/")
+    return {"loss": loss, "accuracy": accuracy, "out_dir": out_dir, "confusion_matrix": cm}
+
+
+def _cmd_demo(args) -> int:
+    if args.dataset == "xor":
+        from .perceptron import Perceptron, logic_gate
+
+        X, y = logic_gate("xor")
+        p = Perceptron(max_epochs=50).fit(X, y)
+        print(f"A single perceptron on XOR: accuracy {p.score(X, y):.2f}, converged: {p.converged_} "
+              f"(no straight line separates XOR)")
+        acc = xor_demo(epochs=args.epochs or 300, seed=args.seed)
+        return 0 if acc == 1.0 else 1
+    run_demo(args.dataset, epochs=args.epochs or 30, seed=args.seed, out_dir=args.out)
+    return 0
 
 
 def _cmd_trace(args) -> int:
@@ -106,8 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="train a small network and show the result")
-    demo.add_argument("--dataset", default="xor", choices=["xor", "digits", "mnist", "breast_cancer"])
-    demo.add_argument("--epochs", type=int, default=300)
+    demo.add_argument("--dataset", default="digits", choices=["digits", "mnist", "breast_cancer", "xor"],
+                      help="digits (default) and breast_cancer are bundled with scikit-learn; mnist downloads "
+                           "(or reads GLASSNET_DATASETS_MIRROR)")
+    demo.add_argument("--epochs", type=int, default=None)
+    demo.add_argument("--out", default=None, help="run folder (default runs/<timestamp>)")
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(func=_cmd_demo)
     trace = sub.add_parser("trace", help="print the backprop trace of one step (the notes' worked example)")

@@ -1,0 +1,94 @@
+"""RMSprop, in Keras's form (epsilon inside the square root)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_float
+from .base import OPTIMIZERS, Optimizer, _check_bool
+
+
+@OPTIMIZERS.register("rmsprop")
+class RMSprop(Optimizer):
+    """RMSprop (Keras 3's ``keras.optimizers.RMSprop``).
+
+    With ``v`` (and ``a``, ``s``) zero at the start::
+
+        v <- rho * v + (1 - rho) * g**2
+        a <- rho * a + (1 - rho) * g                 (centered=True only)
+        d =  v - a**2 + epsilon   if centered  else  v + epsilon
+        inc = lr * g / sqrt(d)
+        s <- momentum * s + inc;  w <- w - s          (momentum > 0)
+        w <- w - inc                                 (momentum = 0)
+
+    Differences from PyTorch's ``torch.optim.RMSprop``: Keras adds ``epsilon``
+    (1e-7) *inside* the square root, PyTorch adds it (1e-8) outside,
+    ``g / (sqrt(v) + eps)``; Keras's momentum buffer includes the learning
+    rate (PyTorch's does not, ``w -= lr * buf``); defaults differ (Keras
+    ``rho=0.9``, lr 0.001; PyTorch ``alpha=0.99``, lr 0.01).
+
+    Args: learning_rate=0.001, rho=0.9 (in [0, 1)), momentum=0.0 (in [0, 1]),
+    epsilon=1e-7 (>= 0), centered=False, plus the base arguments.
+    State (Keras's order): ``velocity`` for all variables, then ``momentum``
+    (if momentum > 0), then ``average_gradient`` (if centered).
+    """
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
+                 loss_scale_factor=None, gradient_accumulation_steps=None, name=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, use_ema=use_ema,
+                         ema_momentum=ema_momentum, ema_overwrite_frequency=ema_overwrite_frequency,
+                         loss_scale_factor=loss_scale_factor,
+                         gradient_accumulation_steps=gradient_accumulation_steps, name=name,
+                         **kwargs)
+        self.rho = check_float(rho, "rho", "RMSprop", low=0.0, high=1.0, high_inclusive=False)
+        self.momentum = check_float(momentum, "momentum", "RMSprop", low=0.0, high=1.0)
+        self.epsilon = check_float(epsilon, "epsilon", "RMSprop", low=0.0)
+        self.centered = _check_bool(centered, "centered", "RMSprop")
+
+    def _slot_groups(self):
+        groups = [[("velocity", 0.0)]]
+        if self.momentum > 0:
+            groups.append([("momentum", 0.0)])
+        if self.centered:
+            groups.append([("average_gradient", 0.0)])
+        return groups
+
+    def _update_step(self, param, grad, slots, lr, step):
+        n = param.size
+        rho = self.rho
+        v = slots["velocity"]
+        t = self._tmp(0, n)
+        np.square(grad, out=t)
+        t *= 1 - rho
+        v *= rho
+        v += t                                               # v = rho*v + (1-rho)*g^2
+        if self.centered:
+            a = slots["average_gradient"]
+            np.multiply(grad, 1 - rho, out=t)
+            a *= rho
+            a += t                                           # a = rho*a + (1-rho)*g
+            np.square(a, out=t)
+            np.subtract(v, t, out=t)
+            t += self.epsilon                                # v - a^2 + eps
+        else:
+            np.add(v, self.epsilon, out=t)                   # v + eps
+        np.sqrt(t, out=t)
+        inc = self._tmp(1, n)
+        np.multiply(grad, lr, out=inc)
+        inc /= t                                             # lr*g / sqrt(...)
+        if self.momentum > 0:
+            s = slots["momentum"]
+            s *= self.momentum
+            s += inc
+            param -= s
+        else:
+            param -= inc
+
+    def get_config(self):
+        """The base optimizer's config plus this optimizer's hyper-parameters (Keras's keys)."""
+        config = super().get_config()
+        config.update({"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
+                       "centered": self.centered})
+        return config
