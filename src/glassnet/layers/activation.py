@@ -20,6 +20,10 @@ class Activation(Layer):
             self.z, self.a = x, a
         return a
 
+    def forward_with_logits(self, x):
+        """``(z, a)``: the input is the logits."""
+        return x, self.activation(x)
+
     def backward(self, grad, grad_is_delta: bool = False):
         if grad_is_delta:
             return grad

@@ -83,6 +83,13 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def forward(self, x, training=False):
+        z, a = self.forward_with_logits(x)
+        if training:
+            self.a_prev, self.z, self.a = x, z, a
+        return a
+
+    def forward_with_logits(self, x):
+        """``(z, a)`` without keeping anything (safe to call from several threads at once)."""
         if x.shape[-1] != self.kernel.shape[0]:
             raise ValueError(
                 f"Dense {self.name!r}: expected inputs with {self.kernel.shape[0]} features "
@@ -91,10 +98,7 @@ class Dense(Layer):
         z = x @ self.kernel.value
         if self.use_bias:
             z += self.bias.value
-        a = self.activation(z)
-        if training:
-            self.a_prev, self.z, self.a = x, z, a
-        return a
+        return z, self.activation(z)
 
     def activity_penalty(self) -> float:
         """Keras 3's activity regularization: penalty(a) / batch size."""

@@ -38,7 +38,9 @@ class Dropout(Layer):
         self.mask = None
 
     def forward(self, x, training=False):
-        if not training or self.rate == 0.0:
+        if not training:
+            return x          # inference: identity, and nothing is written (thread-safe predict)
+        if self.rate == 0.0:
             self.mask = None
             return x
         keep = 1.0 - self.rate

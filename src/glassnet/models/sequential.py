@@ -361,14 +361,17 @@ class Sequential:
         return x
 
     def _fused(self) -> bool:
-        """Is the output layer's activation fused with the loss (softmax/sigmoid + cross-entropy)?"""
+        """Is the output layer's activation fused with the loss (softmax/sigmoid + cross-entropy)?
+
+        Keras's TensorFlow backend computes such losses from the logits z behind the
+        activation (even with ``from_logits=True``, where it warns); so does glassnet.
+        """
         last = self._layers[-1]
         fusable = getattr(self.compiled_loss, "fused_activation", None)
         act = getattr(last, "activation", None)
-        return (fusable is not None and act is not None and getattr(act, "name", None) == fusable
-                and not getattr(self.compiled_loss, "from_logits", False)
-                and getattr(last, "activity_regularizer", None) is None
-                and getattr(last, "z", None) is not None)
+        return (fusable is not None and getattr(act, "name", None) == fusable
+                and hasattr(last, "forward_with_logits")
+                and getattr(last, "activity_regularizer", None) is None)
 
     def _compute_loss_and_gradients(self, x, y, sample_weight):
         """Forward in training mode, cost, and backward: fills ``self.grads``; returns (C, y_pred)."""
@@ -378,15 +381,13 @@ class Sequential:
         layers = self._layers
         last = len(layers) - 1
         if self._fused():
-            value = loss.fused_value(y, layers[-1].z, sample_weight)
-            grad = loss.fused_gradient(y, layers[-1].z, y_pred, sample_weight)
+            value, grad = loss.fused_value_and_gradient(y, layers[-1].z, y_pred, sample_weight)
             if scale != 1.0:
                 grad = grad * scale
             grad = layers[-1].backward(grad, grad_is_delta=True) if last >= self._first_weighted else None
             last -= 1
         else:
-            value = loss(y, y_pred, sample_weight)
-            grad = loss.gradient(y, y_pred, sample_weight)
+            value, grad = loss.value_and_gradient(y, y_pred, sample_weight)
             if scale != 1.0:
                 grad = grad * scale
         value *= scale
@@ -418,19 +419,31 @@ class Sequential:
         for m in self._weighted_metrics:
             m.update_state(y, y_pred, sample_weight)
 
-    def _test_step(self, x, y, sample_weight) -> None:
-        a = x
-        activity = 0.0
-        for layer in self._layers:
-            a = layer.forward(a, training=False)
+    def _inference(self, x):
+        """Forward pass in inference mode that keeps nothing: ``(z of the last layer or None, a, activity)``."""
+        a, z, activity = x, None, 0.0
+        fused = self._fused()
+        last = len(self._layers) - 1
+        for i, layer in enumerate(self._layers):
+            if i == last and fused:
+                z, a = layer.forward_with_logits(a)
+            else:
+                a = layer.forward(a, training=False)
             if getattr(layer, "activity_regularizer", None) is not None:
                 activity += layer.activity_regularizer(a) / a.shape[0]
-        value = self.compiled_loss(y, a, sample_weight)
+        return z, a, activity
+
+    def _test_step(self, x, y, sample_weight) -> None:
+        z, y_pred, activity = self._inference(x)
+        if z is not None:
+            value = self.compiled_loss.fused_value(y, z, sample_weight)
+        else:
+            value = self.compiled_loss(y, y_pred, sample_weight)
         if self.loss_weights is not None:
             value *= float(self.loss_weights)
         value += self._regularization_penalty() + activity
         self._loss_tracker.update_state(float(value), x.shape[0])
-        self._update_metrics(y, a, sample_weight)
+        self._update_metrics(y, y_pred, sample_weight)
 
     # -------------------------------------------------------------------- data
     def _prepare(self, x, y, sample_weight, where, class_weight=None):
