@@ -3,7 +3,7 @@
 Keras 3's set: :class:`Callback` (the base class), :class:`CallbackList`,
 :class:`History`, :class:`ProgbarLogger`, :class:`EarlyStopping`,
 :class:`TerminateOnNaN`, :class:`LambdaCallback`, :class:`LearningRateScheduler`,
-:class:`ReduceLROnPlateau` and :class:`CSVLogger`.  The :class:`Progbar`
+:class:`ReduceLROnPlateau`, :class:`CSVLogger` and :class:`TensorBoard`.  The :class:`Progbar`
 utility (``keras.utils.Progbar``) lives in :mod:`glassnet.callbacks.progbar`.
 
 Callbacks see the model only through ``model.stop_training``,
@@ -20,6 +20,7 @@ from .lambda_callback import LambdaCallback
 from .learning_rate_scheduler import LearningRateScheduler
 from .progbar import Progbar, ProgbarLogger
 from .reduce_lr_on_plateau import ReduceLROnPlateau
+from .tensorboard import TensorBoard
 from .terminate_on_nan import TerminateOnNaN
 
 __all__ = [
@@ -33,5 +34,6 @@ __all__ = [
     "Progbar",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "TensorBoard",
     "TerminateOnNaN",
 ]
