@@ -135,7 +135,7 @@ def test_dropout_bad_rate(rate):
 def test_flatten_round_trip():
     layer = Flatten()
     x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
-    y = layer.forward(x)
+    y = layer.forward(x, training=True)
     assert y.shape == (2, 12)
     np.testing.assert_array_equal(layer.backward(y), x)
     assert layer.compute_output_shape((28, 28)) == (784,)

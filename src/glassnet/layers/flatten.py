@@ -25,7 +25,8 @@ class Flatten(Layer):
         return (int(math.prod(input_shape)),)
 
     def forward(self, x, training=False):
-        self._in_shape = x.shape
+        if training:
+            self._in_shape = x.shape
         return x.reshape(x.shape[0], -1)
 
     def backward(self, grad):

@@ -15,6 +15,8 @@ All weights of the model live in one contiguous float32 vector ``model.params``
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import config, losses as losses_module, metrics as metrics_module, optimizers as optimizers_module
@@ -407,11 +409,12 @@ class Sequential:
         """Sum of the weight regularizers' penalties (Keras adds them to the loss)."""
         return float(sum(v.regularizer(v.value) for v, _ in self._train_segments if v.regularizer is not None))
 
-    def _train_step(self, x, y, sample_weight) -> None:
+    def _train_step(self, x, y, sample_weight) -> float:
         value, y_pred = self._compute_loss_and_gradients(x, y, sample_weight)
         self._loss_tracker.update_state(value, x.shape[0])
         self.optimizer.step_flat(self._trainable_params, self._trainable_grads, self._train_segments)
         self._update_metrics(y, y_pred, sample_weight)
+        return value
 
     def _update_metrics(self, y, y_pred, sample_weight) -> None:
         for m in self._metrics:
@@ -508,37 +511,89 @@ class Sequential:
         self.stop_training = False
         callbacks.on_train_begin()
         training_logs = None
-        for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
-            callbacks.on_epoch_begin(epoch)
-            order = self._generator.permutation(n) if shuffle else None
-            for step in range(steps):
-                callbacks.on_train_batch_begin(step)
-                lo, hi = step * batch_size, min(n, (step + 1) * batch_size)
-                if order is None:
-                    xb, yb = x[lo:hi], y[lo:hi]
-                    swb = None if sample_weight is None else sample_weight[lo:hi]
-                else:
-                    idx = order[lo:hi]
-                    xb, yb = x[idx], y[idx]
-                    swb = None if sample_weight is None else sample_weight[idx]
-                self._train_step(xb, yb, swb)
-                callbacks.on_train_batch_end(step, self._logs())
+        # NumPy's overflow warnings would flood the output once training diverges; glassnet
+        # checks every batch loss instead and says once what went wrong (_warn_divergence).
+        with _StopOnCtrlC() as ctrl_c, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                callbacks.on_epoch_begin(epoch)
+                order = self._generator.permutation(n) if shuffle else None
+                for step in range(steps):
+                    callbacks.on_train_batch_begin(step)
+                    lo, hi = step * batch_size, min(n, (step + 1) * batch_size)
+                    if order is None:
+                        xb, yb = x[lo:hi], y[lo:hi]
+                        swb = None if sample_weight is None else sample_weight[lo:hi]
+                    else:
+                        idx = order[lo:hi]
+                        xb, yb = x[idx], y[idx]
+                        swb = None if sample_weight is None else sample_weight[idx]
+                    value = self._train_step(xb, yb, swb)
+                    if not math.isfinite(value):
+                        self._warn_divergence(value, epoch, step)
+                    callbacks.on_train_batch_end(step, self._logs())
+                    if self.stop_training or ctrl_c.pressed:
+                        break
+                if ctrl_c.pressed:          # the epoch did not finish: it is not recorded
+                    break
+                epoch_logs = self._logs()
+                if validation is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = self._evaluate_arrays(*validation, validation_batch_size or batch_size,
+                                                     callbacks=callbacks)
+                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                callbacks.on_epoch_end(epoch, epoch_logs)
+                training_logs = epoch_logs
                 if self.stop_training:
                     break
-            epoch_logs = self._logs()
-            if validation is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_arrays(*validation, validation_batch_size or batch_size,
-                                                 callbacks=callbacks)
-                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-            callbacks.on_epoch_end(epoch, epoch_logs)
-            training_logs = epoch_logs
-            if self.stop_training:
-                break
-        if hasattr(self.optimizer, "finalize_variable_values") and epochs > 0:
-            self.optimizer.finalize_variable_values(self.trainable_weights)
-        callbacks.on_train_end(training_logs)
+            if hasattr(self.optimizer, "finalize_variable_values") and epochs > 0:
+                self.optimizer.finalize_variable_values(self.trainable_weights)
+            callbacks.on_train_end(training_logs)
+        if ctrl_c.pressed:
+            raise KeyboardInterrupt(
+                f"fit: interrupted by Ctrl-C in epoch {epoch + 1}; training stopped after a whole batch, "
+                f"callbacks finished (on_train_end ran) and model.history keeps the {len(self.history.epoch)} "
+                f"completed epoch(s)"
+            )
         return self.history
+
+    def _warn_divergence(self, value, epoch, step) -> None:
+        if getattr(self, "_warned_divergence", False):
+            return
+        self._warned_divergence = True
+        import warnings
+
+        warnings.warn(
+            f"fit: the loss became {value} in epoch {epoch + 1}, batch {step + 1}; training has diverged. "
+            f"Likely causes: a learning rate too large for this problem (try 10x smaller) or unscaled inputs "
+            f"(scale features to [0, 1] or to mean 0 and variance 1). TerminateOnNaN stops training; "
+            f"EarlyStopping(restore_best_weights=True) brings back the best finite weights.",
+            TrainingDivergedWarning, stacklevel=3,
+        )
+
+    # ------------------------------------------------------------ randomness
+    def get_rng_state(self) -> dict:
+        """The state of every random generator the model uses (shuffling, each Dropout), JSON-able.
+
+        Saved in checkpoints so that a resumed run draws the same batches and masks as an
+        uninterrupted one.
+        """
+        state = {"shuffle": self._generator.bit_generator.state}
+        for layer in self._layers:
+            gen = getattr(layer, "generator", None)
+            if gen is not None:
+                state[f"layer/{layer.name}"] = gen.bit_generator.state
+        return state
+
+    def set_rng_state(self, state: dict) -> None:
+        """Restore :meth:`get_rng_state`'s result (layers matched by name)."""
+        if not isinstance(state, dict):
+            raise TypeError(f"set_rng_state: state must be a dict, got {type(state).__name__}")
+        if "shuffle" in state:
+            self._generator.bit_generator.state = state["shuffle"]
+        for layer in self._layers:
+            key = f"layer/{layer.name}"
+            if key in state and getattr(layer, "generator", None) is not None:
+                layer.generator.bit_generator.state = state[key]
 
     # ---------------------------------------------------------------- evaluate
     def _evaluate_arrays(self, x, y, sample_weight, batch_size, callbacks=None) -> dict:
@@ -551,7 +606,8 @@ class Sequential:
             lo, hi = step * batch_size, min(n, (step + 1) * batch_size)
             if callbacks is not None:
                 callbacks.on_test_batch_begin(step)
-            self._test_step(x[lo:hi], y[lo:hi], None if sample_weight is None else sample_weight[lo:hi])
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                self._test_step(x[lo:hi], y[lo:hi], None if sample_weight is None else sample_weight[lo:hi])
             if callbacks is not None:
                 callbacks.on_test_batch_end(step, self._logs())
         logs = self._logs()
@@ -728,6 +784,43 @@ class Sequential:
 
     def __repr__(self) -> str:
         return f"<Sequential name={self.name}, {len(self._layers)} layers, built={self.built}>"
+
+
+class TrainingDivergedWarning(UserWarning):
+    """The training loss became NaN or inf."""
+
+
+class _StopOnCtrlC:
+    """While fitting, Ctrl-C (SIGINT) only raises a flag: the current batch finishes, callbacks end
+    cleanly, then ``fit`` raises ``KeyboardInterrupt``.  A second Ctrl-C interrupts at once.
+    Only the main thread can install signal handlers; elsewhere this does nothing."""
+
+    def __init__(self):
+        self.pressed = False
+        self._previous = None
+
+    def _handler(self, signum, frame):
+        if self.pressed:               # second Ctrl-C: the user means it
+            raise KeyboardInterrupt
+        self.pressed = True
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            try:
+                self._previous = signal.signal(signal.SIGINT, self._handler)
+            except (ValueError, OSError):   # pragma: no cover - embedded interpreters
+                self._previous = None
+        return self
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            import signal
+
+            signal.signal(signal.SIGINT, self._previous)
+        return False
 
 
 def config_floatx() -> str:

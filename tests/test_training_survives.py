@@ -1,0 +1,125 @@
+"""Training that survives: Ctrl-C at a batch boundary, divergence warnings, thread-safe predict."""
+import os
+import signal
+import threading
+
+import numpy as np
+import pytest
+
+from glassnet.callbacks import Callback, EarlyStopping, TerminateOnNaN
+from glassnet.layers import Dense, Dropout, Input
+from glassnet.models import Sequential
+from glassnet.models.sequential import TrainingDivergedWarning
+
+
+def data(n=64, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 4)).astype(np.float32)
+    return x, (x[:, 0] > 0).astype(np.float32)
+
+
+def model():
+    m = Sequential([Input((4,)), Dense(8, activation="relu"), Dropout(0.1), Dense(1, activation="sigmoid")])
+    m.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    return m
+
+
+class Recorder(Callback):
+    def __init__(self, at_epoch, at_batch):
+        super().__init__()
+        self.at = (at_epoch, at_batch)
+        self.epoch = 0
+        self.ended = False
+        self.batches_finished = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if (self.epoch, batch) == self.at:
+            os.kill(os.getpid(), signal.SIGINT)     # Ctrl-C in the middle of this batch
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches_finished += 1
+
+    def on_train_end(self, logs=None):
+        self.ended = True
+
+
+def test_ctrl_c_stops_at_the_batch_boundary_and_keeps_history():
+    x, y = data()
+    m = model()
+    rec = Recorder(at_epoch=2, at_batch=1)
+    with pytest.raises(KeyboardInterrupt, match="completed epoch"):
+        m.fit(x, y, batch_size=16, epochs=10, callbacks=[rec], verbose=0)
+    assert rec.ended                                  # on_train_end ran
+    assert rec.batches_finished == 2 * 4 + 2          # the interrupted batch still finished
+    assert len(m.history.history["loss"]) == 2        # completed epochs only
+    assert m.predict(x, verbose=0).shape == (64, 1)   # the model is usable
+    m.fit(x, y, batch_size=16, epochs=1, verbose=0)   # and trains again
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_restores_best_weights_via_early_stopping():
+    x, y = data()
+    m = model()
+    early = EarlyStopping(monitor="loss", patience=100, restore_best_weights=True)
+    rec = Recorder(at_epoch=5, at_batch=0)
+    with pytest.raises(KeyboardInterrupt):
+        m.fit(x, y, batch_size=16, epochs=20, callbacks=[early, rec], verbose=0)
+    assert early.best_weights is not None
+    for a, b in zip(m.get_weights(), early.best_weights):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_divergence_warns_once_with_epoch_batch_and_cause():
+    x, y = data()
+    x = x * 1e20                                      # unscaled inputs
+    m = Sequential([Input((4,)), Dense(8, activation="linear"), Dense(1)])
+    m.compile(optimizer="sgd", loss="mse")
+    with pytest.warns(TrainingDivergedWarning, match=r"epoch 1, batch 1.*learning rate.*unscaled inputs") as record:
+        m.fit(x, y * 1e20, batch_size=16, epochs=2, verbose=0)
+    assert sum(issubclass(w.category, TrainingDivergedWarning) for w in record) == 1
+
+
+def test_terminate_on_nan_stops():
+    x, y = data()
+    m = Sequential([Input((4,)), Dense(1)])
+    m.compile(optimizer="sgd", loss="mse")
+    with pytest.warns(TrainingDivergedWarning):
+        h = m.fit(x * 1e20, y * 1e20, batch_size=16, epochs=5, callbacks=[TerminateOnNaN()], verbose=0)
+    assert len(h.history.get("loss", [])) <= 1
+
+
+def test_predict_from_many_threads_equals_one_thread():
+    x, y = data(n=2000)
+    m = model()
+    m.fit(x, y, epochs=2, verbose=0)
+    expected = m.predict(x, verbose=0)
+    results = [None] * 8
+
+    def work(i):
+        results[i] = m.predict(x, batch_size=37 + i, verbose=0)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for r in results:
+        np.testing.assert_array_equal(r, expected)
+
+
+def test_rng_state_round_trip_makes_runs_repeat():
+    x, y = data()
+    m = model()
+    w0 = m.get_weights()
+    state = m.get_rng_state()
+    m.fit(x, y, batch_size=16, epochs=2, verbose=0)
+    first = m.get_weights()
+    m.set_weights(w0)
+    m.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])   # fresh optimizer state
+    m.set_rng_state(state)
+    m.fit(x, y, batch_size=16, epochs=2, verbose=0)
+    for a, b in zip(first, m.get_weights()):
+        np.testing.assert_array_equal(a, b)
