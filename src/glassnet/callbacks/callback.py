@@ -279,6 +279,18 @@ class CallbackList(Callback):
         for callback in self.callbacks:
             callback.set_model(model)
 
+    def has_batch_hooks(self, mode: str = "train") -> bool:
+        """Does any member override a per-batch hook of ``mode`` ('train', 'test', 'predict')?
+
+        ``fit`` skips the per-batch calls (and building the per-batch logs) when none does,
+        which is most of the cost of a step for a small network.
+        """
+        names = [f"on_{mode}_batch_begin", f"on_{mode}_batch_end"]
+        if mode == "train":
+            names += ["on_batch_begin", "on_batch_end"]
+        return any(getattr(type(cb), name, None) is not getattr(Callback, name)
+                   for cb in self.callbacks for name in names)
+
     # -- dispatch
     def _call(self, hook, *args, logs=None, keyword=False):
         logs = pythonify_logs(logs)

@@ -513,13 +513,15 @@ class Sequential:
         training_logs = None
         # NumPy's overflow warnings would flood the output once training diverges; glassnet
         # checks every batch loss instead and says once what went wrong (_warn_divergence).
+        batch_hooks = callbacks.has_batch_hooks("train")
         with _StopOnCtrlC() as ctrl_c, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 callbacks.on_epoch_begin(epoch)
                 order = self._generator.permutation(n) if shuffle else None
                 for step in range(steps):
-                    callbacks.on_train_batch_begin(step)
+                    if batch_hooks:
+                        callbacks.on_train_batch_begin(step)
                     lo, hi = step * batch_size, min(n, (step + 1) * batch_size)
                     if order is None:
                         xb, yb = x[lo:hi], y[lo:hi]
@@ -531,7 +533,8 @@ class Sequential:
                     value = self._train_step(xb, yb, swb)
                     if not math.isfinite(value):
                         self._warn_divergence(value, epoch, step)
-                    callbacks.on_train_batch_end(step, self._logs())
+                    if batch_hooks:
+                        callbacks.on_train_batch_end(step, self._logs())
                     if self.stop_training or ctrl_c.pressed:
                         break
                 if ctrl_c.pressed:          # the epoch did not finish: it is not recorded
