@@ -19,3 +19,13 @@ def shared_datasets():
     if not SHARED_DATASETS.is_dir():
         pytest.skip(f"the local data copies are not at {SHARED_DATASETS}")
     return SHARED_DATASETS
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close matplotlib figures a test leaves open (they pile up and matplotlib warns)."""
+    yield
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")

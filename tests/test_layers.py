@@ -175,3 +175,19 @@ def test_set_weights_names_layer_and_shape():
         layer.set_weights([np.zeros((2, 2)), np.zeros(2)])
     with pytest.raises(ValueError, match="expected 2 arrays"):
         layer.set_weights([np.zeros((3, 2))])
+
+
+def test_dense_with_glu_reports_half_width():
+    from glassnet.models import Sequential
+
+    model = Sequential([Input((3,)), Dense(8, activation="glu"), Dense(2)])
+    assert model.layers[0].output_shape == (4,)
+    assert model.predict(np.zeros((5, 3), np.float32), verbose=0).shape == (5, 2)
+
+
+def test_flatten_channels_first_puts_channels_last():
+    x = np.arange(24, dtype=np.float32).reshape(1, 2, 3, 4)     # (n, C, H, W)
+    layer = Flatten(data_format="channels_first")
+    out = layer.forward(x, training=True)
+    np.testing.assert_array_equal(out[0], np.moveaxis(x, 1, -1).reshape(-1))
+    np.testing.assert_array_equal(layer.backward(out), x)

@@ -34,3 +34,37 @@ def make_generator(seed: int | np.random.Generator | None = None) -> np.random.G
     child = np.random.SeedSequence(entropy=_ROOT.entropy, spawn_key=(*_ROOT.spawn_key, _COUNTER))
     _COUNTER += 1
     return np.random.default_rng(child)
+
+
+def get_state() -> tuple:
+    """The global seed's state (to put back later with :func:`set_state`)."""
+    return (_ROOT, _COUNTER)
+
+
+def set_state(state: tuple) -> None:
+    """Restore a state returned by :func:`get_state`."""
+    global _ROOT, _COUNTER
+    root, counter = state
+    if not isinstance(root, np.random.SeedSequence) or not isinstance(counter, int):
+        raise TypeError("set_state: state must come from glassnet.random.get_state()")
+    _ROOT, _COUNTER = root, counter
+
+
+class seed_scope:
+    """``with seed_scope(42): ...`` runs the block under ``set_random_seed(42)``, then puts the
+    previous global seed state back (``seed_scope(None)`` changes nothing)."""
+
+    def __init__(self, seed):
+        self.seed = seed
+        self._saved = None
+
+    def __enter__(self):
+        if self.seed is not None:
+            self._saved = get_state()
+            set_random_seed(self.seed)
+        return self
+
+    def __exit__(self, *exc):
+        if self._saved is not None:
+            set_state(self._saved)
+        return False

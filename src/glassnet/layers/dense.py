@@ -80,7 +80,9 @@ class Dense(Layer):
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape) -> tuple:
-        return tuple(input_shape[:-1]) + (self.units,)
+        # Most activations keep the width; a few (glu halves it) do not: ask the activation.
+        width = self.activation(np.zeros((1, self.units), dtype=self.dtype)).shape[-1]
+        return tuple(input_shape[:-1]) + (width,)
 
     def forward(self, x, training=False):
         z, a = self.forward_with_logits(x)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .base import LAYERS, Layer
 
 
@@ -25,12 +27,17 @@ class Flatten(Layer):
         return (int(math.prod(input_shape)),)
 
     def forward(self, x, training=False):
+        if self.data_format == "channels_first" and x.ndim > 2:
+            x = np.moveaxis(x, 1, -1)          # Keras puts channels last before flattening
         if training:
             self._in_shape = x.shape
         return x.reshape(x.shape[0], -1)
 
     def backward(self, grad):
-        return grad.reshape(self._in_shape)
+        grad = grad.reshape(self._in_shape)
+        if self.data_format == "channels_first" and grad.ndim > 2:
+            grad = np.moveaxis(grad, -1, 1)
+        return grad
 
     def get_config(self):
         config = super().get_config()
