@@ -3,7 +3,8 @@
 Keras 3's set: :class:`Callback` (the base class), :class:`CallbackList`,
 :class:`History`, :class:`ProgbarLogger`, :class:`EarlyStopping`,
 :class:`TerminateOnNaN`, :class:`LambdaCallback`, :class:`LearningRateScheduler`,
-:class:`ReduceLROnPlateau`, :class:`CSVLogger` and :class:`TensorBoard`.  The :class:`Progbar`
+:class:`ReduceLROnPlateau`, :class:`CSVLogger`, :class:`ModelCheckpoint` and
+:class:`TensorBoard`.  The :class:`Progbar`
 utility (``keras.utils.Progbar``) lives in :mod:`glassnet.callbacks.progbar`.
 
 Callbacks see the model only through ``model.stop_training``,
@@ -17,6 +18,7 @@ from .csv_logger import CSVLogger
 from .early_stopping import EarlyStopping
 from .history import History
 from .lambda_callback import LambdaCallback
+from .model_checkpoint import ModelCheckpoint
 from .learning_rate_scheduler import LearningRateScheduler
 from .progbar import Progbar, ProgbarLogger
 from .reduce_lr_on_plateau import ReduceLROnPlateau
@@ -31,6 +33,7 @@ __all__ = [
     "History",
     "LambdaCallback",
     "LearningRateScheduler",
+    "ModelCheckpoint",
     "Progbar",
     "ProgbarLogger",
     "ReduceLROnPlateau",

@@ -12,7 +12,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 
 def model_from_json(json_string, custom_objects=None):
-    """Rebuild a model (untrained, uncompiled) from :meth:`Sequential.to_json`'s text."""
+    """Rebuild a model from :meth:`Sequential.to_json`'s text: fresh weights; compiled when the
+    JSON carries compile settings, as in Keras."""
     from ..saving import model_from_json as _from_json
 
     return _from_json(json_string, custom_objects=custom_objects)

@@ -28,23 +28,26 @@ from . import data as data_utils
 
 
 class _LossTracker:
-    """Mean of the batch losses weighted by batch size: Keras's ``loss`` in logs."""
+    """Mean of the batch losses weighted by batch size: Keras's ``loss`` in logs.
+
+    Accumulated in float32, as Keras's ``Mean`` metric does, so the epoch losses agree
+    with Keras's to the last digit Keras prints.
+    """
 
     name = "loss"
 
     def __init__(self):
-        self.total = 0.0
-        self.count = 0
+        self.reset_state()
 
     def update_state(self, value: float, n: int) -> None:
-        self.total += value * n
-        self.count += n
+        self.total = np.float32(self.total + np.float32(value) * np.float32(n))
+        self.count = np.float32(self.count + np.float32(n))
 
     def result(self) -> float:
-        return self.total / self.count if self.count else 0.0
+        return float(self.total / self.count) if self.count else 0.0
 
     def reset_state(self) -> None:
-        self.total, self.count = 0.0, 0
+        self.total, self.count = np.float32(0.0), np.float32(0.0)
 
 
 @LAYERS.register("Sequential")

@@ -1,0 +1,220 @@
+"""Helpers shared by the file formats: errors, paths, h5py, safe HDF5 reads.
+
+Nothing here executes anything a file contains: HDF5 objects are reached only
+through hard links, external and virtual datasets are refused, and a dataset
+is read only after its shape was checked against the variable it will fill
+(so a file cannot make glassnet allocate more memory than the model needs).
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import stat
+import warnings
+import zipfile
+import zlib
+
+import numpy as np
+
+from .._io import atomic_write_bytes
+
+#: The Keras release whose file layouts glassnet writes (and states in its files).
+KERAS_VERSION = "3.15.1"
+
+#: The first bytes of every HDF5 file (at offset 0 for the files h5py writes).
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+ZIP_SIGNATURE = b"PK\x03\x04"
+
+
+class ModelFileError(ValueError):
+    """A file that cannot be read as a model or weights file.
+
+    Raised for corrupt, truncated, empty or foreign files, for unsafe content
+    (path traversal in a zip, HDF5 external links, unknown class names) and for
+    files whose weights do not fit the model.  The message names the file and
+    says what is wrong.  A subclass of ``ValueError``, as Keras raises.
+    """
+
+
+class ModelFileNotFoundError(ModelFileError, FileNotFoundError):
+    """The file does not exist (both a ``ValueError``, as in Keras, and a ``FileNotFoundError``)."""
+
+
+def fspath(filepath, where: str) -> str:
+    """``str`` or ``os.PathLike`` -> ``str``; anything else is a ``TypeError``."""
+    if isinstance(filepath, (str, os.PathLike)):
+        path = os.fspath(filepath)
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
+        if not path:
+            raise ValueError(f"{where}: filepath must not be empty")
+        return path
+    raise TypeError(f"{where}: filepath must be a str or os.PathLike, got {type(filepath).__name__} {filepath!r}")
+
+
+def check_can_write(path: str, overwrite, where: str) -> None:
+    """Refuse to replace an existing file when ``overwrite`` is False, and refuse directories."""
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{where}: {path!r} is a directory; give a file path such as 'model.keras'")
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(f"{where}: {path!r} already exists and overwrite=False; "
+                              f"pass overwrite=True to replace it")
+
+
+def write_file_atomically(path: str, data: bytes) -> None:
+    """Replace ``path`` by ``data`` atomically (``glassnet._io``: temporary file, fsync, rename)."""
+    atomic_write_bytes(path, data)
+
+
+def check_readable(path: str, where: str) -> None:
+    if not os.path.exists(path):
+        raise ModelFileNotFoundError(f"{where}: no such file: {path!r}")
+    if os.path.isdir(path):
+        raise ModelFileError(f"{where}: {path!r} is a directory, not a model file")
+
+
+def sniff(path: str) -> bytes:
+    """The first 8 bytes of the file (b'' for an empty file)."""
+    with open(path, "rb") as fh:
+        return fh.read(8)
+
+
+def describe_foreign(head: bytes) -> str:
+    """A few words on what a file that is not what we expected seems to be."""
+    if not head:
+        return "the file is empty (0 bytes)"
+    if head.startswith(HDF5_SIGNATURE):
+        return "it is an HDF5 file"
+    if head.startswith(ZIP_SIGNATURE):
+        return "it is a zip archive"
+    if head.lstrip()[:1] in (b"{", b"["):
+        return "it looks like a JSON text file"
+    if all(32 <= b < 127 or b in (9, 10, 13) for b in head):
+        return "it looks like a text file"
+    return f"its first bytes are {head!r}"
+
+
+def require_h5py(where: str):
+    """Import h5py or raise an ``ImportError`` that names the extra to install."""
+    try:
+        import h5py
+    except ImportError as exc:   # pragma: no cover - h5py is installed in the test environment
+        raise ImportError(
+            f"{where} needs the h5py package (HDF5 files: .keras, .h5, .weights.h5). "
+            f"Install it with: pip install 'glassnet[h5]'"
+        ) from exc
+    return h5py
+
+
+@contextlib.contextmanager
+def reading(path: str, what: str):
+    """Turn low-level read failures into :class:`ModelFileError` naming ``path``.
+
+    Errors that are already a ``ModelFileError`` pass through unchanged.
+    """
+    try:
+        yield
+    except ModelFileError:
+        raise
+    except (OSError, KeyError, EOFError, zipfile.BadZipFile, zlib.error, zipfile.LargeZipFile,
+            NotImplementedError, RuntimeError, UnicodeDecodeError, json.JSONDecodeError,
+            RecursionError) as exc:
+        raise ModelFileError(f"{path!r}: cannot read this {what}: the file is corrupt or truncated "
+                             f"({type(exc).__name__}: {exc})") from exc
+
+
+# ----------------------------------------------------------------- HDF5 attributes
+def attr_to_str(value) -> str:
+    """An HDF5 string attribute (str, bytes or a 0-d array of either) as ``str``."""
+    if isinstance(value, np.ndarray) and value.shape == ():
+        value = value[()]
+    if isinstance(value, (bytes, np.bytes_)):
+        return bytes(value).decode("utf-8")
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"expected a string attribute, got {type(value).__name__}")
+
+
+def read_str_list_attr(group, name: str) -> list[str]:
+    """A list-of-strings attribute, also in Keras's chunked form ``name0``, ``name1``, ..."""
+    if name in group.attrs:
+        chunks = [group.attrs[name]]
+    else:
+        chunks, i = [], 0
+        while f"{name}{i}" in group.attrs:
+            chunks.append(group.attrs[f"{name}{i}"])
+            i += 1
+    out = []
+    for chunk in chunks:
+        arr = np.asarray(chunk)
+        if arr.size == 0:
+            continue
+        for item in arr.reshape(-1):
+            out.append(attr_to_str(item))
+    return out
+
+
+def write_str_list_attr(group, name: str, items) -> None:
+    """Store a list of strings as Keras does: variable-length ASCII strings, or an empty float array."""
+    data = [s.encode("utf8") for s in items]
+    if data:
+        group.attrs[name] = data
+    else:
+        group.attrs[name] = np.asarray([])
+
+
+# ----------------------------------------------------------------- safe HDF5 access
+def safe_group(h5py, parent, path: str, where: str):
+    """The group at ``path`` below ``parent`` reached through hard links only, or None if absent."""
+    current = parent
+    for part in path.split("/"):
+        if not part:
+            continue
+        link = current.get(part, default=None, getlink=True)
+        if link is None:
+            return None
+        if not isinstance(link, h5py.HardLink):
+            raise ModelFileError(f"{where}: refusing {type(link).__name__} {part!r} in the HDF5 file "
+                                 f"(only plain groups and datasets are allowed)")
+        current = current[part]
+        if not isinstance(current, h5py.Group):
+            raise ModelFileError(f"{where}: expected an HDF5 group at {path!r}, found a {type(current).__name__}")
+    return current
+
+
+def safe_dataset(h5py, group, key: str, where: str):
+    """The dataset ``key`` in ``group`` (hard link, stored in this file), or None if absent."""
+    if "/" in key:
+        head, key = key.rsplit("/", 1)
+        group = safe_group(h5py, group, head, where)
+        if group is None:
+            return None
+    link = group.get(key, default=None, getlink=True)
+    if link is None:
+        return None
+    if not isinstance(link, h5py.HardLink):
+        raise ModelFileError(f"{where}: refusing {type(link).__name__} {key!r} in the HDF5 file "
+                             f"(only plain groups and datasets are allowed)")
+    ds = group[key]
+    if not isinstance(ds, h5py.Dataset):
+        raise ModelFileError(f"{where}: expected an HDF5 dataset at {key!r}, found a {type(ds).__name__}")
+    if ds.external:
+        raise ModelFileError(f"{where}: refusing dataset {key!r}: its data lives in external files {ds.external}")
+    if ds.is_virtual:
+        raise ModelFileError(f"{where}: refusing dataset {key!r}: it is a virtual dataset")
+    return ds
+
+
+def read_array(ds, expected_shape, where: str, what: str) -> np.ndarray:
+    """Read a numeric dataset after checking that its shape is ``expected_shape``."""
+    if tuple(ds.shape) != tuple(expected_shape):
+        raise ModelFileError(f"{where}: {what} has shape {tuple(ds.shape)} in the file, "
+                             f"but the model expects {tuple(expected_shape)}")
+    if ds.dtype.kind not in "fiub":
+        raise ModelFileError(f"{where}: {what} has the non-numeric HDF5 type {ds.dtype}")
+    return np.asarray(ds[()])
+
+
+def warn(message: str) -> None:
+    warnings.warn(message, UserWarning, stacklevel=3)

@@ -1,0 +1,384 @@
+"""Model configs <-> objects, with a whitelist.
+
+Keras 3's dict form of an object is ``{"module", "class_name", "config",
+"registered_name"}`` (plus ``build_config`` / ``compile_config`` on a model);
+Keras's legacy HDF5 files use ``{"class_name", "config"}``.  This module
+writes the first form (and the second for ``.h5``) and reads both.
+
+Reading is safe by construction: a class name is looked up in glassnet's own
+registries (layers, optimizers, losses, metrics, initializers, regularizers,
+activations) or in the ``custom_objects`` the *caller* passes; nothing named
+in a file is ever imported, evaluated or unpickled.  Configs are checked
+before anything is built:
+
+- a ``module`` outside ``keras``/``keras.*``/``builtins`` is refused;
+- Keras's special entries (``__lambda__``, ``__numpy__``, ``__tensor__``, ...)
+  are refused (glassnet never runs serialized code, whatever ``safe_mode`` says);
+- a layer class that glassnet does not have is refused with a message that
+  lists the ones it has.
+
+Every problem raises :class:`ModelFileError` (a ``ValueError``) naming the file.
+"""
+from __future__ import annotations
+
+import json
+
+from .. import losses as losses_module
+from .. import metrics as metrics_module
+from .. import optimizers as optimizers_module
+from ._common import ModelFileError
+
+#: Metric strings that ``compile`` resolves from the data's shapes (kept as they are).
+_SHAPE_RESOLVED_METRICS = ("accuracy", "acc", "crossentropy", "ce")
+_MAX_DEPTH = 100
+
+
+# ====================================================================== writing
+def _layers_registry():
+    from ..layers import LAYERS  # the layer classes register themselves on import
+
+    return LAYERS
+
+
+def build_config(model):
+    """``{"input_shape": [None, ...]}`` for a built model (Keras's ``get_build_config``), else None."""
+    shape = model._input_shape() if model._input_layer is not None else None
+    if shape is None:
+        return None
+    return {"input_shape": [None, *shape]}
+
+
+def _serialize_metric(metric):
+    if metric is None or isinstance(metric, str):
+        return metric
+    if isinstance(metric, dict):
+        return metric
+    return metrics_module.serialize(metric)
+
+
+def _serialize_metric_list(metrics):
+    if metrics is None:
+        return None
+    return [_serialize_metric(m) for m in metrics]
+
+
+def _serialize_loss(loss):
+    if loss is None or isinstance(loss, (str, dict)):
+        return loss
+    return losses_module.serialize(loss)
+
+
+def compile_config(model):
+    """What ``compile`` was given, as Keras's ``get_compile_config()`` writes it, or None.
+
+    ``{"optimizer": {...}, "loss": ..., "loss_weights": ..., "metrics": [...],
+    "weighted_metrics": ..., "run_eagerly": false, "steps_per_execution": 1,
+    "jit_compile": false}``.  The optimizer is written with its current
+    hyper-parameters (a learning rate changed by a callback is saved as changed).
+    glassnet does not JIT-compile, so ``jit_compile`` is written as false.
+    """
+    if not getattr(model, "compiled", False):
+        return None
+    given = getattr(model, "_compile_config", None) or {}
+    return {
+        "optimizer": optimizers_module.serialize(model.optimizer),
+        "loss": _serialize_loss(given.get("loss", model.loss)),
+        "loss_weights": given.get("loss_weights"),
+        "metrics": _serialize_metric_list(given.get("metrics")),
+        "weighted_metrics": _serialize_metric_list(given.get("weighted_metrics")),
+        "run_eagerly": False,
+        "steps_per_execution": 1,
+        "jit_compile": False,
+    }
+
+
+def serialize_model(model) -> dict:
+    """Keras 3's ``serialize_keras_object(model)``: what ``config.json`` and ``to_json`` hold.
+
+    Key order as Keras: module, class_name, config, registered_name,
+    build_config (built models only), compile_config (``{}`` when not compiled).
+    """
+    out = {
+        "module": "keras",
+        "class_name": type(model).__name__,
+        "config": model.get_config(),
+        "registered_name": None,
+    }
+    bc = build_config(model)
+    if bc is not None:
+        out["build_config"] = bc
+    out["compile_config"] = compile_config(model) or {}
+    return out
+
+
+def legacy_model_config(model) -> dict:
+    """The ``model_config`` of a legacy ``.h5``: layers as ``{"class_name", "config"}`` only."""
+    config = model.get_config()
+    config = dict(config)
+    config["layers"] = [{"class_name": e["class_name"], "config": e["config"]} for e in config["layers"]]
+    return {"class_name": type(model).__name__, "config": config}
+
+
+def _legacy_object(value):
+    """Keras's legacy form of a serialized object: only ``class_name`` and ``config``."""
+    if isinstance(value, dict) and "class_name" in value:
+        return {"class_name": value["class_name"], "config": value.get("config")}
+    if isinstance(value, list):
+        return [_legacy_object(v) for v in value]
+    return value
+
+
+def legacy_training_config(model):
+    """The ``training_config`` of a legacy ``.h5`` (the compile config, optimizer as ``optimizer_config``)."""
+    cc = compile_config(model)
+    if cc is None:
+        return None
+    opt = cc.pop("optimizer")
+    out = {k: _legacy_object(v) for k, v in cc.items()}
+    out["optimizer_config"] = {"class_name": opt["class_name"], "config": opt["config"]}
+    return out
+
+
+def to_json(model, **kwargs) -> str:
+    """``json.dumps`` of :func:`serialize_model` (``kwargs`` go to ``json.dumps``, as in Keras)."""
+    return json.dumps(serialize_model(model), **kwargs)
+
+
+# ====================================================================== checking
+def _allowed_module(module) -> bool:
+    return module is None or module == "builtins" or module == "keras" or (
+        isinstance(module, str) and module.startswith("keras."))
+
+
+def check_config_tree(obj, where: str, custom_objects=None, _depth: int = 0, _path: str = "") -> None:
+    """Refuse configs that name code from outside Keras's/glassnet's own namespaces.
+
+    Walks every nested dict and list.  Raises :class:`ModelFileError` for a
+    special entry (``class_name`` starting with ``__``), a ``module`` outside
+    ``keras``/``keras.*``/``builtins``, or a ``registered_name`` of a custom
+    object (``package>Name``) that ``custom_objects`` does not provide.
+    """
+    custom_objects = custom_objects or {}
+    if _depth > _MAX_DEPTH:
+        raise ModelFileError(f"{where}: the config is nested more than {_MAX_DEPTH} levels deep")
+    if isinstance(obj, dict):
+        class_name = obj.get("class_name")
+        if isinstance(class_name, str) and "config" in obj:
+            name_given = class_name in custom_objects or (
+                class_name == "function" and isinstance(obj.get("config"), str)
+                and obj["config"] in custom_objects)
+            if class_name.startswith("__"):
+                raise ModelFileError(
+                    f"{where}: refusing the serialized entry {class_name!r} at {_path or 'the top'}: "
+                    f"it stands for code or raw tensors, which glassnet never loads (safe_mode does not "
+                    f"change this)")
+            module = obj.get("module")
+            if not name_given and not _allowed_module(module):
+                raise ModelFileError(
+                    f"{where}: refusing {class_name!r} from module {module!r} at {_path or 'the top'}: "
+                    f"glassnet builds only its own Keras-named classes and never imports modules named "
+                    f"in a file; pass custom_objects={{{class_name!r}: ...}} to supply it yourself")
+            registered = obj.get("registered_name")
+            if (isinstance(registered, str) and ">" in registered and not name_given
+                    and registered not in custom_objects):
+                raise ModelFileError(
+                    f"{where}: refusing the custom object {registered!r} at {_path or 'the top'}: it is not "
+                    f"a glassnet class; pass custom_objects={{{class_name!r}: ...}} to supply it yourself")
+        for key, value in obj.items():
+            check_config_tree(value, where, custom_objects, _depth + 1, f"{_path}/{key}")
+    elif isinstance(obj, list):
+        for i, value in enumerate(obj):
+            check_config_tree(value, where, custom_objects, _depth + 1, f"{_path}[{i}]")
+
+
+def known_layer_names() -> list[str]:
+    """The layer class names glassnet can build from a file (Sequential itself excluded)."""
+    reg = _layers_registry()
+    classes = {getattr(reg.lookup(name), "__name__", name) for name in reg.names()}
+    return sorted(name for name in classes if name in reg and name != "Sequential")
+
+
+# ====================================================================== reading
+def _layer_class(entry: dict, index: int, where: str, custom_objects: dict):
+    class_name = entry.get("class_name")
+    if not isinstance(class_name, str):
+        raise ModelFileError(f"{where}: layer #{index} has no class_name: {str(entry)[:200]}")
+    if class_name in custom_objects:
+        return custom_objects[class_name]
+    registered = entry.get("registered_name")
+    if isinstance(registered, str) and registered in custom_objects:
+        return custom_objects[registered]
+    if class_name in ("Sequential", "Functional", "Model"):
+        raise ModelFileError(f"{where}: layer #{index} is a nested model ({class_name}); glassnet loads only "
+                             f"flat Sequential models")
+    if class_name in known_layer_names():
+        return _layers_registry().lookup(class_name)
+    raise ModelFileError(
+        f"{where}: unknown layer class {class_name!r} (layer #{index}); glassnet can build "
+        f"{', '.join(known_layer_names())}. Nothing from the file was imported or executed; "
+        f"pass custom_objects={{{class_name!r}: YourLayerClass}} to supply it yourself")
+
+
+def model_from_config(config, *, where: str, custom_objects=None, compile=True, legacy=False):
+    """Build (and, with ``compile``, compile) a Sequential model from its config.
+
+    ``config`` is Keras 3's dict (``config.json``, ``to_json``) or, with
+    ``legacy=True``, a legacy HDF5 ``model_config`` (layers as
+    ``{"class_name", "config"}``, Keras 2 spellings such as
+    ``batch_input_shape`` accepted).  Only registered glassnet layers (and
+    ``custom_objects``) are built; see the module docstring.
+    """
+    from ..models.sequential import Sequential
+
+    custom_objects = dict(custom_objects or {})
+    if not isinstance(config, dict):
+        raise ModelFileError(f"{where}: the model config must be a JSON object, got {type(config).__name__}")
+    # The compile config is checked by compile_from_config, and only when it is used.
+    check_config_tree({k: v for k, v in config.items() if k != "compile_config"}, where, custom_objects)
+    class_name = config.get("class_name")
+    if class_name in ("Functional", "Model"):
+        raise ModelFileError(f"{where}: this is a Keras {class_name} model; glassnet loads Sequential models only")
+    if class_name != "Sequential":
+        raise ModelFileError(f"{where}: expected a Sequential model config, got class_name={class_name!r}")
+    inner = config.get("config")
+    if isinstance(inner, list):     # the oldest Keras 2 layout: config is the list of layers
+        inner = {"layers": inner}
+    if not isinstance(inner, dict) or not isinstance(inner.get("layers"), list):
+        raise ModelFileError(f"{where}: the Sequential config has no 'layers' list")
+    name = inner.get("name")
+    try:
+        model = Sequential(name=name if isinstance(name, str) else None, trainable=bool(inner.get("trainable", True)))
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{where}: bad model config: {exc}") from exc
+    for i, entry in enumerate(inner["layers"]):
+        if not isinstance(entry, dict):
+            raise ModelFileError(f"{where}: layer #{i} of the config is not an object: {str(entry)[:200]}")
+        cls = _layer_class(entry, i, where, custom_objects)
+        layer_config = entry.get("config") or {}
+        if not isinstance(layer_config, dict):
+            raise ModelFileError(f"{where}: layer #{i} ({entry['class_name']}) has a config that is not an object")
+        layer_name = layer_config.get("name")
+        try:
+            layer = cls.from_config(dict(layer_config))
+            model.add(layer)
+        except (TypeError, ValueError, KeyError) as exc:
+            raise ModelFileError(f"{where}: cannot build layer #{i} ({entry['class_name']} {layer_name!r}) "
+                                 f"from the file's config: {exc}") from exc
+    if not model.built and model.layers:
+        shape = inner.get("build_input_shape")
+        if shape is None and isinstance(config.get("build_config"), dict):
+            shape = config["build_config"].get("input_shape")
+        if shape is not None:
+            try:
+                model.build(tuple(shape))
+            except (TypeError, ValueError) as exc:
+                raise ModelFileError(f"{where}: cannot build the model for input shape {shape!r}: {exc}") from exc
+    if compile:
+        cc = config.get("compile_config")
+        if cc:
+            compile_from_config(model, cc, where=where, custom_objects=custom_objects, legacy=legacy)
+    return model
+
+
+def _deserialize_optimizer(cfg, where, custom_objects, legacy):
+    if cfg is None:
+        return "rmsprop"     # Keras's compile default
+    if isinstance(cfg, str):
+        if cfg in custom_objects:
+            return custom_objects[cfg]()
+        return optimizers_module.get(cfg)
+    if not isinstance(cfg, dict) or not isinstance(cfg.get("class_name"), str):
+        raise ModelFileError(f"{where}: the optimizer config must be an object with a class_name, got {str(cfg)[:200]}")
+    inner = dict(cfg.get("config") or {})
+    class_name = cfg["class_name"]
+    if legacy:   # Keras 2.11+ writes these; Keras 3 optimizers do not take them
+        inner.pop("is_legacy_optimizer", None)
+        inner.pop("jit_compile", None)
+        if inner.get("decay") in (0, 0.0):
+            inner.pop("decay")
+    if class_name in custom_objects:
+        return custom_objects[class_name].from_config(inner)
+    from ..optimizers.base import OPTIMIZERS
+
+    cls = OPTIMIZERS.lookup(class_name)
+    return cls.from_config(inner)
+
+
+def _deserialize_loss(cfg, where, custom_objects):
+    if cfg is None or isinstance(cfg, str):
+        if isinstance(cfg, str) and cfg in custom_objects:
+            return custom_objects[cfg]
+        if isinstance(cfg, str) and cfg.lower() not in ("crossentropy", "ce"):
+            losses_module.get(cfg)      # validate now (unknown names raise, listing the known ones)
+        return cfg
+    if isinstance(cfg, dict):
+        return losses_module.deserialize(cfg, custom_objects=custom_objects)
+    raise ModelFileError(f"{where}: glassnet models have one output, so the loss must be one name or object; "
+                         f"got {str(cfg)[:200]}")
+
+
+def _deserialize_metric_list(cfg, where, custom_objects, what):
+    if cfg is None:
+        return None
+    if isinstance(cfg, (str, dict)):
+        cfg = [cfg]
+    if not isinstance(cfg, list):
+        raise ModelFileError(f"{where}: {what} must be a list, got {str(cfg)[:200]}")
+    out = []
+    for item in cfg:
+        if isinstance(item, str):
+            if item in custom_objects:
+                out.append(custom_objects[item])
+                continue
+            if item.lower() not in _SHAPE_RESOLVED_METRICS:
+                metrics_module.get(item)     # validate now
+            out.append(item)
+        elif isinstance(item, dict):
+            name = item.get("class_name")
+            if name in custom_objects:
+                obj = custom_objects[name]
+                out.append(obj.from_config(item.get("config") or {}) if hasattr(obj, "from_config") else obj)
+            elif name == "function" and item.get("config") in custom_objects:
+                out.append(custom_objects[item["config"]])
+            else:
+                out.append(metrics_module.deserialize(item))
+        else:
+            raise ModelFileError(f"{where}: glassnet models have one output, so each of {what} must be a name "
+                                 f"or a config object; got {str(item)[:200]}")
+    return out
+
+
+def compile_from_config(model, cc, *, where: str, custom_objects=None, legacy=False) -> None:
+    """``model.compile(...)`` from a compile config (Keras 3) or a legacy ``training_config``."""
+    custom_objects = dict(custom_objects or {})
+    if not isinstance(cc, dict):
+        raise ModelFileError(f"{where}: the compile config must be a JSON object, got {type(cc).__name__}")
+    check_config_tree(cc, where, custom_objects)
+    opt_cfg = cc.get("optimizer_config") if legacy or "optimizer_config" in cc else cc.get("optimizer")
+    try:
+        optimizer = _deserialize_optimizer(opt_cfg, where, custom_objects, legacy)
+        loss = _deserialize_loss(cc.get("loss"), where, custom_objects)
+        metrics = _deserialize_metric_list(cc.get("metrics"), where, custom_objects, "metrics")
+        weighted = _deserialize_metric_list(cc.get("weighted_metrics"), where, custom_objects, "weighted_metrics")
+        model.compile(optimizer=optimizer, loss=loss, loss_weights=cc.get("loss_weights"), metrics=metrics,
+                      weighted_metrics=weighted)
+    except ModelFileError:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise ModelFileError(f"{where}: cannot compile the model from the file's compile config: {exc}") from exc
+
+
+def model_from_json(json_string, custom_objects=None):
+    """Rebuild a model from :func:`to_json`'s text (or Keras's ``model.to_json()``).
+
+    As in Keras, a JSON that carries a non-empty ``compile_config`` gives a
+    compiled model (fresh optimizer state); the weights are freshly initialized.
+    """
+    if not isinstance(json_string, (str, bytes, bytearray)):
+        raise TypeError(f"model_from_json: expected a JSON string, got {type(json_string).__name__}")
+    where = "model_from_json"
+    try:
+        config = json.loads(json_string)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise ModelFileError(f"{where}: the text is not valid JSON ({exc})") from exc
+    return model_from_config(config, where=where, custom_objects=custom_objects, compile=True)

@@ -1,0 +1,246 @@
+"""Keras 3's weights layout (``.weights.h5``, and ``model.weights.h5`` inside a ``.keras`` zip).
+
+One HDF5 file; every object that has state gets a group ``<path>/vars`` whose
+attribute ``name`` is the object's name and whose datasets ``"0"``, ``"1"``, ...
+are its variables in order::
+
+    vars/                          attrs {'name': 'sequential'}  (the model; no datasets)
+    layers/dense/vars/             attrs {'name': 'dense'}
+    layers/dense/vars/0            kernel, shape (inputs, units), float32
+    layers/dense/vars/1            bias, shape (units,)
+    layers/dropout/vars/           attrs {'name': 'dropout'}     (no variables, group still written)
+    layers/dense_1/vars/...
+    optimizer/vars/                attrs {'name': 'adam'}        (compiled models only)
+    optimizer/vars/0               iterations, int64 scalar
+    optimizer/vars/1               learning rate, float32 scalar (absent with a schedule)
+    optimizer/vars/2, 3, ...       slots in Keras's order (Adam: m, v of kernel 0, m, v of bias 0, ...)
+
+The ``layers/<key>`` keys are *not* the layers' names: they are the snake-case
+class names numbered per class in model order (``dense``, ``dense_1``,
+``dropout``, ...), exactly as Keras names them, so files do not depend on the
+(auto-generated) layer names.  The input layer is not written.
+"""
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+
+from ._common import (HDF5_SIGNATURE, ModelFileError, check_can_write, check_readable, describe_foreign, fspath,
+                      read_array, reading, require_h5py, safe_dataset, safe_group, sniff, warn,
+                      write_file_atomically)
+
+WEIGHTS_SUFFIX = ".weights.h5"
+
+
+def keras_snake_case(name: str) -> str:
+    """Keras's ``to_snake_case``: ``'Dense'`` -> ``'dense'``, ``'Conv2D'`` -> ``'conv2d'``."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def layer_keys(model) -> list[tuple[object, str]]:
+    """``[(layer, 'dense'), (layer, 'dropout'), (layer, 'dense_1'), ...]``: Keras's group names."""
+    used: dict[str, int] = {}
+    out = []
+    for layer in model.layers:
+        base = keras_snake_case(type(layer).__name__)
+        if base in used:
+            used[base] += 1
+            key = f"{base}_{used[base]}"
+        else:
+            used[base] = 0
+            key = base
+        out.append((layer, key))
+    return out
+
+
+def optimizer_variables(optimizer) -> list:
+    """The optimizer's state variables in Keras's order (iteration, learning rate, slots...)."""
+    variables = optimizer.variables
+    if callable(variables) and not isinstance(variables, list):
+        variables = variables()
+    return list(variables)
+
+
+# ====================================================================== writing
+def write_state(h5file, model) -> None:
+    """Write the model's state into an open, empty ``h5py.File`` in Keras 3's layout."""
+    top = h5file.create_group("vars")
+    top.attrs["name"] = model.name
+    for layer, key in layer_keys(model):
+        group = h5file.create_group(f"layers/{key}/vars")
+        group.attrs["name"] = layer.name
+        for i, var in enumerate(layer.weights):
+            group[str(i)] = var.numpy()
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and getattr(model, "compiled", False):
+        group = h5file.create_group("optimizer/vars")
+        group.attrs["name"] = optimizer.name
+        for i, var in enumerate(optimizer_variables(optimizer)):
+            group[str(i)] = var.numpy()
+
+
+def state_bytes(model, where: str) -> bytes:
+    """The bytes of an HDF5 file holding the model's state (see the module docstring)."""
+    h5py = require_h5py(where)
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as f:
+        write_state(f, model)
+    return buf.getvalue()
+
+
+# ====================================================================== reading
+def _store_keys(group) -> list[str]:
+    return list(group.keys()) if group is not None else []
+
+
+def _read_store(h5py, group, variables, where, what, skip_mismatch):
+    """Arrays for ``variables`` from datasets "0", "1", ... of ``group`` (None: skipped with a warning)."""
+    keys = _store_keys(group)
+    if len(keys) != len(variables) or any(str(i) not in keys for i in range(len(variables))):
+        msg = (f"{where}: {what} has {len(variables)} variable(s) in the model but the file holds "
+               f"{len(keys)} ({', '.join(sorted(keys)) or 'none'})")
+        if skip_mismatch:
+            warn(msg + "; skipped (skip_mismatch=True)")
+            return None
+        raise ModelFileError(msg)
+    arrays = []
+    for i, var in enumerate(variables):
+        ds = safe_dataset(h5py, group, str(i), where)
+        if tuple(ds.shape) != tuple(var.shape):
+            msg = (f"{where}: {what} variable #{i} ({getattr(var, 'name', '?')}) has shape {tuple(ds.shape)} "
+                   f"in the file, but the model expects {tuple(var.shape)}")
+            if skip_mismatch:
+                warn(msg + "; skipped (skip_mismatch=True)")
+                return None
+            raise ModelFileError(msg)
+        arrays.append(read_array(ds, var.shape, where, f"{what} variable #{i}"))
+    return arrays
+
+
+def plan_optimizer_state(optimizer, saved, where: str) -> list:
+    """Pair saved optimizer values (Keras's order) with ``optimizer``'s variables.
+
+    ``saved`` holds HDF5 datasets (or arrays); each is read only after its
+    shape was checked against the variable it fills.  Same count: every
+    variable is paired.  A file written before the optimizer was built holds
+    only the leading scalars (iteration, learning rate): those are paired and
+    the slots keep their initial values, which is what they would hold anyway.
+    Any other count is skipped with a warning (an empty plan), as Keras does.
+    A shape that differs raises :class:`ModelFileError`.
+    """
+    variables = optimizer_variables(optimizer)
+    if len(saved) != len(variables):
+        head = 0
+        while head < len(variables) and getattr(variables[head], "name", None) in ("iteration", "learning_rate"):
+            head += 1
+        if len(saved) == head and head > 0:
+            variables = variables[:head]
+        else:
+            warn(f"{where}: skipping the optimizer state: optimizer {optimizer.name!r} has {len(variables)} "
+                 f"variables but the file holds {len(saved)}; training restarts with a fresh optimizer state")
+            return []
+    for var, src in zip(variables, saved):
+        if tuple(src.shape) != tuple(var.shape):
+            raise ModelFileError(f"{where}: optimizer variable {getattr(var, 'path', '?')!r} has shape "
+                                 f"{tuple(src.shape)} in the file, but {tuple(var.shape)} in the model")
+    return [(var, read_array(src, var.shape, where, f"optimizer variable {getattr(var, 'path', '?')!r}"))
+            for var, src in zip(variables, saved)]
+
+
+def apply_plan(plan) -> None:
+    """Assign ``[(variable, array), ...]`` (arrays cast to each variable's dtype)."""
+    for var, arr in plan:
+        var.assign(np.asarray(arr).astype(var.dtype, copy=False))
+
+
+def _optimizer_datasets(h5py, group, where) -> list:
+    keys = _store_keys(group)
+    if any(k not in keys for k in map(str, range(len(keys)))):
+        raise ModelFileError(f"{where}: the optimizer group holds unexpected keys {sorted(keys)}")
+    return [safe_dataset(h5py, group, str(i), where) for i in range(len(keys))]
+
+
+def read_state(h5file, model, where: str, skip_mismatch: bool = False, load_optimizer: bool = True) -> None:
+    """Load the state written by :func:`write_state` (or by Keras) into a built ``model``.
+
+    Every array (layers and optimizer) is read and checked before any is
+    assigned, so a file that does not fit leaves the model untouched.
+    """
+    h5py = require_h5py(where)
+    pending = []
+    for layer, key in layer_keys(model):
+        variables = layer.weights
+        group = safe_group(h5py, h5file, f"layers/{key}/vars", where)
+        if group is None and not variables:
+            continue
+        if group is None:
+            msg = (f"{where}: no weights for layer {layer.name!r} ({type(layer).__name__}) in the file: "
+                   f"group 'layers/{key}/vars' is missing (the file holds "
+                   f"{', '.join(_store_keys(safe_group(h5py, h5file, 'layers', where))) or 'no layers'})")
+            if skip_mismatch:
+                warn(msg + "; skipped (skip_mismatch=True)")
+                continue
+            raise ModelFileError(msg)
+        arrays = _read_store(h5py, group, variables, where, f"layer {layer.name!r} ({key})", skip_mismatch)
+        if arrays is not None:
+            pending.append((variables, arrays))
+    plan = [pair for variables, arrays in pending for pair in zip(variables, arrays)]
+    optimizer = getattr(model, "optimizer", None)
+    if load_optimizer and optimizer is not None and getattr(model, "compiled", False):
+        group = safe_group(h5py, h5file, "optimizer/vars", where)
+        if group is not None:
+            plan += plan_optimizer_state(optimizer, _optimizer_datasets(h5py, group, where), where)
+    apply_plan(plan)
+
+
+def open_h5(h5py, source, where: str):
+    """``h5py.File(source, 'r')`` with a clear error for files that are not HDF5."""
+    try:
+        return h5py.File(source, "r")
+    except OSError as exc:
+        raise ModelFileError(f"{where}: not a readable HDF5 file ({exc})") from exc
+
+
+# ====================================================================== public
+def save_weights(model, filepath, overwrite=True) -> None:
+    """Write the model's weights (and optimizer state, if compiled) to ``*.weights.h5``, atomically."""
+    where = "save_weights"
+    path = fspath(filepath, where)
+    if not path.endswith(WEIGHTS_SUFFIX):
+        raise ValueError(f"{where}: the filename must end in `.weights.h5` (Keras 3's weights format), "
+                         f"got {path!r}; use model.save('model.keras') to save the whole model")
+    if not getattr(model, "built", False):
+        raise ValueError(f"{where}: the model has not been built yet, so it has no weights; build it first "
+                         f"(Input(shape=...), model.build((None, n_features)) or fit it on data)")
+    check_can_write(path, overwrite, where)
+    data = state_bytes(model, where)
+    write_file_atomically(path, data)
+
+
+def load_weights(model, filepath, skip_mismatch=False) -> None:
+    """Load a ``*.weights.h5`` file (Keras 3's layout) into a built model."""
+    where_fn = "load_weights"
+    path = fspath(filepath, where_fn)
+    check_readable(path, where_fn)
+    where = f"load_weights({path!r})"
+    if not getattr(model, "built", False):
+        raise ValueError(f"{where}: the model has not been built yet; build it first (Input(shape=...), "
+                         f"model.build((None, n_features)) or fit it) so that its weights exist")
+    head = sniff(path)
+    if not head.startswith(HDF5_SIGNATURE):
+        raise ModelFileError(f"{where}: not a .weights.h5 file: {describe_foreign(head)}")
+    h5py = require_h5py(where_fn)
+    with reading(path, ".weights.h5 file"):
+        with open_h5(h5py, path, where) as f:
+            if "model_config" in f.attrs or "model_weights" in f:
+                raise ModelFileError(f"{where}: this is a legacy whole-model .h5 file, not Keras 3's "
+                                     f".weights.h5 layout; rename it to end in '.h5' (not '.weights.h5') "
+                                     f"or load it with glassnet.models.load_model")
+            if "layers" not in f and "vars" not in f and model.layers and any(l.weights for l in model.layers):
+                raise ModelFileError(f"{where}: the HDF5 file has no 'layers' group, so it is not a Keras 3 "
+                                     f"weights file (top-level keys: {sorted(f.keys())})")
+            read_state(f, model, where, skip_mismatch=skip_mismatch)
