@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-test
 
-.PHONY: demo test test-slow bench golden chromium clean venv
+.PHONY: demo test test-slow bench golden check-keras chromium clean venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ golden: $(REFENV)/bin/python
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_keras_golden.py
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_optimizer_golden.py
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_metrics_golden.py
+	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_keras_files.py
+
+# The live round trip: files glassnet writes, loaded by real Keras (and back)
+check-keras: $(REFENV)/bin/python $(STAMP)
+	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/check_keras_roundtrip.py --glassnet-python $(PY)
 
 clean:
 	rm -rf $(VENV) $(REFENV) build dist src/*.egg-info .pytest_cache .hypothesis

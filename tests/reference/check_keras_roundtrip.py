@@ -3,7 +3,7 @@
 Not part of the pytest run (it needs TensorFlow).  Run it with the reference
 environment from the repository root::
 
-    TF_ENABLE_ONEDNN_OPTS=0 TF_CPP_MIN_LOG_LEVEL=3 /work/refenv/bin/python tests/reference/check_keras_roundtrip.py
+    TF_ENABLE_ONEDNN_OPTS=0 TF_CPP_MIN_LOG_LEVEL=3 .refenv/bin/python tests/reference/check_keras_roundtrip.py
 
 What it does:
 

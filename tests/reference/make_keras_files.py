@@ -2,7 +2,7 @@
 
 Run with the reference environment (Keras 3.15.1, TensorFlow backend, h5py)::
 
-    TF_ENABLE_ONEDNN_OPTS=0 TF_CPP_MIN_LOG_LEVEL=3 /work/refenv/bin/python tests/reference/make_keras_files.py
+    TF_ENABLE_ONEDNN_OPTS=0 TF_CPP_MIN_LOG_LEVEL=3 .refenv/bin/python tests/reference/make_keras_files.py
 
 It writes into ``tests/reference/keras_files/``:
 

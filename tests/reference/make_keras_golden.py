@@ -2,8 +2,8 @@
 
 Run with the reference interpreter (Keras 3 on TensorFlow), never with glassnet's venv::
 
-    cd /work/main && TF_ENABLE_ONEDNN_OPTS=0 TF_CPP_MIN_LOG_LEVEL=3 \
-        /work/refenv/bin/python tests/reference/make_keras_golden.py
+    TF_ENABLE_ONEDNN_OPTS=0 TF_CPP_MIN_LOG_LEVEL=3 \
+        .refenv/bin/python tests/reference/make_keras_golden.py
 
 ``--only activations losses initializers training`` regenerates a subset.  Each file is
 JSON with a ``meta`` block (Keras / TensorFlow / NumPy versions, seeds) and float32

@@ -3,7 +3,7 @@
 Run with the reference environment (Keras 3 + TensorFlow), not the project venv::
 
     TF_ENABLE_ONEDNN_OPTS=0 TF_CPP_MIN_LOG_LEVEL=3 \
-        /work/refenv/bin/python tests/reference/make_metrics_golden.py
+        .refenv/bin/python tests/reference/make_metrics_golden.py
 
 It writes ``tests/reference/keras_metrics.json``: for every case, the
 constructor arguments, the float32 inputs of each batch (streamed through

@@ -3,7 +3,7 @@
 Run with the reference environment (Keras 3 + TensorFlow), not glassnet's::
 
     TF_ENABLE_ONEDNN_OPTS=0 TF_CPP_MIN_LOG_LEVEL=3 \
-        /work/refenv/bin/python tests/reference/make_optimizer_golden.py
+        .refenv/bin/python tests/reference/make_optimizer_golden.py
 
 For every optimizer case (defaults and non-default variants, with clipping,
 weight decay, EMA, gradient accumulation, loss scaling and schedules) it
