@@ -96,3 +96,17 @@ def test_trace_json_written_atomically(tmp_path):
     trace_step(model, x, y).to_json(path)
     assert json.loads(path.read_text())["loss"] == pytest.approx(0.298371109, abs=1e-8)
     assert [p.name for p in tmp_path.iterdir()] == ["trace.json"]
+
+
+def test_gradient_check_on_saturated_sigmoid_uses_the_logits_cost():
+    """Rows whose probability is clipped (p < 1e-7) must not produce false failures."""
+    from glassnet.inspect import gradient_check
+
+    model = Sequential([Input((2,)), Dense(3, activation="tanh"), Dense(1, activation="sigmoid")])
+    model.set_weights([np.ones((2, 3)), np.zeros(3), np.full((3, 1), 9.0), np.array([-30.0])])
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    x = np.array([[0.1, 0.2], [-3.0, -3.0], [1.0, 2.0]], np.float32)
+    y = np.array([1.0, 0.0, 1.0], np.float32)
+    assert model.predict(x[1:2], verbose=0)[0, 0] < 1e-7            # clipped region
+    report = gradient_check(model, x, y)
+    assert report.passed, str(report)

@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "activations", "callbacks", "config", "datasets", "initializers", "inspect", "layers",
     "losses", "metrics", "models", "optimizers", "perceptron", "random", "regularizers", "utils",
-    "tensorboard", "plot", "evaluation", "saving", "export",
+    "tensorboard", "plot", "evaluation", "saving", "export", "preprocessing",
 )
 _SHORTCUTS = {
     "Sequential": "models",

@@ -44,10 +44,16 @@ def precision_recall_f1(cm: np.ndarray):
     return precision, recall, f1, actual
 
 
-def classification_report(y_true, y_pred, target_names=None, digits=2) -> str:
+def classification_report(y_true, y_pred, target_names=None, digits=2, num_classes=None) -> str:
     """The text table scikit-learn prints: precision, recall, f1-score and support per class,
-    then accuracy, macro average and weighted average."""
-    cm = confusion_matrix(y_true, y_pred)
+    then accuracy, macro average and weighted average.
+
+    ``num_classes`` (default: the number of ``target_names``, else the largest label + 1) fixes
+    the rows, so a class absent from both y_true and y_pred still gets its (zero) row.
+    """
+    if num_classes is None and target_names is not None:
+        num_classes = len(target_names)
+    cm = confusion_matrix(y_true, y_pred, num_classes=num_classes)
     precision, recall, f1, support = precision_recall_f1(cm)
     k = cm.shape[0]
     names = [str(i) for i in range(k)] if target_names is None else [str(n) for n in target_names]

@@ -255,9 +255,14 @@ def gradient_check(model, x, y, sample_weight=None, epsilon: float = 1e-5, max_c
         clone._compute_loss_and_gradients(x64, y64, sw64)
         analytic = clone.grads.copy()
 
+        fused = clone._fused()
+
         def cost() -> float:
             y_pred = clone._forward(x64, training=True)
-            value = clone.compiled_loss(y64, y_pred, sw64)
+            if fused:   # the same cost backprop differentiates: from the logits, no probability clipping
+                value = clone.compiled_loss.fused_value(y64, clone.layers[-1].z, sw64)
+            else:
+                value = clone.compiled_loss(y64, y_pred, sw64)
             if clone.loss_weights is not None:
                 value *= float(clone.loss_weights)
             value += clone._regularization_penalty()
