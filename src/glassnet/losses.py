@@ -1271,6 +1271,10 @@ class LossFunctionWrapper(Loss):
         spec = self._spec_obj
         if spec is None or spec.fused_parts is None:
             return super().fused_value_and_gradient(y_true, z, y_pred, sample_weight, need_grad)
+        if sample_weight is None and need_grad:
+            fast = self._fast_fused(y_true, z, y_pred)
+            if fast is not None:
+                return fast
         if self._fn_kwargs.get("from_logits") and not self._warned_logits:
             self._warned_logits = True
             warnings.warn(
@@ -1289,6 +1293,44 @@ class LossFunctionWrapper(Loss):
         if not need_grad:
             return _finish(result), None
         return _finish(result), self._shape_grad(g, coef, axis, z, np.asarray(z))
+
+    def _fast_fused(self, y, z, y_pred):
+        """The training loop's common case, with no generic machinery: a 2-D float32 batch,
+        targets already aligned by ``check_targets``, no sample weights, the default reduction
+        and no label smoothing.  Same formulas, same float32 order as the general path
+        (per-sample mean over the last axis, then sum / n).  ``None`` when not applicable."""
+        kw = self._fn_kwargs
+        if not (isinstance(y, np.ndarray) and isinstance(z, np.ndarray) and isinstance(y_pred, np.ndarray)):
+            return None
+        if (self.reduction != "sum_over_batch_size" or z.ndim != 2 or kw.get("label_smoothing", 0.0)
+                or kw.get("axis", -1) not in (-1, 1) or kw.get("ignore_class") is not None
+                or kw.get("from_logits") or z.dtype != y_pred.dtype):
+            return None
+        n, d = z.shape
+        fn = self.fn
+        if fn is binary_crossentropy and y.shape == z.shape:
+            e = np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))      # TF's sigmoid CE
+            values = np.mean(e, axis=1)
+            grad = (y_pred - y) * (1.0 / d)
+        elif fn is categorical_crossentropy and y.shape == z.shape:
+            shifted = z - np.max(z, axis=1, keepdims=True)
+            lse = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+            values = np.sum(y * (lse - shifted), axis=1)                      # TF's softmax CE
+            grad = y_pred - y
+        elif fn is sparse_categorical_crossentropy and y.ndim == 1 and y.dtype.kind == "i" and len(y) == n:
+            shifted = z - np.max(z, axis=1, keepdims=True)
+            lse = np.log(np.sum(np.exp(shifted), axis=1))
+            rows = np.arange(n)
+            values = lse - shifted[rows, y]
+            grad = y_pred.copy()
+            grad[rows, y] -= 1.0                                               # softmax - one_hot(y)
+        else:
+            return None
+        dt = z.dtype
+        scale = dt.type(1) / dt.type(n)
+        value = float(np.sum(values, dtype=dt) / dt.type(n))
+        grad *= scale
+        return value, grad
 
     def _target_kind(self):
         return self._spec_obj.targets if self._spec_obj is not None else "regression"
