@@ -505,6 +505,12 @@ class Optimizer:
         """
         if not self.built:
             self.build([v for v, _ in segments])
+        # A model passes the same arrays and segment list at every step: reuse the layout.
+        cache = self.__dict__.get("_flat_cache")
+        if (cache is not None and cache[0] is params and cache[1] is grads and cache[2] is segments
+                and cache[3] == len(segments) and cache[4] is self._index):
+            self._apply_entries(cache[5], cache[6])
+            return
         index = self._index
         items = []
         for v, sl in segments:
@@ -536,6 +542,7 @@ class Optimizer:
             prev_i, prev_stop = i, stop
         bounds.append((first, len(items), lo, prev_stop))
         groups = [(a, b, params[x:y], grads[x:y]) for a, b, x, y in bounds]
+        self._flat_cache = (params, grads, segments, len(segments), self._index, entries, groups)
         self._apply_entries(entries, groups)
 
     def scale_loss(self, loss):
