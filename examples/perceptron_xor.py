@@ -1,24 +1,36 @@
-"""Rosenblatt's perceptron on the logic gates: AND and OR are learned, XOR is not.
+"""Rosenblatt's perceptron on the logic gates: AND and OR are learned, XOR is not; a hidden layer learns XOR.
 
     python examples/perceptron_xor.py                 # print the runs
-    python examples/perceptron_xor.py --plot          # also show the decision lines
-    python examples/perceptron_xor.py --plot gates.png  # ... or save them to a file
+    python examples/perceptron_xor.py --plot          # also show the decision lines and boundaries
+    python examples/perceptron_xor.py --plot gates.png  # ... or save them (gates.png, gates_mlp.png)
+    python examples/perceptron_xor.py --out figures   # ... or save both pictures in a folder
 
 The perceptron computes y = step(w·x + b) (step(z) = 1 if z >= 0 else 0) and learns
 with w <- w + eta (d - y) x, b <- b + eta (d - y), one sample at a time.  Its decision
 boundary w1 x1 + w2 x2 + b = 0 is a straight line, so it can only learn gates whose
 1s and 0s a line can split.
+
+The second part is the multi-layer perceptron: 2 inputs, a hidden layer of 8 tanh
+neurons, 1 sigmoid output, trained by backpropagation with Adam.  Its code is Keras's
+(swap `glassnet` for `keras` in the imports and it runs on Keras).
 """
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
+from glassnet.layers import Dense, Input
+from glassnet.models import Sequential
+from glassnet.optimizers import Adam
 from glassnet.perceptron import Perceptron, logic_gate
+from glassnet.utils import set_random_seed
 
 GATES = ("and", "or", "xor")
 MAX_EPOCHS = 20
+MLP_EPOCHS = 300
+SEED = 0
 
 
 def fmt_row(x) -> str:
@@ -100,21 +112,108 @@ def plot(perceptrons: dict, path: str | None) -> None:
         plt.show()
 
 
+# ----------------------------------------------------------------------------------------
+# The multi-layer perceptron: a hidden layer trained by backpropagation learns XOR.
+# ----------------------------------------------------------------------------------------
+def train_xor_mlp(epochs: int = MLP_EPOCHS, seed: int = SEED, verbose: int = 0):
+    """A 2-8-1 network (tanh hidden layer, sigmoid output) learns XOR with Adam.
+
+    The step function has no useful derivative, so the hidden neurons get smooth
+    activations (tanh) and the output a sigmoid read as P(XOR = 1); backpropagation then
+    tells every weight, hidden ones included, how to change to lower the cost
+    (binary cross-entropy).  Returns the model, the inputs, the targets and its accuracy.
+    """
+    X, d = logic_gate("xor")
+    X, d = X.astype("float32"), d.astype("float32")
+    set_random_seed(seed)                              # the same starting weights every run
+    model = Sequential([
+        Input(shape=(2,)),
+        Dense(8, activation="tanh"),                   # hidden layer: 8 neurons
+        Dense(1, activation="sigmoid"),                # output neuron
+    ])
+    model.compile(optimizer=Adam(learning_rate=0.05), loss="binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(X, d, epochs=epochs, batch_size=4, verbose=verbose)   # all 4 rows per step
+
+    print(f"\nMulti-layer perceptron on XOR: 2 inputs -> 8 tanh -> 1 sigmoid, Adam(learning_rate=0.05), "
+          f"{model.count_params()} weights, {epochs} epochs")
+    hidden = np.asarray(model.layers[0](X))            # what the hidden layer makes of the inputs
+    p = model.predict(X, verbose=0)[:, 0]
+    y = (p >= 0.5).astype(int)
+    for xi, hi, pi, yi, di in zip(X, hidden, p, y, d.astype(int)):
+        mark = "ok" if yi == di else "WRONG"
+        print(f"    x = {fmt_row(xi)}  hidden tanh = [{' '.join(f'{v:+.2f}' for v in hi)}]  "
+              f"P(1) = {pi:.3f}  y = {yi}  d = {di}  {mark}")
+    loss, accuracy = model.evaluate(X, d, verbose=0)
+    print(f"  loss (binary cross-entropy) {history.history['loss'][0]:.4f} at epoch 1 -> {loss:.4f} now")
+    print(f"  accuracy of the multi-layer perceptron: {accuracy:.2f}")
+    print("  The hidden layer maps the four points to a space where the output neuron's\n"
+          "  line separates them: backpropagation found hidden features we did not wire.")
+    return model, X, d, accuracy
+
+
+def plot_boundaries(perceptrons: dict, mlp, path: str | None) -> None:
+    """Side by side: the perceptron's straight line on XOR, and the MLP's curved boundary."""
+    try:
+        import matplotlib
+        if path:
+            matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        from glassnet import plot as gplot
+    except ImportError:
+        print("\n--plot: matplotlib is not installed (pip install 'glassnet[plot]'); skipping the plot")
+        return
+    X, d = logic_gate("xor")
+    p = perceptrons["xor"]
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4.2))
+    gplot.decision_boundary(p, X, ax=axes[0])          # colour = the model's output on the plane
+    axes[0].set_title(f"one perceptron: accuracy {p.score(X, d):.2f}")
+    gplot.decision_boundary(mlp, X, ax=axes[1])
+    axes[1].set_title("2-8-1 tanh network: P(XOR = 1)")
+    for ax in axes:                                    # XOR's four points on top
+        ax.scatter(*X[d == 0].T, marker="o", s=90, c="white", edgecolors="k", label="d = 0")
+        ax.scatter(*X[d == 1].T, marker="s", s=90, c="black", label="d = 1")
+        ax.legend(loc="center", fontsize="small")
+    fig.suptitle("XOR: red = output 0, blue = output 1")
+    fig.tight_layout()
+    if path:
+        fig.savefig(path, dpi=100)
+        print(f"saved the decision boundaries to {path}")
+    else:
+        plt.show()
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plot", nargs="?", const="", default=None, metavar="FILE",
-                        help="draw the decision lines (matplotlib); save to FILE if given")
+                        help="draw the decision lines (matplotlib); save to FILE (and FILE_mlp) if given")
+    parser.add_argument("--out", default=None, metavar="DIR",
+                        help="save the pictures to DIR (perceptron_lines.png, xor_boundaries.png)")
+    parser.add_argument("--epochs", type=int, default=MLP_EPOCHS,
+                        help=f"epochs for the multi-layer perceptron (default {MLP_EPOCHS})")
+    parser.add_argument("--seed", type=int, default=SEED, help="seed of the network's starting weights")
     args = parser.parse_args(argv)
 
     print("Rosenblatt's perceptron: y = step(w·x + b), step(z) = 1 if z >= 0 else 0")
     print("learning rule, sample by sample: w <- w + eta (d - y) x,  b <- b + eta (d - y)")
     perceptrons = {name: train_gate(name) for name in GATES}
     explain_xor()
-    if args.plot is not None:
-        plot(perceptrons, args.plot or None)
+    if args.out:
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        lines_path, mlp_path = (str(Path(args.out) / n) for n in ("perceptron_lines.png", "xor_boundaries.png"))
+    elif args.plot:
+        stem = Path(args.plot)
+        lines_path, mlp_path = args.plot, str(stem.with_name(stem.stem + "_mlp" + (stem.suffix or ".png")))
+    else:
+        lines_path = mlp_path = None
+    drawing = args.out is not None or args.plot is not None
+    if drawing:
+        plot(perceptrons, lines_path)
 
     # The multi-layer perceptron trained by backpropagation (glassnet.Sequential with
-    # Dense layers) is added here by the lead.
+    # Dense layers): the hidden layer is learned, not wired by hand.
+    mlp, _, _, _ = train_xor_mlp(epochs=args.epochs, seed=args.seed)
+    if drawing:
+        plot_boundaries(perceptrons, mlp, mlp_path)
 
 
 if __name__ == "__main__":

@@ -81,14 +81,31 @@ def first_non_finite(a: np.ndarray):
     return tuple(int(i) for i in np.argwhere(bad)[0])
 
 
-def check_finite(a: np.ndarray, name: str, where: str | None = None) -> np.ndarray:
-    """Raise ``ValueError`` naming the row (and column) of the first NaN/inf."""
+def check_finite(a: np.ndarray, name: str, where: str | None = None, columns=None) -> np.ndarray:
+    """Raise ``ValueError`` naming the row (and column: its label too, given ``columns``) of the first NaN/inf."""
     pos = first_non_finite(a)
     if pos is not None:
         kind = "NaN" if np.isnan(a[pos]) else "inf"
-        loc = f"row {pos[0]}" + (f", column {pos[1]}" if len(pos) > 1 else "") if pos else "its value"
+        label = f" ({columns[pos[1]]!r})" if columns is not None and len(pos) == 2 else ""
+        loc = f"row {pos[0]}" + (f", column {pos[1]}{label}" if len(pos) > 1 else "") if pos else "its value"
         raise ValueError(f"{_prefix(where)}{name} contains {kind} at {loc}")
     return a
+
+
+def _holds_text(x: np.ndarray) -> bool:
+    """Does an object array hold any str / bytes element (checked once per call, outside hot paths)?"""
+    return x.size > 0 and bool(np.any(np.frompyfunc(lambda v: isinstance(v, (str, bytes)), 1, 1)(x)))
+
+
+def _first_text_column(frame):
+    """Label and dtype of the first column of a DataFrame that does not hold plain numbers, or None."""
+    for j, label in enumerate(frame.columns):
+        col = frame.iloc[:, j]
+        values = col.to_numpy()
+        if values.dtype.kind in "USVMmc" or (values.dtype.kind == "O" and (_holds_text(values) or not all(
+                isinstance(v, (numbers.Real, type(None))) for v in values))):
+            return label, col.dtype
+    return None
 
 
 def to_array(x, name: str, where: str | None = None, *, dtype=None, min_ndim: int = 1,
@@ -102,7 +119,10 @@ def to_array(x, name: str, where: str | None = None, *, dtype=None, min_ndim: in
     dtype = np.dtype(dtype or config.floatx())
     if x is None:
         raise ValueError(f"{_prefix(where)}{name} is required, got None")
+    frame = columns = None
     if hasattr(x, "to_numpy") and not isinstance(x, np.ndarray):
+        if getattr(x, "ndim", None) == 2 and hasattr(x, "columns") and hasattr(x, "iloc"):
+            frame, columns = x, list(x.columns)          # a DataFrame: errors name the column
         x = x.to_numpy()
     if not isinstance(x, np.ndarray):
         try:
@@ -113,11 +133,17 @@ def to_array(x, name: str, where: str | None = None, *, dtype=None, min_ndim: in
                 f"it looks ragged (rows of different lengths)"
             ) from exc
     if x.dtype == object or x.dtype.kind in "USVMm":
+        # Text and dates are refused even when they would convert ('1.5', datetime64 -> days since
+        # 1970): that silent guess is a bug waiting to happen.  Objects holding numbers convert.
         try:
+            if x.dtype.kind != "O" or _holds_text(x):
+                raise TypeError
             x = x.astype(dtype)
         except (TypeError, ValueError):
+            bad = _first_text_column(frame) if frame is not None else None
+            what, got = (f"{name} column {bad[0]!r}", bad[1]) if bad else (name, x.dtype)
             raise TypeError(
-                f"{_prefix(where)}{name} must contain only numbers, got dtype {x.dtype} "
+                f"{_prefix(where)}{what} must contain only numbers, got dtype {got} "
                 f"(strings, dates or objects: encode them first)"
             ) from None
     elif x.dtype.kind == "c":
@@ -127,9 +153,12 @@ def to_array(x, name: str, where: str | None = None, *, dtype=None, min_ndim: in
             f"{_prefix(where)}{name} must have at least {min_ndim} dimension(s), got shape {x.shape}"
         )
     if not allow_empty and x.size == 0:
+        if x.ndim > 1 and x.shape[0] > 0:
+            raise ValueError(f"{_prefix(where)}{name} is empty (shape {x.shape}): its samples have no values; "
+                             f"need at least one feature per sample")
         raise ValueError(f"{_prefix(where)}{name} is empty (shape {x.shape}); need at least one sample")
     if finite:
-        check_finite(x, name, where)
+        check_finite(x, name, where, columns=columns)
     if x.dtype != dtype:
         x = x.astype(dtype)
     return np.ascontiguousarray(x)

@@ -163,11 +163,12 @@ def network(model, max_neurons=16, path=None):
     for i, layer in enumerate(layers):
         kernel = layer.get_weights()[0]
         w = kernel[: shown[i], : shown[i + 1]]
-        scale = np.abs(w).max() or 1.0
+        scale = float(np.abs(w).max()) or 1.0
         for a in range(w.shape[0]):
             for b in range(w.shape[1]):   # a drawing: one line per link is the point
+                share = min(1.0, abs(float(w[a, b])) / scale)   # float32 rounding could give alpha 1.0000001
                 ax.plot([i, i + 1], [ys[i][a], ys[i + 1][b]], color="#d62728" if w[a, b] < 0 else "#1f77b4",
-                        alpha=0.15 + 0.85 * abs(w[a, b]) / scale, linewidth=0.3 + 2.2 * abs(w[a, b]) / scale)
+                        alpha=0.15 + 0.85 * share, linewidth=0.3 + 2.2 * share)
     for i, (n, y) in enumerate(zip(sizes, ys)):
         ax.scatter(np.full(len(y), i), y, s=90, c="white", edgecolors="k", zorder=3)
         label = f"{names[i]}\n{n} neurons" + (f" ({len(y)} shown)" if n > len(y) else "")

@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import urllib.request
+import zlib
 from pathlib import Path
 
 from .._io import atomic_open
@@ -42,7 +43,7 @@ def read_bytes(path) -> bytes:
     if path.suffix == ".gz" or raw[:2] == b"\x1f\x8b":
         try:
             return gzip.decompress(raw)
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
             raise DatasetError(f"{path}: not a complete gzip file ({exc}); it may be truncated") from None
     return raw
 

@@ -8,7 +8,10 @@ folder with ``mnist_train.csv`` / ``mnist_test.csv``, plain or ``.gz``), the cac
 from __future__ import annotations
 
 import io
+import math
 import os
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +53,7 @@ def parse_idx(data: bytes, name: str = "IDX data") -> np.ndarray:
     if ndim == 0 or len(data) < header:
         raise DatasetError(f"{name}: IDX header is truncated")
     dims = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    expected = int(np.prod(dims))
+    expected = math.prod(dims)      # exact: np.prod would wrap around in int64 for huge headers
     if len(data) - header != expected:
         raise DatasetError(f"{name}: IDX data holds {len(data) - header} bytes, but its header {dims} "
                            f"promises {expected}; the file is truncated or corrupt")
@@ -58,6 +61,8 @@ def parse_idx(data: bytes, name: str = "IDX data") -> np.ndarray:
 
 
 def _check_pair(x, y, what):
+    if x.ndim == 0 or y.ndim == 0:
+        raise DatasetError(f"{what}: images and labels must be arrays, got shapes {x.shape} and {y.shape}")
     if x.shape[0] != y.shape[0]:
         raise DatasetError(f"{what}: {x.shape[0]} images but {y.shape[0]} labels")
     return x, y
@@ -91,7 +96,8 @@ def _load_npz(path: Path):
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as f:
             out = (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
-    except (KeyError, ValueError, OSError) as exc:
+    except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError,
+            RuntimeError) as exc:
         raise DatasetError(f"{path}: not a Keras-style MNIST .npz (x_train, y_train, x_test, y_test): {exc}") from None
     return _verify_arrays((_check_pair(*out[0], path), _check_pair(*out[1], path)), path)
 
@@ -102,7 +108,11 @@ def parse_csv(data: bytes, name: str):
     if first and not first.split(b",")[0].strip().isdigit():      # tolerate a header line
         data = rest
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
-    flat = np.fromstring(data.replace(b"\n", b",").decode("ascii", errors="replace"), dtype=np.int64, sep=",")
+    try:
+        flat = np.fromstring(data.replace(b"\n", b",").decode("ascii", errors="replace"), dtype=np.int64, sep=",")
+    except ValueError as exc:      # NumPy 2: text that is not comma-separated integers
+        raise DatasetError(f"{name}: not an MNIST CSV: expected lines of 785 comma-separated integers "
+                           f"(label + 28*28 pixels) ({exc})") from None
     if lines == 0 or flat.size != lines * 785:
         raise DatasetError(f"{name}: not an MNIST CSV: expected {lines} lines of 785 numbers "
                            f"(label + 28*28 pixels), got {flat.size} numbers in all")

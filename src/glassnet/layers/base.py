@@ -180,7 +180,11 @@ class Layer:
         config = dict(config)
         dtype = config.pop("dtype", None)
         if isinstance(dtype, dict):
-            dtype = (dtype.get("config") or {}).get("name")
+            inner = dtype.get("config") or {}
+            if not isinstance(inner, dict):
+                raise ValueError(f"{cls.__name__}.from_config: dtype must be a dtype name or a DTypePolicy "
+                                 f"config, got {dtype!r}")
+            dtype = inner.get("name")
         if dtype is not None:
             config["dtype"] = dtype
         return cls(**config)

@@ -247,18 +247,28 @@ class Sequential:
                 f"({', '.join(v.path for v in self.weights)}), got {len(weights)}"
             )
         i = 0
+        arrays = []
         for layer in self._layers:   # check every shape first, so nothing is half-written
             for var in layer.weights:
-                w = np.asarray(weights[i])
+                try:
+                    w = np.asarray(weights[i])
+                except ValueError:
+                    w = None            # a ragged list
+                if w is None or w.dtype.kind not in "biuf":
+                    raise TypeError(
+                        f"set_weights: layer {layer.name!r} {var.name} (weights[{i}]) must be an array of real "
+                        f"numbers, got {'a ragged list' if w is None else f'dtype {w.dtype}'}"
+                    )
                 if w.shape != var.shape:
                     raise ValueError(
                         f"set_weights: layer {layer.name!r} {var.name} must have shape {var.shape}, got {w.shape}"
                     )
+                arrays.append(w)
                 i += 1
         i = 0
         for layer in self._layers:
             n = len(layer.weights)
-            layer.set_weights(list(weights[i:i + n]))
+            layer.set_weights(arrays[i:i + n])
             i += n
 
     def count_params(self) -> int:
@@ -307,6 +317,12 @@ class Sequential:
             return []
         if isinstance(metrics, (str, dict)) or not isinstance(metrics, (list, tuple)):
             raise TypeError(f"compile: {name} must be a list (e.g. ['accuracy']), got {metrics!r}")
+        for m in metrics:      # unknown names fail here, listing the known ones, not at the first fit
+            if isinstance(m, str) and m.lower() not in ("accuracy", "acc", "crossentropy", "ce"):
+                try:
+                    metrics_module.get(m)
+                except ValueError as exc:
+                    raise ValueError(f"compile: {name}: {exc}") from None
         return list(metrics)
 
     def _build_optimizer(self) -> None:
@@ -463,7 +479,13 @@ class Sequential:
         data_utils.check_same_length(where, x=x, y=y)
         self._resolve_loss(y.shape)
         self._resolve_metrics(y.shape)       # from the targets' shape as given, as Keras does
-        y = self.compiled_loss.check_targets(y, self.output_shape, where)
+        try:
+            y = self.compiled_loss.check_targets(y, self.output_shape, where)
+        except ValueError as exc:
+            if x.ndim > 2 and len(self.output_shape) > 2:   # Dense works on the last axis of 3-D+ inputs
+                raise ValueError(f"{exc}. The model's output has shape {self.output_shape} because x has "
+                                 f"sample shape {x.shape[1:]}: add a Flatten layer first for images") from None
+            raise
         if class_weight is not None:
             cw = data_utils.class_weight_to_sample_weight(class_weight, y, self.output_shape[-1], where)
             sample_weight = cw if sample_weight is None else sample_weight * cw
@@ -594,12 +616,17 @@ class Sequential:
         """Restore :meth:`get_rng_state`'s result (layers matched by name)."""
         if not isinstance(state, dict):
             raise TypeError(f"set_rng_state: state must be a dict, got {type(state).__name__}")
-        if "shuffle" in state:
-            self._generator.bit_generator.state = state["shuffle"]
-        for layer in self._layers:
-            key = f"layer/{layer.name}"
-            if key in state and getattr(layer, "generator", None) is not None:
-                layer.generator.bit_generator.state = state[key]
+        pairs = [("shuffle", self._generator)] if "shuffle" in state else []
+        pairs += [(f"layer/{l.name}", l.generator) for l in self._layers
+                  if f"layer/{l.name}" in state and getattr(l, "generator", None) is not None]
+        for key, gen in pairs:       # check every entry on a scratch generator first: all or nothing
+            try:
+                type(gen.bit_generator)().state = state[key]
+            except (TypeError, ValueError, KeyError, OverflowError) as exc:
+                raise ValueError(f"set_rng_state: state[{key!r}] is not a valid "
+                                 f"{type(gen.bit_generator).__name__} state ({type(exc).__name__}: {exc})") from None
+        for key, gen in pairs:
+            gen.bit_generator.state = state[key]
 
     # ---------------------------------------------------------------- evaluate
     def _evaluate_arrays(self, x, y, sample_weight, batch_size, callbacks=None) -> dict:

@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import stat
+import struct
 import warnings
 import zipfile
 import zlib
@@ -119,7 +120,8 @@ def reading(path: str, what: str):
         raise
     except (OSError, KeyError, EOFError, zipfile.BadZipFile, zlib.error, zipfile.LargeZipFile,
             NotImplementedError, RuntimeError, UnicodeDecodeError, json.JSONDecodeError,
-            RecursionError) as exc:
+            RecursionError, ValueError, TypeError, IndexError, OverflowError, struct.error) as exc:
+        # (h5py and zipfile raise plain ValueError / TypeError / IndexError for some corrupt bytes)
         raise ModelFileError(f"{path!r}: cannot read this {what}: the file is corrupt or truncated "
                              f"({type(exc).__name__}: {exc})") from exc
 

@@ -261,7 +261,7 @@ def model_from_config(config, *, where: str, custom_objects=None, compile=True, 
         try:
             layer = cls.from_config(dict(layer_config))
             model.add(layer)
-        except (TypeError, ValueError, KeyError) as exc:
+        except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
             raise ModelFileError(f"{where}: cannot build layer #{i} ({entry['class_name']} {layer_name!r}) "
                                  f"from the file's config: {exc}") from exc
     if not model.built and model.layers:

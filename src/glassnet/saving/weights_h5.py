@@ -110,6 +110,8 @@ def _read_store(h5py, group, variables, where, what, skip_mismatch):
     arrays = []
     for i, var in enumerate(variables):
         ds = safe_dataset(h5py, group, str(i), where)
+        if ds is None:
+            raise ModelFileError(f"{where}: {what} variable #{i} is listed in the file but cannot be opened")
         if tuple(ds.shape) != tuple(var.shape):
             msg = (f"{where}: {what} variable #{i} ({getattr(var, 'name', '?')}) has shape {tuple(ds.shape)} "
                    f"in the file, but the model expects {tuple(var.shape)}")
@@ -161,7 +163,10 @@ def _optimizer_datasets(h5py, group, where) -> list:
     keys = _store_keys(group)
     if any(k not in keys for k in map(str, range(len(keys)))):
         raise ModelFileError(f"{where}: the optimizer group holds unexpected keys {sorted(keys)}")
-    return [safe_dataset(h5py, group, str(i), where) for i in range(len(keys))]
+    datasets = [safe_dataset(h5py, group, str(i), where) for i in range(len(keys))]
+    if any(ds is None for ds in datasets):
+        raise ModelFileError(f"{where}: an optimizer variable is listed in the file but cannot be opened")
+    return datasets
 
 
 def read_state(h5file, model, where: str, skip_mismatch: bool = False, load_optimizer: bool = True) -> None:

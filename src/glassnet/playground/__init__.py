@@ -1,0 +1,19 @@
+"""The glassnet playground: train small networks on 2-D data in your browser and watch them learn.
+
+``glassnet playground [--port 8000] [--host 127.0.0.1]`` (or ``python -m glassnet.playground``)
+starts a local web server and prints its URL.  Each browser tab gets its own
+:class:`~glassnet.playground.session.Session`: a data set, a glassnet model and a
+background thread that trains it, streaming the view to the page with
+Server-Sent Events.  The server is the standard library's ``ThreadingHTTPServer``:
+the playground needs nothing beyond NumPy (and h5py for the ``.keras`` export).
+
+- :mod:`.params`  -- the parameters the page may send, their limits and their validation
+- :mod:`.session` -- data, model, training thread, view frames, backprop trace, exports
+- :mod:`.codegen` -- the exported Python script (runs on Keras with the imports swapped)
+- :mod:`.server`  -- HTTP routes, the event streams, session liveness
+"""
+from .params import DEFAULTS, LIMITS, ParamError, validate
+from .server import PlaygroundServer, main, serve
+from .session import Session
+
+__all__ = ["DEFAULTS", "LIMITS", "ParamError", "PlaygroundServer", "Session", "main", "serve", "validate"]

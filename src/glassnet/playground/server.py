@@ -1,0 +1,501 @@
+"""The playground's web server: the standard library's ``ThreadingHTTPServer`` and Server-Sent Events.
+
+Routes (JSON in and out; errors are ``{"error": "message"}`` with a 4xx/5xx status)::
+
+    GET    /                                   the page (static/index.html)
+    GET    /static/<file>                      its script and style sheet
+    GET    /api/options                        choices, limits and defaults for the controls
+    POST   /api/sessions                       {params} -> 201 {"id", "params"}: a new session (one per tab)
+    GET    /api/sessions/<id>                  the session's state (epoch, losses, running, ...)
+    POST   /api/sessions/<id>/config           {params} (partial) -> rebuild from epoch 0 (400 if refused)
+    POST   /api/sessions/<id>/play | pause | step | reset | close
+    POST   /api/sessions/<id>/explain          the backprop trace of one mini-batch (on a copy)
+    GET    /api/sessions/<id>/events           the live view: an SSE stream (events session, history,
+                                               frame, closed)
+    GET    /api/sessions/<id>/export/model.keras   the model as a Keras 3 file
+    GET    /api/sessions/<id>/export/code.py       the script that rebuilds and trains it
+    DELETE /api/sessions/<id>                  close the session
+
+Liveness: a session's training pauses as soon as its last event stream ends
+(the tab closed or navigated away; the page also sends ``close`` with
+``navigator.sendBeacon`` when it is hidden for good), and the session is
+deleted if no stream comes back within ``disconnect_grace`` seconds.  An end
+is noticed within a quarter of a second (the stream's socket reads EOF) or, for
+a peer that vanished without closing, when a write has been blocked for
+``STREAM_WRITE_TIMEOUT`` seconds; an idle stream carries a ``: ping`` comment
+every ``ping_interval`` seconds.  A session that never opened a stream is
+deleted after ``idle_timeout`` seconds without a request.  Bound to a loopback address, the server answers only
+requests whose ``Host`` (and ``Origin``, when sent) is the loopback itself,
+which keeps other web sites (DNS rebinding, cross-site POSTs) out.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import select
+import socket
+import sys
+import threading
+import time
+import traceback
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .params import ParamError, options
+from .session import Session
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_FILES = {
+    "index.html": "text/html; charset=utf-8",
+    "playground.js": "text/javascript; charset=utf-8",
+    "playground.css": "text/css; charset=utf-8",
+}
+MAX_BODY = 64 * 1024
+STREAM_WRITE_TIMEOUT = 30.0
+_LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
+_SESSION_PATH = re.compile(r"^/api/sessions/([A-Za-z0-9_-]{1,64})(?:/([a-z]+(?:/[a-z_.]+)?))?$")
+
+
+class HTTPError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, handler, playground):
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.playground = playground
+        super().__init__(address, handler)
+
+    def handle_error(self, request, client_address):   # a dropped connection is not an error
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError, socket.timeout)):
+            return
+        super().handle_error(request, client_address)
+
+
+class PlaygroundServer:
+    """The playground server.  ``start()`` serves in a background thread (tests), ``serve_forever()`` here.
+
+    Args:
+        host, port: where to listen (port 0: any free port; see :attr:`url`).
+        max_sessions: sessions open at once (more are refused with 503).
+        disconnect_grace: seconds a session survives after its last event stream ended.
+        idle_timeout: seconds a session that never streamed survives without a request.
+        max_fps: at most this many view updates per second per session.
+        ping_interval: seconds between keep-alive comments on an idle event stream.
+        verbose: log every request to stderr.
+    """
+
+    def __init__(self, host="127.0.0.1", port=8000, *, max_sessions=16, disconnect_grace=10.0,
+                 idle_timeout=120.0, max_fps=30.0, ping_interval=1.0, verbose=False):
+        self.max_sessions = int(max_sessions)
+        self.disconnect_grace = float(disconnect_grace)
+        self.idle_timeout = float(idle_timeout)
+        self.max_fps = float(max_fps)
+        self.ping_interval = float(ping_interval)
+        self.verbose = bool(verbose)
+        self.sessions: dict[str, Session] = {}
+        self._lock = threading.Lock()
+        self.stopping = False
+        self._stop_event = threading.Event()
+        self._serving = False
+        self._thread = None
+        self._reaper = None
+        try:
+            self.httpd = _HTTPServer((host, port), _Handler, self)
+        except OSError as exc:
+            raise OSError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another port with "
+                          f"--port (0 picks a free one)") from exc
+        self.host = host
+        self.port = self.httpd.server_address[1]
+        self.loopback_only = host in _LOOPBACK_NAMES or host.startswith("127.")
+
+    @property
+    def url(self) -> str:
+        host = self.host
+        if host in ("", "0.0.0.0", "::"):
+            host = "127.0.0.1"
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}/"
+
+    # ---------------------------------------------------------------- running
+    def _start_reaper(self) -> None:
+        if self._reaper is None:
+            self._reaper = threading.Thread(target=self._reap, name="playground-reaper", daemon=True)
+            self._reaper.start()
+
+    def start(self) -> "PlaygroundServer":
+        """Serve in a background thread; returns self (use as a context manager to stop it)."""
+        self._start_reaper()
+        self._serving = True
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="playground-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._start_reaper()
+        self._serving = True
+        self.httpd.serve_forever(poll_interval=0.25)
+
+    def shutdown(self) -> None:
+        """Stop serving, end every event stream and every session's training."""
+        if self.stopping:
+            return
+        self.stopping = True
+        self._stop_event.set()
+        with self._lock:
+            sessions = list(self.sessions.values())
+            self.sessions.clear()
+        for s in sessions:
+            s.close()
+        if self._serving:
+            self.httpd.shutdown()
+        self.httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self._reaper is not None:
+            self._reaper.join(timeout=5)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.shutdown()
+
+    def _reap(self) -> None:
+        tick = max(0.05, min(0.5, self.disconnect_grace / 4, self.idle_timeout / 4))
+        while not self._stop_event.wait(tick):
+            now = time.monotonic()
+            with self._lock:
+                expired = [s for s in self.sessions.values() if s.clients == 0 and now - s.last_seen >
+                           (self.disconnect_grace if s.ever_streamed else self.idle_timeout)]
+            for s in expired:
+                self.close_session(s.id)
+
+    # ---------------------------------------------------------------- sessions
+    def create_session(self, params) -> Session:
+        with self._lock:
+            if len(self.sessions) >= self.max_sessions:
+                raise HTTPError(503, f"too many sessions are open ({self.max_sessions}); close other "
+                                     f"playground tabs and reload this page")
+        session = Session(params, max_fps=self.max_fps)    # ParamError if params are refused
+        with self._lock:
+            self.sessions[session.id] = session
+        return session
+
+    def get_session(self, sid) -> Session:
+        with self._lock:
+            session = self.sessions.get(sid)
+        if session is None:
+            raise HTTPError(404, f"no session {sid!r}: it was closed or expired (reload the page to start "
+                                 f"a new one)")
+        session.touch()
+        return session
+
+    def close_session(self, sid) -> bool:
+        with self._lock:
+            session = self.sessions.pop(sid, None)
+        if session is not None:
+            session.close()
+        return session is not None
+
+    def attach(self, session) -> None:
+        with self._lock:
+            session.clients += 1
+            session.ever_streamed = True
+        session.touch()
+
+    def detach(self, session) -> None:
+        with self._lock:
+            session.clients -= 1
+            last = session.clients == 0
+        session.touch()
+        if last and not session.closed:
+            session.pause()          # the tab is gone: stop its training at once
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "glassnet-playground"
+    timeout = 120          # idle keep-alive connections are closed after this
+
+    @property
+    def pg(self) -> PlaygroundServer:
+        return self.server.playground
+
+    def log_message(self, fmt, *args):
+        if self.pg.verbose:
+            super().log_message(fmt, *args)
+
+    # ---------------------------------------------------------------- responses
+    def _send(self, status, body: bytes, content_type: str, headers=None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _json(self, status, obj) -> None:
+        self._send(status, json.dumps(obj, separators=(",", ":"), allow_nan=False).encode("utf-8"),
+                   "application/json")
+
+    def _error(self, status, message, **extra) -> None:
+        self._json(status, {"error": message, **extra})
+
+    # ---------------------------------------------------------------- requests
+    def do_GET(self):
+        self._dispatch("GET")
+
+    def do_POST(self):
+        self._dispatch("POST")
+
+    def do_DELETE(self):
+        self._dispatch("DELETE")
+
+    def _check_origin(self) -> None:
+        if not self.pg.loopback_only:
+            return
+        host = self.headers.get("Host", "")
+        name = urlsplit(f"//{host}").hostname or ""
+        if name not in _LOOPBACK_NAMES:
+            raise HTTPError(403, f"this playground answers requests for 127.0.0.1 / localhost only, "
+                                 f"not for host {host!r}")
+        origin = self.headers.get("Origin")
+        if origin and origin != "null" and (urlsplit(origin).hostname or "") not in _LOOPBACK_NAMES:
+            raise HTTPError(403, f"requests from other sites ({origin}) are refused")
+
+    def _body(self):
+        length = self.headers.get("Content-Length")
+        try:
+            length = int(length) if length else 0
+        except ValueError:
+            raise HTTPError(400, "bad Content-Length header") from None
+        if length > MAX_BODY:
+            self.close_connection = True
+            raise HTTPError(413, f"the request body is too large ({length} bytes; at most {MAX_BODY})")
+        raw = self.rfile.read(length) if length else b""
+        if not raw.strip():
+            return {}
+        try:
+            body = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise HTTPError(400, f"the request body must be JSON: {exc}") from None
+        if not isinstance(body, dict):
+            raise HTTPError(400, f"the request body must be a JSON object, got {type(body).__name__}")
+        return body
+
+    def _dispatch(self, method: str) -> None:
+        try:
+            body = self._body()           # read it first: an early error must not leave it in the connection
+            self._check_origin()
+            path = urlsplit(self.path).path
+            self._route(method, path, body if method == "POST" else None)
+        except ParamError as exc:
+            self._error(400, str(exc), problems=exc.problems)
+        except HTTPError as exc:
+            self._error(exc.status, exc.message)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        except Exception as exc:   # the server keeps serving; the page shows the message
+            traceback.print_exc(file=sys.stderr)
+            try:
+                self._error(500, f"internal error: {type(exc).__name__}: {exc}")
+            except OSError:
+                self.close_connection = True
+
+    def _route(self, method, path, body) -> None:
+        pg = self.pg
+        if path in ("/", "/index.html"):
+            self._allow(method, "GET")
+            return self._static("index.html")
+        if path.startswith("/static/"):
+            self._allow(method, "GET")
+            return self._static(path[len("/static/"):])
+        if path == "/favicon.ico":
+            return self._send(204, b"", "image/x-icon")
+        if path == "/api/options":
+            self._allow(method, "GET")
+            return self._json(200, options())
+        if path == "/api/sessions":
+            self._allow(method, "POST")
+            session = pg.create_session(body)
+            return self._json(201, {"id": session.id, "params": session.params})
+        m = _SESSION_PATH.match(path)
+        if not m:
+            raise HTTPError(404, f"no such page: {path}")
+        sid, action = m.group(1), m.group(2)
+        if action is None:
+            if method == "DELETE":
+                pg.close_session(sid)
+                return self._json(200, {"closed": sid})
+            self._allow(method, "GET")
+            return self._json(200, pg.get_session(sid).state())
+        if action == "close":          # navigator.sendBeacon sends POST
+            self._allow(method, "POST")
+            pg.close_session(sid)
+            return self._json(200, {"closed": sid})
+        session = pg.get_session(sid)
+        if action == "events":
+            self._allow(method, "GET")
+            return self._events(session)
+        if action.startswith("export/"):
+            self._allow(method, "GET")
+            return self._export(session, action[len("export/"):])
+        self._allow(method, "POST")
+        if action == "config":
+            params = session.configure(body)
+            return self._json(200, {"params": params, "epoch": session.epoch})
+        if action == "play":
+            session.play()
+        elif action == "pause":
+            session.pause()
+        elif action == "step":
+            session.step()
+        elif action == "reset":
+            session.reset()
+        elif action == "explain":
+            return self._json(200, session.explain())
+        else:
+            raise HTTPError(404, f"unknown action {action!r}")
+        return self._json(200, session.state())
+
+    def _allow(self, method, *allowed) -> None:
+        if method not in allowed:
+            raise HTTPError(405, f"{method} is not allowed here (use {' or '.join(allowed)})")
+
+    def _static(self, name) -> None:
+        if name not in STATIC_FILES:
+            raise HTTPError(404, f"no such file: {name}")
+        data = (STATIC_DIR / name).read_bytes()
+        self._send(200, data, STATIC_FILES[name])
+
+    def _export(self, session, what) -> None:
+        if what == "model.keras":
+            try:
+                data = session.export_keras()
+            except ImportError as exc:      # h5py (the 'h5' extra) is what a .keras file needs
+                raise HTTPError(501, f"cannot write the .keras file: {exc}") from None
+            return self._send(200, data, "application/octet-stream",
+                              {"Content-Disposition": 'attachment; filename="glassnet_playground.keras"'})
+        if what == "code.py":
+            data = session.export_code().encode("utf-8")
+            return self._send(200, data, "text/x-python; charset=utf-8",
+                              {"Content-Disposition": 'attachment; filename="glassnet_playground.py"'})
+        raise HTTPError(404, f"unknown export {what!r} (model.keras or code.py)")
+
+    # ---------------------------------------------------------------- the event stream
+    def _peer_gone(self) -> bool:
+        """True when the browser closed the connection (it never sends anything on an event stream)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            if not readable:
+                return False
+            return self.connection.recv(1, socket.MSG_PEEK) == b""
+        except (OSError, ValueError):
+            return True
+
+    def _events(self, session) -> None:
+        pg = self.pg
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")
+        self.send_header("X-Accel-Buffering", "no")
+        self.end_headers()
+        self.close_connection = True
+        self.connection.settimeout(STREAM_WRITE_TIMEOUT)   # a peer that takes nothing for this long is gone
+        pg.attach(session)
+        sent_info = sent_frame = 0
+        hist_version, hist_len = None, 0
+        try:
+            self.wfile.write(b"retry: 1000\n\n")
+            last_write = time.monotonic()
+            while True:
+                parts = []
+                with session.cond:
+                    session.cond.wait_for(
+                        lambda: (session.frame_seq != sent_frame or session.info_seq != sent_info
+                                 or session.closed or pg.stopping), timeout=0.25)
+                    if session.closed or pg.stopping:
+                        reason = "the server is stopping" if pg.stopping else "the session was closed"
+                        self.wfile.write(f"event: closed\ndata: {json.dumps({'reason': reason})}\n\n"
+                                         .encode("utf-8"))
+                        return
+                    if session.info_seq != sent_info:
+                        parts.append(f"event: session\ndata: {session.info_json}\n\n")
+                        sent_info = session.info_seq
+                        hist_version = None
+                    if session.history_version != hist_version:
+                        points, reset = session.history, True
+                        hist_version = session.history_version
+                    else:
+                        points, reset = session.history[hist_len:], False
+                    hist_len = len(session.history)
+                    if points or reset:
+                        parts.append("event: history\ndata: "
+                                     + json.dumps({"reset": reset, "points": points}, separators=(",", ":"))
+                                     + "\n\n")
+                    if session.frame_seq != sent_frame:
+                        parts.append(f"event: frame\ndata: {session.frame_json}\n\n")
+                        sent_frame = session.frame_seq
+                if self._peer_gone():
+                    return
+                now = time.monotonic()
+                if parts:
+                    self.wfile.write("".join(parts).encode("utf-8"))
+                    last_write = now
+                elif now - last_write >= pg.ping_interval:
+                    self.wfile.write(b": ping\n\n")
+                    last_write = now
+        except (OSError, ValueError):
+            return
+        finally:
+            pg.detach(session)
+
+
+def serve(host="127.0.0.1", port=8000, *, out=None, **kwargs) -> int:
+    """Run the playground until Ctrl+C; prints the URL first.  Returns 0."""
+    out = out or sys.stdout
+    server = PlaygroundServer(host, port, **kwargs)
+    print(f"glassnet playground: open {server.url} in your browser (Ctrl+C to stop)", file=out, flush=True)
+    if not server.loopback_only:
+        print("warning: the playground is reachable from other machines and has no authentication",
+              file=out, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("\nglassnet playground: stopped", file=out, flush=True)
+    finally:
+        server.shutdown()
+    return 0
+
+
+def main(argv=None) -> int:
+    """``python -m glassnet.playground [--port 8000] [--host 127.0.0.1]``."""
+    parser = argparse.ArgumentParser(prog="glassnet playground",
+                                     description="Train small networks on 2-D data in your browser, live.")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (0: any free port)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    args = parser.parse_args(argv)
+    try:
+        return serve(host=args.host, port=args.port)
+    except OSError as exc:
+        print(f"glassnet playground: error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,562 @@
+"""One playground session: a data set, a glassnet model, and a background thread that trains it.
+
+A browser tab owns one :class:`Session`.  Everything that touches the model
+(training, inspection, export) holds ``session.lock``; what the page is sent
+(the session description, the loss history and the latest *frame*) is
+published under ``session.cond`` so that any number of event streams can read
+it without ever waiting for training.
+
+The run is the one the exported script reproduces
+--------------------------------------------------
+The model is built from the parameters with glassnet's global seed set to the
+session's seed (exactly as the exported script's ``utils.set_random_seed(SEED)``
+does; the previous global seed is restored afterwards), and trained with
+``model.fit(..., epochs=k)`` chunks: ``fit`` draws its shuffling from the
+model's own generator, so k chunks of one epoch give the same weights as one
+``fit(epochs=k)``.  Any change of a parameter (except the speed) rebuilds the
+network from epoch 0, so the page always shows one uninterrupted run, and the
+exported script run for the same number of epochs ends on the same weights.
+
+Units: *step* = one epoch (one pass over the training points, in mini-batches
+of ``batch_size``); *play* trains ``epochs_per_update`` epochs per view update,
+at most ``max_fps`` updates per second.
+"""
+from __future__ import annotations
+
+import base64
+import collections
+import contextlib
+import json
+import math
+import os
+import secrets
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+import numpy as np
+
+from ..callbacks import Callback
+from . import codegen
+from .params import DATASETS, FEATURES, LIVE_PARAMS, ParamError, make_features, n_train, validate
+
+OUT_RES = 80      # the decision boundary / regression surface: OUT_RES x OUT_RES values
+THUMB_RES = 24    # each neuron's output over the input plane: THUMB_RES x THUMB_RES values
+HISTORY_MAX = 4000  # loss history points kept (halved when reached)
+CHUNK_BUDGET = 0.25  # seconds of training at most between two view updates
+
+_BUILD_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _global_seed(seed):
+    """Run the block with glassnet's global seed set to ``seed``; restore the previous state after.
+
+    Every model the playground builds goes through this lock, so sessions built at the
+    same time do not draw from each other's seed sequence.
+    """
+    from .. import random as gn_random
+
+    with _BUILD_LOCK:
+        saved = (gn_random._ROOT, gn_random._COUNTER)
+        if seed is not None:
+            gn_random.set_random_seed(seed)
+        try:
+            yield
+        finally:
+            gn_random._ROOT, gn_random._COUNTER = saved
+
+
+def _b64(array, dtype) -> str:
+    return base64.b64encode(np.ascontiguousarray(array, dtype=dtype).tobytes()).decode("ascii")
+
+
+def _quantize(values, lo, hi) -> str:
+    """Values in [lo, hi] as base64 bytes 0..255 (clipped; NaN -> the middle)."""
+    v = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=(lo + hi) / 2, posinf=hi, neginf=lo)
+    u = np.clip((v - lo) / (hi - lo), 0.0, 1.0)
+    return _b64(np.rint(u * 255), np.uint8)
+
+
+def _num(value):
+    """A JSON-safe float (None for NaN / infinity)."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _jsonable(obj):
+    """Nested lists/dicts with NumPy arrays and non-finite floats made JSON-safe."""
+    if isinstance(obj, np.ndarray):
+        obj = obj.tolist()
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (float, np.floating)):
+        return _num(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
+def _plane(extent, res):
+    """Grid points of [-extent, extent]^2, row-major from the top-left corner (x2 = +extent)."""
+    h = 2.0 * extent / res
+    c = np.linspace(-extent + h / 2, extent - h / 2, res)
+    x1, x2 = np.meshgrid(c, c[::-1])
+    return np.stack([x1.ravel(), x2.ravel()], axis=1).astype(np.float32)
+
+
+def make_data(params):
+    """``(x2d_train, y_train, x2d_test, y_test)``: the points (2-D) and targets (float32, (n, 1))."""
+    from .. import datasets
+
+    fn = getattr(datasets, DATASETS[params["dataset"]][0])
+    x2d, y = fn(n_samples=params["n_samples"], noise=params["noise"], seed=params["seed"])
+    y = y.astype(np.float32).reshape(-1, 1)
+    order = np.random.default_rng(params["seed"]).permutation(len(x2d))
+    k = n_train(params)
+    return x2d[order[:k]], y[order[:k]], x2d[order[k:]], y[order[k:]]
+
+
+def problem_of(params) -> str:
+    return DATASETS[params["dataset"]][2]
+
+
+def build_model(params, n_inputs):
+    """The network of ``params``, built and compiled exactly as the exported script builds it."""
+    from .. import optimizers, regularizers
+    from ..layers import Dense, Dropout, Input
+    from ..models import Sequential
+
+    def regularizer():
+        rate = params["regularization_rate"]
+        if params["regularization"] == "l1" and rate > 0:
+            return regularizers.L1(rate)
+        if params["regularization"] == "l2" and rate > 0:
+            return regularizers.L2(rate)
+        return None
+
+    classification = problem_of(params) == "classification"
+    with _global_seed(params["seed"]):
+        layers = [Input(shape=(n_inputs,))]
+        for i, units in enumerate(params["hidden"], start=1):
+            layers.append(Dense(units, activation=params["activation"], kernel_regularizer=regularizer(),
+                                name=f"hidden_{i}"))
+            if params["dropout"] > 0:
+                layers.append(Dropout(params["dropout"], name=f"dropout_{i}"))
+        layers.append(Dense(1, activation="sigmoid" if classification else None,
+                            kernel_regularizer=regularizer(), name="output"))
+        model = Sequential(layers, name="playground")
+    opt_class = getattr(optimizers, codegen.optimizer_class(params))
+    opt_kwargs = {"learning_rate": params["learning_rate"]}
+    if params["optimizer"] == "sgd" and params["momentum"] > 0:
+        opt_kwargs["momentum"] = params["momentum"]
+    model.compile(optimizer=opt_class(**opt_kwargs),
+                  loss="binary_crossentropy" if classification else "mean_squared_error")
+    return model
+
+
+def _addr(a) -> int:
+    return a.__array_interface__["data"][0]
+
+
+class _LastStep(Callback):
+    """Keeps a copy of the flat weights before each mini-batch step, for the 'last update' shown in the page."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.params_vector = model.params
+        self.before = model.params.copy()
+
+    def on_train_batch_begin(self, batch, logs=None):
+        np.copyto(self.before, self.params_vector)
+
+
+class Session:
+    """A data set, a model and its training thread, for one browser tab.
+
+    Args:
+        params: a (possibly partial) parameter dict; validated (``ParamError`` if bad).
+        max_fps: at most this many view updates per second while playing.
+    """
+
+    def __init__(self, params=None, *, max_fps=30.0):
+        self.id = secrets.token_urlsafe(9)
+        self.max_fps = float(max_fps)
+        self.lock = threading.RLock()            # the model and everything it trains on
+        self.cond = threading.Condition()        # what is published to the event streams
+        self._ctl = threading.Condition()        # running / closed flags for the worker
+        self._running = False
+        self.closed = False
+        # published state (read by the streams under self.cond)
+        self.info_seq = 0
+        self.info_json = None
+        self.frame_seq = 0
+        self.frame_json = None
+        self.history: list = []
+        self.history_version = 0
+        # liveness, maintained by the server
+        self.clients = 0
+        self.ever_streamed = False
+        self.last_seen = time.monotonic()
+        self.created = time.monotonic()
+        self._frame_times = collections.deque(maxlen=64)
+        self.frames_trained = 0
+        self.notice = None
+        self.params = None
+        with self.lock:
+            self._rebuild(validate(params or {}))
+        self._thread = threading.Thread(target=self._worker, name=f"playground-session-{self.id}", daemon=True)
+        self._thread.start()
+
+    # ------------------------------------------------------------------ building
+    def _rebuild(self, params) -> None:
+        """(Re)create data and model from ``params``; epoch 0; publish the new description. Holds lock."""
+        x2d_tr, y_tr, x2d_te, y_te = make_data(params)
+        keys = params["features"]
+        model = build_model(params, len(keys))
+        # The page reports a diverged run itself (a notice, training paused): no warning on stderr too.
+        model._warned_divergence = True
+        self.params = params
+        self.problem = problem_of(params)
+        self.x2d_train, self.y_train, self.x2d_test, self.y_test = x2d_tr, y_tr, x2d_te, y_te
+        self.x_train = make_features(x2d_tr, keys)
+        self.x_test = make_features(x2d_te, keys)
+        self.model = model
+        self.dense = [layer for layer in model.layers if type(layer).__name__ == "Dense"]
+        self.epoch = 0
+        self.notice = None
+        self._recorder = _LastStep(model)
+        self._has_last = False
+        self._last_grads = None
+        self._last_update = None
+        self._explain_rng = np.random.default_rng(params["seed"] + 1)
+        base = _addr(model.params)
+        item = model.params.itemsize
+        self._offsets = []
+        for layer in self.dense:
+            entry = []
+            for var in (layer.kernel, layer.bias):
+                start = (_addr(var.value) - base) // item
+                entry.append((start, var.value.size, var.value.shape))
+            self._offsets.append(entry)
+        all_x = np.concatenate([x2d_tr, x2d_te])
+        self.extent = float(max(1.0, math.ceil(float(np.abs(all_x).max()) * 1.1 * 10) / 10))
+        if self.problem == "classification":
+            self.out_range = (0.0, 1.0)
+        else:
+            r = float(np.abs(np.concatenate([y_tr, y_te])).max())
+            r = max(0.1, math.ceil(r * 10) / 10)
+            self.out_range = (-r, r)
+        self._grid_out = make_features(_plane(self.extent, OUT_RES), keys)
+        self._grid_thumb = make_features(_plane(self.extent, THUMB_RES), keys)
+        info = self._info()
+        with self.cond:
+            self.info_seq += 1
+            info["build"] = self.info_seq
+            self.info_json = json.dumps(info, separators=(",", ":"), allow_nan=False)
+            self.history = []
+            self.history_version += 1
+        self._publish(self._make_frame(), record=True)
+
+    def _info(self) -> dict:
+        """The static description of the session the page draws with (points, sizes, names)."""
+        keys = self.params["features"]
+        input_maps = []
+        for j in range(len(keys)):
+            col = self._grid_thumb[:, j]
+            m = float(np.abs(col).max()) or 1.0
+            lo = 0.0 if col.min() >= 0 else -m
+            input_maps.append({"data": _quantize(col, lo, m), "lo": lo, "hi": m})
+
+        def pts(x2d, y):
+            return np.round(np.concatenate([x2d, y], axis=1).astype(np.float64), 4).tolist()
+
+        return {
+            "id": self.id,
+            "params": self.params,
+            "problem": self.problem,
+            "features": [{"key": k, "label": FEATURES[k][0], "expression": FEATURES[k][1]} for k in keys],
+            "sizes": [len(keys)] + [layer.units for layer in self.dense],
+            "layer_names": [layer.name for layer in self.dense],
+            "activations": [layer.activation.name for layer in self.dense],
+            "extent": self.extent,
+            "out_range": list(self.out_range),
+            "out_res": OUT_RES,
+            "thumb_res": THUMB_RES,
+            "input_maps": input_maps,
+            "n_train": int(len(self.x_train)),
+            "n_test": int(len(self.x_test)),
+            "points": {"train": pts(self.x2d_train, self.y_train), "test": pts(self.x2d_test, self.y_test)},
+        }
+
+    # ------------------------------------------------------------------ frames
+    def _losses(self):
+        m = self.model
+        tr = m.evaluate(self.x_train, self.y_train, batch_size=len(self.x_train), verbose=0)
+        te = m.evaluate(self.x_test, self.y_test, batch_size=len(self.x_test), verbose=0)
+        return float(tr), float(te)
+
+    def _make_frame(self) -> dict:
+        """Everything the page redraws: losses, the output over the plane, each neuron's output, weights."""
+        m = self.model
+        with np.errstate(all="ignore"):
+            train_loss, test_loss = self._losses()
+            frame = {"epoch": self.epoch, "running": self._running, "build": self.info_seq,
+                     "train_loss": _num(train_loss), "test_loss": _num(test_loss), "notice": self.notice}
+            if self.problem == "classification":
+                p_tr = m.predict(self.x_train, batch_size=len(self.x_train), verbose=0)
+                p_te = m.predict(self.x_test, batch_size=len(self.x_test), verbose=0)
+                frame["train_accuracy"] = _num(np.mean((p_tr > 0.5) == (self.y_train > 0.5)))
+                frame["test_accuracy"] = _num(np.mean((p_te > 0.5) == (self.y_test > 0.5)))
+            out = m.predict(self._grid_out, batch_size=len(self._grid_out), verbose=0)
+            lo, hi = self.out_range
+            frame["out"] = _quantize(out[:, 0], lo, hi)
+            maps = []
+            a = self._grid_thumb
+            for layer in m.layers:
+                a = layer.forward(a, training=False)
+                if type(layer).__name__ == "Dense":
+                    if layer.name == "output":
+                        maps.append(_quantize(a.T, lo, hi))
+                    else:
+                        maps.append(_quantize(a.T, -1.0, 1.0))
+            frame["maps"] = maps
+            layers = []
+            for layer, ((k0, kn, _), (b0, bn, _)) in zip(self.dense, self._offsets):
+                entry = {"W": _b64(layer.kernel.value, "<f4"), "b": _b64(layer.bias.value, "<f4")}
+                if self._has_last:
+                    entry["dW"] = _b64(self._last_grads[k0:k0 + kn], "<f4")
+                    entry["db"] = _b64(self._last_grads[b0:b0 + bn], "<f4")
+                    entry["uW"] = _b64(self._last_update[k0:k0 + kn], "<f4")
+                    entry["ub"] = _b64(self._last_update[b0:b0 + bn], "<f4")
+                layers.append(entry)
+            frame["layers"] = layers
+        return frame
+
+    def _publish(self, frame, record=False) -> None:
+        """Make ``frame`` the latest one (and add a point to the loss history when ``record``)."""
+        now = time.monotonic()
+        if record:
+            self._frame_times.append(now)
+        times = [t for t in self._frame_times if now - t <= 1.0]
+        frame["ups"] = len(times) if len(times) > 1 else 0
+        with self.cond:
+            self.frame_seq += 1
+            frame["seq"] = self.frame_seq
+            self.frame_json = json.dumps(frame, separators=(",", ":"), allow_nan=False)
+            if record and (not self.history or self.history[-1][0] < self.epoch):
+                self.history.append([self.epoch, frame["train_loss"], frame["test_loss"]])
+                if len(self.history) > HISTORY_MAX:
+                    self.history = self.history[::2] + ([self.history[-1]] if len(self.history) % 2 == 0 else [])
+                    self.history_version += 1
+            self.cond.notify_all()
+
+    # ------------------------------------------------------------------ training
+    def _fit(self, epochs: int) -> None:
+        """Train ``epochs`` epochs (holds lock); note the last mini-batch's gradient and update."""
+        m = self.model
+        p = self.params
+        with np.errstate(all="ignore"):
+            hist = m.fit(self.x_train, self.y_train, batch_size=p["batch_size"], epochs=epochs, verbose=0,
+                         callbacks=[self._recorder])
+        self.epoch += epochs
+        self._last_grads = m.grads.copy()
+        self._last_update = m.params - self._recorder.before
+        self._has_last = True
+        losses = hist.history.get("loss", [])
+        if losses and not math.isfinite(losses[-1]):
+            self._set_running(False)
+            self.notice = (f"Training diverged at epoch {self.epoch} (the loss is not a number): "
+                           f"lower the learning rate and press reset.")
+
+    def _train_chunk(self) -> None:
+        t0 = time.monotonic()
+        for _ in range(self.params["epochs_per_update"]):
+            self._fit(1)
+            if not self._running or time.monotonic() - t0 > CHUNK_BUDGET:
+                break
+
+    def _set_running(self, value: bool) -> None:
+        with self._ctl:
+            self._running = bool(value) and not self.closed
+            self._ctl.notify_all()
+
+    def _worker(self) -> None:
+        period = 1.0 / self.max_fps
+        next_start = 0.0
+        while True:
+            with self._ctl:
+                while not (self._running or self.closed):
+                    self._ctl.wait()
+                if self.closed:
+                    return
+                delay = next_start - time.monotonic()
+                if delay > 0:      # pace the updates; pause/close wake us at once
+                    self._ctl.wait_for(lambda: not self._running or self.closed, timeout=delay)
+                    if not self._running or self.closed:
+                        continue
+            next_start = time.monotonic() + period
+            try:
+                with self.lock:
+                    if not self._running or self.closed:
+                        continue
+                    self._train_chunk()
+                    self.frames_trained += 1
+                    frame = self._make_frame()
+                self._publish(frame, record=True)
+            except Exception as exc:  # keep the server alive; tell the page
+                traceback.print_exc(file=sys.stderr)
+                self._set_running(False)
+                with self.lock:
+                    self.notice = f"Training stopped: {type(exc).__name__}: {exc}"
+                    self._publish(self._make_frame())
+            time.sleep(0.001)   # let request handlers waiting for the lock in
+
+    # ------------------------------------------------------------------ controls
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def touch(self) -> None:
+        self.last_seen = time.monotonic()
+
+    def configure(self, raw) -> dict:
+        """Apply new parameters (partial dict).  Rebuilds from epoch 0 unless only the speed changed."""
+        with self.lock:
+            params = validate(raw, base=self.params)      # merged onto the params in force now
+            changed = {k for k in params if params[k] != self.params[k]}
+            if changed and changed <= LIVE_PARAMS:
+                self.params = params
+                with self.cond:
+                    info = json.loads(self.info_json)
+                    info["params"] = params
+                    self.info_json = json.dumps(info, separators=(",", ":"), allow_nan=False)
+                self._publish(self._make_frame())
+            elif changed:
+                self._rebuild(params)
+            return self.params
+
+    def play(self) -> None:
+        if self.notice and self.notice.startswith("Training diverged"):
+            raise ParamError([self.notice])
+        self._set_running(True)
+        with self.lock:
+            self._publish(self._make_frame())
+
+    def pause(self) -> None:
+        """Stop training; returns once the epoch in progress is over (no training after this returns)."""
+        self._set_running(False)
+        with self.lock:
+            self._publish(self._make_frame())
+
+    def step(self) -> int:
+        """Pause, then train exactly one epoch; returns the epoch count."""
+        self._set_running(False)
+        with self.lock:
+            if self.notice and self.notice.startswith("Training diverged"):
+                raise ParamError([self.notice])
+            self._fit(1)
+            self._publish(self._make_frame(), record=True)
+            return self.epoch
+
+    def reset(self) -> None:
+        """Back to epoch 0: the same data and the same initial weights (same seed)."""
+        with self.lock:
+            self._rebuild(self.params)
+
+    def close(self) -> None:
+        self.closed = True
+        self._set_running(False)
+        with self.cond:
+            self.cond.notify_all()
+
+    def state(self) -> dict:
+        with self.cond:
+            frame = json.loads(self.frame_json)
+        return {"id": self.id, "params": self.params, "epoch": frame["epoch"], "running": self._running,
+                "train_loss": frame["train_loss"], "test_loss": frame["test_loss"],
+                "train_accuracy": frame.get("train_accuracy"), "test_accuracy": frame.get("test_accuracy"),
+                "frames": self.frame_seq, "clients": self.clients, "notice": self.notice}
+
+    def updates_per_second(self) -> float:
+        """View updates produced per second by training, over the last (up to 64) updates."""
+        times = list(self._frame_times)
+        if len(times) < 2:
+            return 0.0
+        return (len(times) - 1) / (times[-1] - times[0])
+
+    # ------------------------------------------------------------------ inspection and export
+    def _clone(self):
+        """A copy of the model with the same weights and optimizer state (to trace a step on)."""
+        from .. import optimizers
+        from ..models import Sequential
+
+        m = self.model
+        with _global_seed(None):
+            clone = Sequential.from_config(m.get_config())
+        clone.set_weights(m.get_weights())
+        opt = optimizers.deserialize(optimizers.serialize(m.optimizer))
+        clone.compile(optimizer=opt, loss=m.loss)
+        if m.optimizer.built and opt.built:
+            opt.set_weights([v.numpy() for v in m.optimizer.variables])
+        return clone
+
+    def explain(self, max_rows: int = 8) -> dict:
+        """Pause, and trace one mini-batch step on a copy of the network (the run itself is unchanged).
+
+        Returns the notes' quantities per layer (z, a, delta, dC/dW, dC/db, update), the
+        batch's first ``max_rows`` rows only for the per-sample matrices.
+        """
+        from ..inspect import trace_step
+
+        self.pause()
+        with self.lock:
+            n = len(self.x_train)
+            size = min(self.params["batch_size"], n)
+            idx = np.sort(self._explain_rng.choice(n, size=size, replace=False))
+            clone = self._clone()
+            with np.errstate(all="ignore"):
+                trace = trace_step(clone, self.x_train[idx], self.y_train[idx])
+            rows = min(max_rows, size)
+            layers = []
+            for rec in trace.layers:
+                out = {}
+                for key, value in rec.items():
+                    if key in ("a_prev", "z", "a", "delta") and value is not None:
+                        value = value[:rows]
+                    out[key] = value
+                layers.append(out)
+            return _jsonable({
+                "epoch": self.epoch,
+                "loss": trace.loss,
+                "loss_name": "binary cross-entropy" if self.problem == "classification" else "mean squared error",
+                "fused": self.problem == "classification",
+                "optimizer": trace.optimizer,
+                "learning_rate": trace.learning_rate,
+                "batch_size": size,
+                "rows_shown": rows,
+                "sample_index": idx[:rows],
+                "inputs": [FEATURES[k][0] for k in self.params["features"]],
+                "targets": self.y_train[idx][:rows, 0],
+                "layers": layers,
+            })
+
+    def export_keras(self) -> bytes:
+        """The model as a Keras 3 ``.keras`` file (architecture, weights, optimizer state)."""
+        with self.lock, tempfile.TemporaryDirectory(prefix="glassnet-playground-") as tmp:
+            path = os.path.join(tmp, "playground.keras")
+            self.model.save(path)
+            with open(path, "rb") as fh:
+                return fh.read()
+
+    def export_code(self) -> str:
+        """A Python script that rebuilds this data set and network and trains it for as many epochs."""
+        with self.lock:
+            return codegen.script(self.params, epochs=self.epoch)
