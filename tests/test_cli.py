@@ -330,3 +330,17 @@ def test_python_m_glassnet(cancer_run, small_csvs, shared_datasets):
     assert done.returncode == 0 and done.stderr == ""
     assert done.stdout.splitlines()[0] == f"predicted_{CANCER_TARGET},proba_0,proba_1"
     assert len(done.stdout.splitlines()) == 570
+
+
+def test_playground_command_reports_a_busy_port(capsys):
+    import socket
+
+    from glassnet.cli import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        assert main(["playground", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert "playground" in err and str(port) in err and len(err.strip().splitlines()) == 1

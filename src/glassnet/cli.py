@@ -834,6 +834,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {_one_line(message)} (see '{self.prog} --help')\n")
 
 
+def _cmd_playground(args) -> int:
+    from .playground import serve
+
+    return serve(host=args.host, port=args.port)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="glassnet", description="Neural networks you can see through.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
@@ -923,6 +929,13 @@ def build_parser() -> argparse.ArgumentParser:
     gc.add_argument("--tolerance", type=float, default=1e-4, help="largest relative error that passes (1e-4)")
     gc.add_argument("--seed", type=int, default=0)
     gc.set_defaults(func=_cmd_gradcheck)
+    playground = sub.add_parser("playground", help="train small networks on 2-D data in your browser, live",
+                                description="Start the playground's local web server and print its URL.")
+    playground.add_argument("--port", type=int, default=8000,
+                            help="port to listen on (default 8000; 0: any free port)")
+    playground.add_argument("--host", default="127.0.0.1",
+                            help="address to listen on (default 127.0.0.1: this machine only)")
+    playground.set_defaults(func=_cmd_playground)
     return parser
 
 

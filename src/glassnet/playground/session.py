@@ -59,14 +59,8 @@ def _global_seed(seed):
     """
     from .. import random as gn_random
 
-    with _BUILD_LOCK:
-        saved = (gn_random._ROOT, gn_random._COUNTER)
-        if seed is not None:
-            gn_random.set_random_seed(seed)
-        try:
-            yield
-        finally:
-            gn_random._ROOT, gn_random._COUNTER = saved
+    with _BUILD_LOCK, gn_random.seed_scope(seed):
+        yield
 
 
 def _b64(array, dtype) -> str:
