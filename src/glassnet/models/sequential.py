@@ -30,8 +30,8 @@ from . import data as data_utils
 class _LossTracker:
     """Mean of the batch losses weighted by batch size: Keras's ``loss`` in logs.
 
-    Accumulated in float32, as Keras's ``Mean`` metric does, so the epoch losses agree
-    with Keras's to the last digit Keras prints.
+    Accumulated in ``floatx`` (float32 by default), as Keras's ``Mean`` metric does, so the
+    epoch losses agree with Keras's to the last digit Keras prints.
     """
 
     name = "loss"
@@ -40,14 +40,16 @@ class _LossTracker:
         self.reset_state()
 
     def update_state(self, value: float, n: int) -> None:
-        self.total = np.float32(self.total + np.float32(value) * np.float32(n))
-        self.count = np.float32(self.count + np.float32(n))
+        t = self._type
+        self.total = t(self.total + t(value) * t(n))
+        self.count = t(self.count + t(n))
 
     def result(self) -> float:
         return float(self.total / self.count) if self.count else 0.0
 
     def reset_state(self) -> None:
-        self.total, self.count = np.float32(0.0), np.float32(0.0)
+        self._type = np.dtype(config.floatx()).type
+        self.total, self.count = self._type(0.0), self._type(0.0)
 
 
 @LAYERS.register("Sequential")
