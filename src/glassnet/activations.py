@@ -149,6 +149,10 @@ class ActivationFunction:
         """``f(z)`` for a float array ``z``; subclasses implement it."""
         raise NotImplementedError(f"{type(self).__name__} must implement call(z) -> f(z)")
 
+    def call_inplace(self, z: np.ndarray) -> np.ndarray:
+        """``f(z)``, allowed to overwrite ``z`` (inference, where z is not needed afterwards)."""
+        return self.call(z)
+
     def derivative(self, z, a=None):
         """``f'(z)`` elementwise; ``a = f(z)`` may be given to save work."""
         raise NotImplementedError(
@@ -442,6 +446,11 @@ class ReLU(ActivationFunction):
     def get_config(self):
         return {"negative_slope": self.negative_slope, "max_value": self.max_value,
                 "threshold": self.threshold}
+
+    def call_inplace(self, z):
+        if self._plain:
+            return np.maximum(z, 0.0, out=z)
+        return self.call(z)
 
     def call(self, z):
         s, m, t = self.negative_slope, self.max_value, self.threshold

@@ -85,13 +85,19 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (width,)
 
     def forward(self, x, training=False):
+        if not training:      # inference: z is not kept, so the activation may overwrite it
+            return self.activation.call_inplace(self._logits(x))
         z, a = self.forward_with_logits(x)
-        if training:
-            self.a_prev, self.z, self.a = x, z, a
+        self.a_prev, self.z, self.a = x, z, a
         return a
 
     def forward_with_logits(self, x):
         """``(z, a)`` without keeping anything (safe to call from several threads at once)."""
+        z = self._logits(x)
+        return z, self.activation(z)
+
+    def _logits(self, x):
+        """z = a_prev W + b."""
         if x.shape[-1] != self.kernel.shape[0]:
             raise ValueError(
                 f"Dense {self.name!r}: expected inputs with {self.kernel.shape[0]} features "
@@ -100,7 +106,7 @@ class Dense(Layer):
         z = x @ self.kernel.value
         if self.use_bias:
             z += self.bias.value
-        return z, self.activation(z)
+        return z
 
     def activity_penalty(self) -> float:
         """Keras 3's activity regularization: penalty(a) / batch size."""
