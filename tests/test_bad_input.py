@@ -795,3 +795,61 @@ def test_flatten_is_the_fix_the_messages_suggest():
     m.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     m.fit(x, LABELS, verbose=0)
     assert m.predict(x, verbose=0).shape == (10, 3)
+
+
+def zeroed_global_heap(data: bytes) -> bytes:
+    """Zero the entry after the first object of the file's first global heap (a run of zero bytes)."""
+    start = data.find(b"GCOL")
+    assert start > 0, "no global heap in the file"
+    first = start + 16                               # 'GCOL', version, 3 reserved bytes, 8-byte size
+    size = int.from_bytes(data[first + 8:first + 16], "little")
+    second = first + 16 + ((size + 7) & ~7)
+    return data[:second] + bytes(16) + data[second + 16:]
+
+
+HEAP_SCRIPT = """
+import sys
+sys.path.insert(0, {src!r})
+from glassnet.layers import Dense, Dropout, Input
+from glassnet.models import Sequential, load_model
+from glassnet.saving import ModelFileError
+for path in sys.argv[1:]:
+    try:
+        if path.endswith(".weights.h5"):
+            m = Sequential([Input((4,)), Dense(5, activation="relu"), Dropout(0.2), Dense(3, activation="softmax")])
+            m.load_weights(path)
+        else:
+            load_model(path)
+    except ModelFileError as exc:
+        print(exc)
+    else:
+        print("loaded", path)
+"""
+
+
+def test_a_damaged_hdf5_global_heap_is_refused_not_an_endless_loop(corpus, tmp_path):
+    """libhdf5 spins forever on a global heap entry of index 0 and size 0 (found by test_fuzz.py);
+    glassnet walks the heaps first.  Run in a child process with a timeout, so a regression fails
+    instead of hanging the suite."""
+    import subprocess
+    import sys
+
+    paths = []
+    for name in ("m.h5", "m.weights.h5"):
+        path = tmp_path / name
+        path.write_bytes(zeroed_global_heap((corpus / name).read_bytes()))
+        paths.append(path)
+    members = keras_members(corpus)
+    members["model.weights.h5"] = zeroed_global_heap(members["model.weights.h5"])
+    paths.append(tmp_path / "m.keras")
+    paths[-1].write_bytes(zip_of(members.items()))
+    script = tmp_path / "heap.py"
+    script.write_text(HEAP_SCRIPT.format(src=str(Path(__file__).resolve().parents[1] / "src")))
+    proc = subprocess.run([sys.executable, str(script), *map(str, paths)], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 3
+    for path, line in zip(paths, lines):
+        assert str(path) in line and "the HDF5 file is corrupt: the global heap at byte" in line, line
+        assert "would loop forever" in line

@@ -8,6 +8,7 @@ is read only after its shape was checked against the variable it will fill
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import stat
@@ -124,6 +125,62 @@ def reading(path: str, what: str):
         # (h5py and zipfile raise plain ValueError / TypeError / IndexError for some corrupt bytes)
         raise ModelFileError(f"{path!r}: cannot read this {what}: the file is corrupt or truncated "
                              f"({type(exc).__name__}: {exc})") from exc
+
+
+# ----------------------------------------------------------------- HDF5 global heaps
+def _hdf5_sizeof_lengths(data) -> int | None:
+    """The superblock's "size of lengths" (bytes per length field), or None if unreadable."""
+    if len(data) < 16 or bytes(data[:8]) != HDF5_SIGNATURE:
+        return None
+    version = data[8]
+    return data[14] if version in (0, 1) else data[10] if version in (2, 3) else None
+
+
+def check_global_heaps(source, where: str) -> None:
+    """Refuse an HDF5 file whose global heap would send libhdf5 into an endless loop.
+
+    A global heap collection (``GCOL``: strings of variable length live there) lists its
+    objects as ``index (2 bytes), references (2), reserved (4), size (size of lengths)``;
+    libhdf5 walks them by ``size`` and never advances past an entry with index 0 and size 0
+    (a run of zero bytes, say), spinning forever in ``H5HG__cache_heap_deserialize``.  This
+    walks every collection the same way first.  ``source`` is a path or a ``BytesIO``.
+    """
+    import mmap
+
+    if isinstance(source, io.BytesIO):
+        data, handle = source.getvalue(), None
+    else:
+        handle = open(source, "rb")
+        try:
+            data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except (ValueError, OSError):      # an empty file: h5py says what is wrong with it
+            handle.close()
+            return
+    try:
+        width = _hdf5_sizeof_lengths(data)
+        if width not in (2, 4, 8):
+            return
+        header, obj_header = 8 + width, 8 + width
+        start = data.find(b"GCOL")
+        while start >= 0:
+            size = int.from_bytes(data[start + 8:start + 8 + width], "little")
+            end = start + size
+            if data[start + 4] == 1 and header < size and end <= len(data):
+                p = start + header
+                while p + obj_header <= end:
+                    index = int.from_bytes(data[p:p + 2], "little")
+                    length = int.from_bytes(data[p + 8:p + 8 + width], "little")
+                    step = length if index == 0 else obj_header + ((length + 7) & ~7)
+                    if step == 0:
+                        raise ModelFileError(f"{where}: the HDF5 file is corrupt: the global heap at byte {start} "
+                                             f"has an empty entry at byte {p} (the HDF5 library would loop forever "
+                                             f"reading it); refusing to open it")
+                    p += step
+            start = data.find(b"GCOL", start + 4)
+    finally:
+        if handle is not None:
+            data.close()
+            handle.close()
 
 
 # ----------------------------------------------------------------- HDF5 attributes

@@ -27,9 +27,9 @@ import re
 
 import numpy as np
 
-from ._common import (HDF5_SIGNATURE, ModelFileError, check_can_write, check_readable, describe_foreign, fspath,
-                      read_array, reading, require_h5py, safe_dataset, safe_group, sniff, warn,
-                      write_file_atomically)
+from ._common import (HDF5_SIGNATURE, ModelFileError, check_can_write, check_global_heaps, check_readable,
+                      describe_foreign, fspath, read_array, reading, require_h5py, safe_dataset, safe_group, sniff,
+                      warn, write_file_atomically)
 
 WEIGHTS_SUFFIX = ".weights.h5"
 
@@ -203,7 +203,8 @@ def read_state(h5file, model, where: str, skip_mismatch: bool = False, load_opti
 
 
 def open_h5(h5py, source, where: str):
-    """``h5py.File(source, 'r')`` with a clear error for files that are not HDF5."""
+    """``h5py.File(source, 'r')`` with a clear error for files that are not HDF5 (or would hang libhdf5)."""
+    check_global_heaps(source, where)
     try:
         return h5py.File(source, "r")
     except OSError as exc:
