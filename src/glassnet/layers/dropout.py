@@ -36,6 +36,7 @@ class Dropout(Layer):
         self.seed = seed
         self.generator = gn_random.make_generator(seed)
         self.mask = None
+        self._uniform = None
 
     def forward(self, x, training=False):
         if not training:
@@ -44,9 +45,13 @@ class Dropout(Layer):
             self.mask = None
             return x
         keep = 1.0 - self.rate
-        mask = self.generator.random(x.shape, dtype=np.float32)
-        # mask = 1[u >= rate] / keep, computed in place in float32
-        mask = np.greater_equal(mask, self.rate).astype(x.dtype)
+        # u ~ U[0, 1) drawn into a buffer reused from step to step (allocation is most of a draw)
+        u = self._uniform
+        if u is None or u.shape != x.shape:
+            u = self._uniform = np.empty(x.shape, dtype=np.float32)
+        self.generator.random(out=u, dtype=np.float32)
+        # mask = 1[u >= rate] / keep
+        mask = np.greater_equal(u, self.rate).astype(x.dtype)
         mask *= 1.0 / keep
         self.mask = mask
         return x * mask
