@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-test
 
-.PHONY: demo test test-slow bench golden check-keras chromium clean venv
+.PHONY: demo test test-slow golden check-keras chromium clean venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,3 +55,6 @@ check-keras: $(REFENV)/bin/python $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(REFENV) build dist src/*.egg-info .pytest_cache .hypothesis
+
+# make bench: glassnet against PyTorch (CPU), Keras 3 / TensorFlow and scikit-learn, in benchmarks/.venv
+include Makefile.bench
