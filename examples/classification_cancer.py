@@ -25,7 +25,7 @@ Keras.  Preprocessing uses scikit-learn (train_test_split, MinMaxScaler) as the 
 from __future__ import annotations
 
 import argparse
-import os
+import sys
 from pathlib import Path
 
 from sklearn.model_selection import train_test_split
@@ -38,16 +38,11 @@ from glassnet.layers import Dense, Dropout
 from glassnet.models import Sequential
 from glassnet.utils import set_random_seed
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))   # the examples' shared helper, _data.py
+from _data import default_data  # noqa: E402
+
 FILE_NAMES = ("cancer_classification.csv",)
 LABEL = "benign_0__mal_1"
-
-
-def default_data() -> str | None:
-    """GLASSNET_DATA, else the shared data copies next to the repository (../shared/datasets)."""
-    if os.environ.get("GLASSNET_DATA"):
-        return os.environ["GLASSNET_DATA"]
-    shared = Path(__file__).resolve().parents[2] / "shared" / "datasets"
-    return str(shared) if shared.is_dir() else None
 
 
 def find_file(data: str | None, names) -> Path | None:

@@ -26,8 +26,8 @@ The model code is Keras's: replace `glassnet` by `tensorflow.keras` in the impor
 from __future__ import annotations
 
 import argparse
-import os
 import time
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -38,15 +38,10 @@ from glassnet.layers import Dense, Dropout, Flatten, Input
 from glassnet.models import Sequential
 from glassnet.utils import set_random_seed, to_categorical
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))   # the examples' shared helper, _data.py
+from _data import default_data  # noqa: E402
+
 CSV_PAIR = ("mnist_train.csv", "mnist_test.csv")
-
-
-def default_data() -> str | None:
-    """GLASSNET_DATA, else the shared data copies next to the repository (../shared/datasets)."""
-    if os.environ.get("GLASSNET_DATA"):
-        return os.environ["GLASSNET_DATA"]
-    shared = Path(__file__).resolve().parents[2] / "shared" / "datasets"
-    return str(shared) if shared.is_dir() else None
 
 
 def find_csv(folder: Path, name: str) -> Path | None:

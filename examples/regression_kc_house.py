@@ -17,7 +17,7 @@ is a test dependency of glassnet, not a library dependency.
 from __future__ import annotations
 
 import argparse
-import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -30,28 +30,10 @@ from glassnet.layers import Dense
 from glassnet.models import Sequential
 from glassnet.utils import set_random_seed
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))   # the examples' shared helper, _data.py
+from _data import default_data, find_file  # noqa: E402
+
 FILE_NAMES = ("kc_house_data.csv", "kc_house_data.csv.gz")
-
-
-def default_data() -> str | None:
-    """GLASSNET_DATA, else the shared data copies next to the repository (../shared/datasets)."""
-    if os.environ.get("GLASSNET_DATA"):
-        return os.environ["GLASSNET_DATA"]
-    shared = Path(__file__).resolve().parents[2] / "shared" / "datasets"
-    return str(shared) if shared.is_dir() else None
-
-
-def find_file(data: str | None, names, parser) -> Path:
-    """``--data`` may be the CSV itself or a folder holding it."""
-    if data is None:
-        parser.error(f"no data: give --data (a folder with {names[0]}, or the file) or set GLASSNET_DATA")
-    path = Path(data)
-    if path.is_file():
-        return path
-    for name in names:
-        if (path / name).is_file():
-            return path / name
-    parser.error(f"--data {data}: no {' or '.join(names)} there")
 
 
 def main(argv=None) -> dict:
