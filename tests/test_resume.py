@@ -48,25 +48,9 @@ SCRIPT = textwrap.dedent("""
     slow = float(args[args.index("--slow") + 1]) if "--slow" in args else 0.0
     if "--slow-writes" in args:
         # a slow disk: atomic writes go out in 2 KiB chunks, 2 ms apart, so kills land mid-write
-        _fdopen = os.fdopen
-
-        class SlowFile:
-            def __init__(self, fh):
-                self.fh = fh
-            def write(self, data):
-                for i in range(0, len(data), 2048):
-                    self.fh.write(data[i:i + 2048])
-                    self.fh.flush()
-                    time.sleep(0.002)
-                return len(data)
-            def __getattr__(self, name):
-                return getattr(self.fh, name)
-            def __enter__(self):
-                return self
-            def __exit__(self, *exc):
-                return self.fh.__exit__(*exc)
-
-        os.fdopen = lambda *a, **k: SlowFile(_fdopen(*a, **k))
+        sys.path.insert(0, {tests!r})
+        import slow_disk
+        slow_disk.install(2048)
     import numpy as np
     import glassnet
     from glassnet.callbacks import CSVLogger, LambdaCallback, ModelCheckpoint, TensorBoard
@@ -118,7 +102,7 @@ SCRIPT = textwrap.dedent("""
 @pytest.fixture(scope="module")
 def script(tmp_path_factory):
     path = tmp_path_factory.mktemp("script") / "train.py"
-    path.write_text(SCRIPT.format(src=str(SRC), steps=STEPS))
+    path.write_text(SCRIPT.format(src=str(SRC), steps=STEPS, tests=str(Path(__file__).resolve().parent)))
     return path
 
 

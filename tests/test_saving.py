@@ -584,25 +584,9 @@ def test_h5_external_links_are_refused(tmp_path):
 WRITER = textwrap.dedent("""
     import os, sys, time
     sys.path.insert(0, {src!r})
-    _fdopen = os.fdopen
-
-    class SlowFile:
-        def __init__(self, fh):
-            self.fh = fh
-        def write(self, data):
-            for i in range(0, len(data), 8192):
-                self.fh.write(data[i:i + 8192])
-                self.fh.flush()
-                time.sleep(0.002)
-            return len(data)
-        def __getattr__(self, name):
-            return getattr(self.fh, name)
-        def __enter__(self):
-            return self
-        def __exit__(self, *exc):
-            return self.fh.__exit__(*exc)
-
-    os.fdopen = lambda *a, **k: SlowFile(_fdopen(*a, **k))
+    sys.path.insert(0, {tests!r})
+    import slow_disk
+    slow_disk.install(8192)
     import numpy as np, glassnet
     from glassnet.layers import Dense, Input
     from glassnet.models import Sequential
@@ -629,7 +613,7 @@ WRITER = textwrap.dedent("""
 
 def test_killing_a_writer_mid_save_leaves_loadable_files(tmp_path):
     script = tmp_path / "writer.py"
-    script.write_text(WRITER.format(src=str(SRC)))
+    script.write_text(WRITER.format(src=str(SRC), tests=str(Path(__file__).resolve().parent)))
     folder = tmp_path / "out"
     folder.mkdir()
     rng = random.Random(1234)
