@@ -1,8 +1,8 @@
 """Data sets, as ``keras.datasets`` plus the course's own: ``mnist``, ``digits``, toy 2-D sets, tabular CSVs."""
-from . import digits, mnist
+from . import digits, fashion_mnist, mnist
 from ._files import DatasetError
 from .tabular import cancer_classification, fake_reg, kc_house, lending_club
 from .toy import blobs, circles, regression_plane, spirals, xor, xor_quadrants
 
-__all__ = ["DatasetError", "blobs", "cancer_classification", "circles", "digits", "fake_reg", "kc_house",
+__all__ = ["DatasetError", "blobs", "cancer_classification", "circles", "digits", "fashion_mnist", "fake_reg", "kc_house",
            "lending_club", "mnist", "regression_plane", "spirals", "xor", "xor_quadrants"]
