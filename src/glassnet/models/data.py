@@ -16,10 +16,15 @@ from .._validation import check_float, check_positive_int, to_array
 
 
 def as_inputs(x, name: str, where: str, expected_shape=None) -> np.ndarray:
-    """Features as a float array of shape (n, ...), checked against the model's input shape."""
+    """Features as a float array of shape (n, ...), checked against the model's input shape.
+
+    An ``np.memmap`` is checked in chunks and returned as it is (never copied whole): the
+    training and inference loops read and convert one batch at a time (see :func:`batch`).
+    """
     if x is None:
         raise ValueError(f"{where}: {name} is required, got None")
-    arr = to_array(x, name, where, dtype=config.floatx())
+    arr = _as_memmap(x, name, where) if isinstance(x, np.memmap) else to_array(x, name, where,
+                                                                               dtype=config.floatx())
     if arr.ndim == 1:
         raise ValueError(
             f"{where}: {name} must be 2-D (samples, features), got a 1-D array of shape {arr.shape}; "
@@ -39,6 +44,37 @@ def as_inputs(x, name: str, where: str, expected_shape=None) -> np.ndarray:
                 f"{where}: {name} has sample shape {got} but the model expects {tuple(expected_shape)}{hint}"
             )
     return arr
+
+
+def _as_memmap(x: np.memmap, name: str, where: str, rows: int = 16384) -> np.memmap:
+    """Validate an on-disk array without loading it: dtype, emptiness, NaN/inf chunk by chunk."""
+    from .._validation import check_finite
+
+    if x.dtype.kind not in "fiub":
+        raise TypeError(f"{where}: {name} must contain only numbers, got a memmap of dtype {x.dtype}")
+    if x.size == 0:
+        raise ValueError(f"{where}: {name} is empty (shape {x.shape}); need at least one sample")
+    if x.dtype.kind == "f":
+        for start in range(0, x.shape[0], rows):
+            chunk = np.asarray(x[start:start + rows])
+            try:
+                check_finite(chunk, name, where)
+            except ValueError as exc:   # report the row in the whole array, not in the chunk
+                bad = int(np.argwhere(~np.isfinite(chunk))[0][0])
+                raise ValueError(str(exc).replace(f"row {bad}", f"row {start + bad}", 1)) from None
+    return x
+
+
+def batch(x: np.ndarray, index) -> np.ndarray:
+    """Rows ``index`` (a slice or an index array) of ``x`` as a float array of ``floatx``.
+
+    For in-memory data this is the plain slice; for a memmap (or another dtype) only this
+    batch is read and converted.
+    """
+    b = x[index]
+    if type(b) is not np.ndarray or b.dtype != config.floatx():
+        b = np.asarray(b, dtype=config.floatx())
+    return b
 
 
 def as_targets(y, name: str, where: str) -> np.ndarray:

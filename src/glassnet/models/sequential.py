@@ -551,11 +551,11 @@ class Sequential:
                         callbacks.on_train_batch_begin(step)
                     lo, hi = step * batch_size, min(n, (step + 1) * batch_size)
                     if order is None:
-                        xb, yb = x[lo:hi], y[lo:hi]
+                        xb, yb = data_utils.batch(x, slice(lo, hi)), y[lo:hi]
                         swb = None if sample_weight is None else sample_weight[lo:hi]
                     else:
                         idx = order[lo:hi]
-                        xb, yb = x[idx], y[idx]
+                        xb, yb = data_utils.batch(x, idx), y[idx]
                         swb = None if sample_weight is None else sample_weight[idx]
                     value = self._train_step(xb, yb, swb)
                     if not math.isfinite(value):
@@ -642,7 +642,8 @@ class Sequential:
             if callbacks is not None:
                 callbacks.on_test_batch_begin(step)
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                self._test_step(x[lo:hi], y[lo:hi], None if sample_weight is None else sample_weight[lo:hi])
+                self._test_step(data_utils.batch(x, slice(lo, hi)), y[lo:hi],
+                                None if sample_weight is None else sample_weight[lo:hi])
             if callbacks is not None:
                 callbacks.on_test_batch_end(step, self._logs())
         logs = self._logs()
@@ -701,7 +702,7 @@ class Sequential:
         for step in range(steps):
             lo, hi = step * batch_size, min(n, (step + 1) * batch_size)
             callbacks.on_predict_batch_begin(step)
-            yb = self._forward(x[lo:hi], training=False)
+            yb = self._forward(data_utils.batch(x, slice(lo, hi)), training=False)
             if out is None:
                 out = np.empty((n,) + yb.shape[1:], dtype=yb.dtype)
             out[lo:hi] = yb
