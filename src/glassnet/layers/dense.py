@@ -81,7 +81,7 @@ class Dense(Layer):
 
     def compute_output_shape(self, input_shape) -> tuple:
         # Most activations keep the width; a few (glu halves it) do not: ask the activation.
-        width = self.activation(np.zeros((1, self.units), dtype=self.dtype)).shape[-1]
+        width = self.activation(np.zeros((2, self.units), dtype=self.dtype)).shape[-1]
         return tuple(input_shape[:-1]) + (width,)
 
     def forward(self, x, training=False):

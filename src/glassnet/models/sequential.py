@@ -24,7 +24,7 @@ from .. import random as gn_random
 from ..layers.base import LAYERS, Layer, unique_name
 from ..layers.input import InputLayer
 from ..variables import pack
-from . import data as data_utils
+from . import batches, data as data_utils
 
 
 class _LossTracker:
@@ -328,6 +328,7 @@ class Sequential:
         return list(metrics)
 
     def _build_optimizer(self) -> None:
+        """(Re)build the optimizer's state for the current trainable variables."""
         self.optimizer.build(self.trainable_weights)
         self.optimizer._built_for = self._pack_signature
 
@@ -431,6 +432,8 @@ class Sequential:
         return float(sum(v.regularizer(v.value) for v, _ in self._train_segments if v.regularizer is not None))
 
     def _train_step(self, x, y, sample_weight) -> float:
+        if getattr(self.optimizer, "_built_for", None) is not self._pack_signature:
+            self._build_optimizer()
         value, y_pred = self._compute_loss_and_gradients(x, y, sample_weight)
         self._loss_tracker.update_state(value, x.shape[0])
         self.optimizer.step_flat(self._trainable_params, self._trainable_grads, self._train_segments)
@@ -513,25 +516,43 @@ class Sequential:
         initial_epoch = data_utils.check_non_negative_epochs(initial_epoch, where, "initial_epoch")
         validation_freq = data_utils.check_validation_freq(validation_freq, where)
         verbose = _verbose(verbose, where)
-        if steps_per_epoch is not None or validation_steps is not None:
-            raise ValueError(f"{where}: steps_per_epoch / validation_steps are only meaningful for generators, "
-                             f"which glassnet does not take yet; pass NumPy arrays")
-        x, y, sample_weight = self._prepare(x, y, sample_weight, where, class_weight)
-        if validation_data is None and validation_split:
-            (x, y, sample_weight), (vx, vy, vsw) = data_utils.split_validation(
-                (x, y, sample_weight), validation_split, where)
-            validation = (vx, vy, vsw)
-        elif validation_data is not None:
-            vx, vy, vsw = data_utils.unpack_validation_data(validation_data, where)
-            validation = self._prepare(vx, vy, vsw, "fit (validation_data)")
-        else:
-            data_utils.split_validation_check(validation_split, where)
+        if batches.is_batch_source(x):
+            if y is not None or sample_weight is not None:
+                raise ValueError(f"{where}: y and sample_weight must be None when x is a generator or dataset "
+                                 f"(it yields (x, y) or (x, y, sample_weight) batches)")
+            if validation_split:
+                raise ValueError(f"{where}: validation_split needs arrays; with a generator or dataset give "
+                                 f"validation_data instead")
+            train = batches.SourceBatches(
+                x, lambda xb, yb, swb: self._prepare(xb, yb, swb, where, class_weight), where,
+                steps=steps_per_epoch, shuffle=shuffle, generator=self._generator)
             validation = None
-        if getattr(self.optimizer, "_built_for", None) != self._pack_signature:
+        else:
+            if steps_per_epoch is not None:
+                raise ValueError(f"{where}: steps_per_epoch is for generators and datasets; with arrays an "
+                                 f"epoch is every sample once (choose batch_size instead)")
+            x, y, sample_weight = self._prepare(x, y, sample_weight, where, class_weight)
+            validation = None
+            if validation_data is None and validation_split:
+                (x, y, sample_weight), validation = data_utils.split_validation(
+                    (x, y, sample_weight), validation_split, where)
+            else:
+                data_utils.split_validation_check(validation_split, where)
+            train = batches.ArrayBatches(x, y, sample_weight, batch_size, shuffle, self._generator)
+        val_where = "fit (validation_data)"
+        val_batch_size = validation_batch_size or batch_size
+        if validation_data is not None and batches.is_batch_source(validation_data):
+            validation = batches.SourceBatches(
+                validation_data, lambda xb, yb, swb: self._prepare(xb, yb, swb, val_where), val_where,
+                steps=validation_steps)
+        elif validation_data is not None:
+            validation = self._prepare(*data_utils.unpack_validation_data(validation_data, where), val_where)
+        if isinstance(validation, tuple):
+            validation = batches.ArrayBatches(*validation, val_batch_size)
+        if self.built and getattr(self.optimizer, "_built_for", None) != self._pack_signature:
             self._build_optimizer()
 
-        n = x.shape[0]
-        steps = -(-n // batch_size)
+        steps = train.steps
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, verbose=verbose,
                                      epochs=epochs, steps=steps, model=self)
@@ -545,31 +566,25 @@ class Sequential:
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 callbacks.on_epoch_begin(epoch)
-                order = self._generator.permutation(n) if shuffle else None
-                for step in range(steps):
+                ran = 0
+                for step, (xb, yb, swb) in enumerate(train):
                     if batch_hooks:
                         callbacks.on_train_batch_begin(step)
-                    lo, hi = step * batch_size, min(n, (step + 1) * batch_size)
-                    if order is None:
-                        xb, yb = data_utils.batch(x, slice(lo, hi)), y[lo:hi]
-                        swb = None if sample_weight is None else sample_weight[lo:hi]
-                    else:
-                        idx = order[lo:hi]
-                        xb, yb = data_utils.batch(x, idx), y[idx]
-                        swb = None if sample_weight is None else sample_weight[idx]
                     value = self._train_step(xb, yb, swb)
+                    ran += 1
                     if not math.isfinite(value):
                         self._warn_divergence(value, epoch, step)
                     if batch_hooks:
                         callbacks.on_train_batch_end(step, self._logs())
                     if self.stop_training or ctrl_c.pressed:
                         break
+                if ran == 0:                # a generator that has run dry: training is over
+                    break
                 if ctrl_c.pressed:          # the epoch did not finish: it is not recorded
                     break
                 epoch_logs = self._logs()
                 if validation is not None and (epoch + 1) % validation_freq == 0:
-                    val_logs = self._evaluate_arrays(*validation, validation_batch_size or batch_size,
-                                                     callbacks=callbacks)
+                    val_logs = self._evaluate_batches(validation, callbacks=callbacks)
                     epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 callbacks.on_epoch_end(epoch, epoch_logs)
                 training_logs = epoch_logs
@@ -631,28 +646,21 @@ class Sequential:
             gen.bit_generator.state = state[key]
 
     # ---------------------------------------------------------------- evaluate
-    def _evaluate_arrays(self, x, y, sample_weight, batch_size, callbacks=None) -> dict:
-        self.reset_metrics_for_eval()
-        n = x.shape[0]
-        steps = -(-n // batch_size)
+    def _evaluate_batches(self, source, callbacks=None) -> dict:
+        self.reset_metrics()
         if callbacks is not None:
             callbacks.on_test_begin()
-        for step in range(steps):
-            lo, hi = step * batch_size, min(n, (step + 1) * batch_size)
+        for step, (xb, yb, swb) in enumerate(source):
             if callbacks is not None:
                 callbacks.on_test_batch_begin(step)
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                self._test_step(data_utils.batch(x, slice(lo, hi)), y[lo:hi],
-                                None if sample_weight is None else sample_weight[lo:hi])
+                self._test_step(xb, yb, swb)
             if callbacks is not None:
                 callbacks.on_test_batch_end(step, self._logs())
         logs = self._logs()
         if callbacks is not None:
             callbacks.on_test_end(logs)
         return logs
-
-    def reset_metrics_for_eval(self) -> None:
-        self.reset_metrics()
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
@@ -667,14 +675,20 @@ class Sequential:
         self._require_compiled(where)
         batch_size = data_utils.batch_size_or_default(batch_size, where)
         verbose = _verbose(verbose, where)
-        if steps is not None:
-            raise ValueError(f"{where}: steps is only meaningful for generators; pass NumPy arrays")
-        x, y, sample_weight = self._prepare(x, y, sample_weight, where)
-        steps = -(-x.shape[0] // batch_size)
+        if batches.is_batch_source(x):
+            if y is not None or sample_weight is not None:
+                raise ValueError(f"{where}: y and sample_weight must be None when x is a generator or dataset")
+            source = batches.SourceBatches(x, lambda xb, yb, swb: self._prepare(xb, yb, swb, where), where,
+                                           steps=steps)
+        else:
+            if steps is not None:
+                raise ValueError(f"{where}: steps is for generators and datasets; with arrays every sample "
+                                 f"is evaluated once")
+            source = batches.ArrayBatches(*self._prepare(x, y, sample_weight, where), batch_size)
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, verbose=verbose, epochs=1,
-                                     steps=steps, model=self)
-        logs = self._evaluate_arrays(x, y, sample_weight, batch_size, callbacks=callbacks)
+                                     steps=source.steps, model=self)
+        logs = self._evaluate_batches(source, callbacks=callbacks)
         if return_dict:
             return logs
         return self._ordered_results(logs)
@@ -689,26 +703,36 @@ class Sequential:
         verbose = _verbose(verbose, where)
         if not self._layers:
             raise ValueError(f"{where}: the model has no layers; add some with model.add(...)")
+        if batches.is_batch_source(x):
+            def inputs_only(xb, yb, swb):
+                return self._predict_inputs(xb, where), None, None
+
+            source = batches.SourceBatches(x, inputs_only, where, steps=steps, needs_targets=False)
+        else:
+            if steps is not None:
+                raise ValueError(f"{where}: steps is for generators and datasets; with arrays every sample "
+                                 f"is predicted once")
+            source = batches.ArrayBatches(self._predict_inputs(x, where), None, None, batch_size)
+        if not isinstance(callbacks, CallbackList):
+            callbacks = CallbackList(callbacks, add_progbar=verbose != 0, verbose=verbose, epochs=1,
+                                     steps=source.steps, model=self)
+        callbacks.on_predict_begin()
+        outputs = []
+        for step, (xb, _, _) in enumerate(source):
+            callbacks.on_predict_batch_begin(step)
+            yb = self._forward(xb, training=False)
+            outputs.append(yb)
+            callbacks.on_predict_batch_end(step, {"outputs": yb})
+        callbacks.on_predict_end()
+        if not outputs:
+            raise ValueError(f"{where}: the data source gave no batches")
+        return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
+
+    def _predict_inputs(self, x, where):
         x = data_utils.as_inputs(x, "x", where, self._input_shape() if self.built else None)
         if not self.built:
             self._build_from(x.shape[1:])
-        n = x.shape[0]
-        steps = -(-n // batch_size)
-        if not isinstance(callbacks, CallbackList):
-            callbacks = CallbackList(callbacks, add_progbar=verbose != 0, verbose=verbose, epochs=1,
-                                     steps=steps, model=self)
-        callbacks.on_predict_begin()
-        out = None
-        for step in range(steps):
-            lo, hi = step * batch_size, min(n, (step + 1) * batch_size)
-            callbacks.on_predict_batch_begin(step)
-            yb = self._forward(data_utils.batch(x, slice(lo, hi)), training=False)
-            if out is None:
-                out = np.empty((n,) + yb.shape[1:], dtype=yb.dtype)
-            out[lo:hi] = yb
-            callbacks.on_predict_batch_end(step, {"outputs": yb})
-        callbacks.on_predict_end()
-        return out
+        return x
 
     def __call__(self, x, training=False):
         x = data_utils.as_inputs(x, "x", "Sequential", self._input_shape() if self.built else None)
