@@ -1310,16 +1310,16 @@ class LossFunctionWrapper(Loss):
         fn = self.fn
         if fn is binary_crossentropy and y.shape == z.shape:
             e = np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))      # TF's sigmoid CE
-            values = np.mean(e, axis=1)
+            values = e[:, 0] if d == 1 else np.add.reduce(e, axis=1) / z.dtype.type(d)
             grad = (y_pred - y) * (1.0 / d)
         elif fn is categorical_crossentropy and y.shape == z.shape:
-            shifted = z - np.max(z, axis=1, keepdims=True)
-            lse = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-            values = np.sum(y * (lse - shifted), axis=1)                      # TF's softmax CE
+            shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
+            lse = np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))
+            values = np.add.reduce(y * (lse - shifted), axis=1)               # TF's softmax CE
             grad = y_pred - y
         elif fn is sparse_categorical_crossentropy and y.ndim == 1 and y.dtype.kind == "i" and len(y) == n:
-            shifted = z - np.max(z, axis=1, keepdims=True)
-            lse = np.log(np.sum(np.exp(shifted), axis=1))
+            shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
+            lse = np.log(np.add.reduce(np.exp(shifted), axis=1))
             rows = np.arange(n)
             values = lse - shifted[rows, y]
             grad = y_pred.copy()
@@ -1328,7 +1328,7 @@ class LossFunctionWrapper(Loss):
             return None
         dt = z.dtype
         scale = dt.type(1) / dt.type(n)
-        value = float(np.sum(values, dtype=dt) / dt.type(n))
+        value = float(np.add.reduce(values, dtype=dt) / dt.type(n))
         grad *= scale
         return value, grad
 

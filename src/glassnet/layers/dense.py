@@ -87,7 +87,8 @@ class Dense(Layer):
     def forward(self, x, training=False):
         if not training:      # inference: z is not kept, so the activation may overwrite it
             return self.activation.call_inplace(self._logits(x))
-        z, a = self.forward_with_logits(x)
+        z = self._logits(x)
+        a = self.activation(z)
         self.a_prev, self.z, self.a = x, z, a
         return a
 
@@ -128,7 +129,7 @@ class Dense(Layer):
             delta = delta.reshape(-1, delta.shape[-1])
         np.matmul(a_prev.T, delta, out=self.kernel.grad)                      # BP4: a_prev^T delta
         if self.use_bias:
-            np.sum(delta, axis=0, out=self.bias.grad)                         # BP3: sum of delta
+            np.add.reduce(delta, axis=0, out=self.bias.grad)                  # BP3: sum of delta
         if not self.needs_input_grad:
             return None
         return (delta @ self.kernel.value.T).reshape(self.a_prev.shape)      # delta W^T

@@ -51,8 +51,7 @@ class Dropout(Layer):
             u = self._uniform = np.empty(x.shape, dtype=np.float32)
         self.generator.random(out=u, dtype=np.float32)
         # mask = 1[u >= rate] / keep
-        mask = np.greater_equal(u, self.rate).astype(x.dtype)
-        mask *= 1.0 / keep
+        mask = np.multiply(u >= self.rate, 1.0 / keep, dtype=x.dtype)
         self.mask = mask
         return x * mask
 
