@@ -11,7 +11,7 @@
 2. cProfile of one epoch (W1) and of W2's epochs, top functions by own time; cProfile's
    per-call overhead inflates small functions, so read its numbers as shares, not as times.
 
-Writes benchmarks/results/profile-<timestamp>.txt and profile-latest.txt.
+Writes benchmarks/results/profile-<timestamp>-t<threads>.txt and profile-latest-t<threads>.txt.
 """
 from __future__ import annotations
 
@@ -283,10 +283,10 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    for name in (f"profile-{stamp}.txt", "profile-latest.txt"):
+    for name in (f"profile-{stamp}-t{args.threads}.txt", f"profile-latest-t{args.threads}.txt"):
         with open(os.path.join(args.out, name), "w") as f:
             f.write(out.getvalue())
-    print(f"\nwrote {os.path.join(args.out, 'profile-latest.txt')}")
+    print(f"\nwrote {os.path.join(args.out, f'profile-latest-t{args.threads}.txt')}")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ TARGETS = (
     {"key": "import_glassnet", "text": "python -c \"import glassnet\" <= 0.2 s", "kind": "cold",
      "target": "glassnet", "metric": "wall_s", "limit": 0.2},
     {"key": "W1_peak_rss", "text": "W1 peak RSS <= data bytes + 150 MB", "kind": "mem", "workload": "W1",
-     "limit": 150.0},
+     "limit": 150e6 / 2**20},   # 150 MB = 143.05 MiB; sizes are measured in MiB
 )
 
 
@@ -109,7 +109,19 @@ def check_targets(results: dict) -> list:
                     ratio = g / r
                     row["ratio"] = ratio
                     row["ratio_best"] = gb / rb if gb and rb else None
-                    row["met"] = ratio <= spec["limit"] if spec["op"] == "<=" else ratio >= spec["limit"]
+
+                    def ok(x):
+                        return x <= spec["limit"] if spec["op"] == "<=" else x >= spec["limit"]
+
+                    # met = met on the medians AND on the best figures; when the two disagree the
+                    # rounds were too noisy to say (a busy machine), and the row says so.
+                    med_ok = ok(ratio)
+                    best_ok = ok(row["ratio_best"]) if row["ratio_best"] is not None else med_ok
+                    row["met"] = med_ok if med_ok == best_ok else None
+                    if med_ok != best_ok:
+                        row["unstable"] = True
+                        row["note"] = (f"unstable: met on the {'medians' if med_ok else 'best figures'} "
+                                       f"only")
             elif spec["kind"] == "cold":
                 cell = summary.get(t, {}).get("cold", {}).get(spec["target"], {})
                 s = cell.get(spec["metric"]) if cell else None
@@ -124,13 +136,13 @@ def check_targets(results: dict) -> list:
                 wk = spec["workload"]
                 peak = _get(summary, t, wk, "glassnet", "peak_rss_mb", "max")
                 data = _get(summary, t, wk, "glassnet", "data_mb", "max")
-                row.update(limit=spec["limit"], op="<=", unit="MB")
+                row.update(limit=spec["limit"], op="<=", unit="MiB")
                 if peak is None or data is None:
                     row["note"] = "not measured"
                 else:
                     row.update(measured=peak, reference=data, overhead_mb=peak - data)
                     row["met"] = peak - data <= spec["limit"]
-            if quick and row["met"] is not None:
+            if quick and (row["met"] is not None or row.get("unstable")):
                 row["note"] = (row["note"] + " quick run: fewer rows, not authoritative").strip()
             checks.append(row)
     return checks
@@ -169,7 +181,9 @@ def _ratio(a, b):
     return f"{a / b:.2f}x"
 
 
-def _status(met):
+def _status(met, row=None):
+    if met is None and row is not None and row.get("unstable"):
+        return "**unstable** (" + row["note"].split(": ", 1)[-1] + ")"
     return "–" if met is None else ("**met**" if met else "**not met**")
 
 
@@ -252,14 +266,14 @@ def render_markdown(results: dict) -> str:
                 unit = UNITS.get(row["unit"], row["unit"])
                 lines.append(f"| {row['text']} | {_f(row['measured'])} {unit} | {row['reference_peer']} "
                              f"{_f(row['reference'])} {unit} | {row['ratio']:.3f} | "
-                             f"{_f(row.get('ratio_best'))} | {row['op']} {row['limit']} | {_status(row['met'])} |")
+                             f"{_f(row.get('ratio_best'))} | {row['op']} {row['limit']} | {_status(row['met'], row)} |")
             elif row["key"] == "import_glassnet" and row.get("measured") is not None:
                 lines.append(f"| {row['text']} | {_f(row['measured'])} s (best {_f(row.get('measured_best'))}) "
                              f"| – | – | – | <= {row['limit']} s | {_status(row['met'])} |")
             elif row["key"] == "W1_peak_rss" and row.get("measured") is not None:
-                lines.append(f"| {row['text']} | peak {_f(row['measured'])} MB | data {_f(row['reference'])} MB "
-                             f"| overhead {_f(row['overhead_mb'])} MB | – | overhead <= {row['limit']:.0f} MB | "
-                             f"{_status(row['met'])} |")
+                lines.append(f"| {row['text']} | peak {_f(row['measured'])} MiB | data {_f(row['reference'])} MiB "
+                             f"| overhead {_f(row['overhead_mb'])} MiB | – | overhead <= {row['limit']:.1f} MiB "
+                             f"(150 MB) | {_status(row['met'])} |")
             else:
                 lines.append(f"| {row['text']} | – | – | – | – | – | {row.get('note') or '–'} |")
         lines.append("")
@@ -271,11 +285,12 @@ def render_markdown(results: dict) -> str:
             lines.append(f"## W1 {w['title']}: {int(rows or w['rows'])} x {w['features']}, batch {w['batch']}, "
                          f"{t} thread(s)")
             lines.append("")
-            lines.append(w["notes"] + f". Predict at batch {w['predict_batch']} on the training rows.")
+            lines.append(w["notes"] + f". Predict at batch {w['predict_batch']} on the training rows. "
+                         "Epoch s per round = the fastest of the timed epochs of one fit call.")
             lines.append("")
             lines.append("| peer | epoch s (min / med) | x PyTorch | x floor | CPU s per epoch (min) | first epoch s | "
-                         "first / later | predict rows/s (best / med) | predict x floor | peak RSS MB | "
-                         "peak - data MB |")
+                         "first / later | predict rows/s (best / med) | predict x floor | peak RSS MiB | "
+                         "peak - data MiB |")
             lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
             te = _get(summary, t, "W1", "torch", "epoch_s")
             fe = _get(summary, t, "W1", "floor", "epoch_s")
@@ -297,7 +312,7 @@ def render_markdown(results: dict) -> str:
                     f"{_f(_get(summary, t, 'W1', peer, 'peak_rss_mb', 'max'))} | "
                     f"{_f(_get(summary, t, 'W1', peer, 'peak_over_data_mb', 'max'))} |")
             lines.append("")
-            lines.append(f"Data held: {_f(_get(summary, t, 'W1', 'glassnet', 'data_mb') or _get(summary, t, 'W1', 'floor', 'data_mb'))} MB. "
+            lines.append(f"Data held: {_f(_get(summary, t, 'W1', 'glassnet', 'data_mb') or _get(summary, t, 'W1', 'floor', 'data_mb'))} MiB. "
                          + _load_note(cells))
             lines.append("")
 
@@ -309,8 +324,10 @@ def render_markdown(results: dict) -> str:
             lines.append("")
             e32 = _get(summary, t, "W2", next(iter(cells)), "epochs_timed")
             e426 = _get(summary, t, "W2", next(iter(cells)), "full_epochs_timed")
+            reps = _get(summary, t, "W2", next(iter(cells)), "fit_calls_timed") or 1
             lines.append(w["notes"] + f". Per step = one fit call of {_f(e32)} epochs / steps; "
-                         f"per epoch at batch {w['full_batch']} = one fit call of {_f(e426)} epochs / epochs.")
+                         f"per epoch at batch {w['full_batch']} = one fit call of {_f(e426)} epochs / epochs; "
+                         f"the fastest of {int(reps)} such calls per round.")
             lines.append("")
             lines.append("| peer | us per step, batch 32 (min / med) | x PyTorch | x Keras | x floor | "
                          "CPU us per step (min) | us per epoch, batch 426 (min / med) | x PyTorch | x Keras | "
@@ -345,10 +362,10 @@ def render_markdown(results: dict) -> str:
             lines.append(f"## W3 {w['title']}: {int(rows or w['rows'])} x {w['features']}, batch {w['batch']}, "
                          f"{t} thread(s)")
             lines.append("")
-            lines.append(w["notes"] + ".")
+            lines.append(w["notes"] + ". Epoch s per round = the fastest of the timed epochs of one fit call.")
             lines.append("")
             lines.append("| peer | epoch s (min / med) | x PyTorch | x floor | CPU s per epoch (min) | "
-                         "us per step (med) | first epoch s | first / later | peak RSS MB |")
+                         "us per step (med) | first epoch s | first / later | peak RSS MiB |")
             lines.append("|---|---|---|---|---|---|---|---|---|")
             te = _get(summary, t, "W3", "torch", "epoch_s")
             fe = _get(summary, t, "W3", "floor", "epoch_s")

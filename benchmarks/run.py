@@ -361,6 +361,7 @@ def main(argv=None) -> int:
                     cfg = {"peer": peer, "workload": wk, "threads": threads, "rows": rows,
                            "timed_epochs": plan["w3_timed_epochs"] if wk == "W3" else plan["timed_epochs"],
                            "w2_epochs": plan["w2_epochs"], "w2_full_epochs": plan["w2_full_epochs"],
+                           "w2_repeats": plan.get("w2_repeats", 1),
                            "predict_repeats": plan["predict_repeats"]}
                     waited = wait_for_quiet(args.max_load, args.max_wait)
                     res = run_worker(cfg, threads, args.timeout)

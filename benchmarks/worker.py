@@ -68,7 +68,10 @@ def train_workload(peer, w, cfg) -> dict:
     if len(later) != k:                            # no per-epoch timing: fall back to the call
         later = [total / k] * k
     m["epoch_times_s"] = later
-    m["epoch_s"] = _mean(later)
+    # The fastest of the k epochs: contention only ever adds time, so on a shared machine the
+    # minimum is the best estimate of the epoch's own cost; the mean is kept beside it.
+    m["epoch_s"] = min(later)
+    m["epoch_mean_s"] = _mean(later)
     m["epoch_cpu_s"] = cpu / k
     m["fit_call_overhead_s"] = max(0.0, total - sum(later))
     m["first_over_later"] = m["first_epoch_s"] / m["epoch_s"]
@@ -96,15 +99,19 @@ def step_workload(peer, w, cfg) -> dict:
     model, m["setup_s"], _ = _timed(peer.build, w)
     _, m["first_epoch_s"], _ = _timed(peer.fit, model, X, Y, w.batch, 1, [])
     peer.fit(model, X, Y, w.batch, 2, [])                          # warm
-    e = cfg["w2_epochs"]
-    _, total, cpu = _timed(peer.fit, model, X, Y, w.batch, e, [])
+    e, reps = cfg["w2_epochs"], cfg.get("w2_repeats", 1)
+    # reps fit calls of e epochs each; the fastest call counts (see train_workload's epoch_s)
+    timings = [_timed(peer.fit, model, X, Y, w.batch, e, [])[1:] for _ in range(reps)]
+    total, cpu = min(timings)
     m["epochs_timed"] = e
+    m["fit_calls_timed"] = reps
     m["step_us"] = total / (e * steps) * 1e6
+    m["step_us_mean"] = sum(t for t, _ in timings) / reps / (e * steps) * 1e6
     m["step_cpu_us"] = cpu / (e * steps) * 1e6
     m["epoch_b32_ms"] = total / e * 1e3
     _, m["first_full_batch_s"], _ = _timed(peer.fit, model, X, Y, w.full_batch, 2, [])   # warm (retrace)
     e2 = cfg["w2_full_epochs"]
-    _, total2, _ = _timed(peer.fit, model, X, Y, w.full_batch, e2, [])
+    total2 = min(_timed(peer.fit, model, X, Y, w.full_batch, e2, [])[1] for _ in range(reps))
     m["full_epochs_timed"] = e2
     m["epoch_full_us"] = total2 / e2 * 1e6
     m["peak_rss_mb"] = _peak_rss_mb()

@@ -63,10 +63,10 @@ WORKLOADS: dict[str, Workload] = {
 
 # How many epochs each measurement uses (full run, --quick run).
 PLAN = {
-    "full": {"timed_epochs": 2, "w3_timed_epochs": 3, "w2_epochs": 40, "w2_full_epochs": 200,
-             "predict_repeats": 3, "rounds": 3},
+    "full": {"timed_epochs": 3, "w3_timed_epochs": 3, "w2_epochs": 40, "w2_full_epochs": 200,
+             "w2_repeats": 3, "predict_repeats": 3, "rounds": 3},
     "quick": {"timed_epochs": 1, "w3_timed_epochs": 1, "w2_epochs": 10, "w2_full_epochs": 40,
-              "predict_repeats": 1, "rounds": 1},
+              "w2_repeats": 1, "predict_repeats": 1, "rounds": 1},
 }
 
 
