@@ -224,19 +224,26 @@ def write_str_list_attr(group, name: str, items) -> None:
 
 
 # ----------------------------------------------------------------- safe HDF5 access
+def _hard_link(h5py, parent, name: str, where: str):
+    """``parent[name]`` when it is a hard link in this file; None when absent; soft/external links refused."""
+    link = parent.get(name, default=None, getlink=True)
+    if link is None:
+        return None
+    if not isinstance(link, h5py.HardLink):
+        raise ModelFileError(f"{where}: refusing {type(link).__name__} {name!r} in the HDF5 file "
+                             f"(only plain groups and datasets are allowed)")
+    return parent[name]
+
+
 def safe_group(h5py, parent, path: str, where: str):
     """The group at ``path`` below ``parent`` reached through hard links only, or None if absent."""
     current = parent
     for part in path.split("/"):
         if not part:
             continue
-        link = current.get(part, default=None, getlink=True)
-        if link is None:
+        current = _hard_link(h5py, current, part, where)
+        if current is None:
             return None
-        if not isinstance(link, h5py.HardLink):
-            raise ModelFileError(f"{where}: refusing {type(link).__name__} {part!r} in the HDF5 file "
-                                 f"(only plain groups and datasets are allowed)")
-        current = current[part]
         if not isinstance(current, h5py.Group):
             raise ModelFileError(f"{where}: expected an HDF5 group at {path!r}, found a {type(current).__name__}")
     return current
@@ -249,13 +256,9 @@ def safe_dataset(h5py, group, key: str, where: str):
         group = safe_group(h5py, group, head, where)
         if group is None:
             return None
-    link = group.get(key, default=None, getlink=True)
-    if link is None:
+    ds = _hard_link(h5py, group, key, where)
+    if ds is None:
         return None
-    if not isinstance(link, h5py.HardLink):
-        raise ModelFileError(f"{where}: refusing {type(link).__name__} {key!r} in the HDF5 file "
-                             f"(only plain groups and datasets are allowed)")
-    ds = group[key]
     if not isinstance(ds, h5py.Dataset):
         raise ModelFileError(f"{where}: expected an HDF5 dataset at {key!r}, found a {type(ds).__name__}")
     if ds.external:
