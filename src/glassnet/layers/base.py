@@ -160,10 +160,6 @@ class Layer:
             self.build(x.shape[1:])
         return self.forward(x, training=training)
 
-    def penalty(self) -> float:
-        """Sum of the weight regularizers' penalties (Keras's ``layer.losses`` for weights)."""
-        return float(sum(v.regularizer(v.value) for v in self._variables if v.regularizer is not None))
-
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
         return {

@@ -820,16 +820,16 @@ class Sequential:
             if layer.built:
                 entry["build_config"] = {"input_shape": [None, *layer.input_shape]}
             layers.append(entry)
-        config = {
+        cfg = {
             "name": self.name,
             "trainable": self.trainable,
-            "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": config_floatx()},
+            "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": config.floatx()},
                       "registered_name": None},
             "layers": layers,
         }
         if self._input_layer is not None:
-            config["build_input_shape"] = [None, *self._input_layer.shape]
-        return config
+            cfg["build_input_shape"] = [None, *self._input_layer.shape]
+        return cfg
 
     @classmethod
     def from_config(cls, config: dict):
@@ -881,10 +881,6 @@ class _StopOnCtrlC:
 
             signal.signal(signal.SIGINT, self._previous)
         return False
-
-
-def config_floatx() -> str:
-    return config.floatx()
 
 
 def _verbose(verbose, where):
