@@ -853,3 +853,16 @@ def test_a_damaged_hdf5_global_heap_is_refused_not_an_endless_loop(corpus, tmp_p
     for path, line in zip(paths, lines):
         assert str(path) in line and "the HDF5 file is corrupt: the global heap at byte" in line, line
         assert "would loop forever" in line
+
+
+def test_finite_check_fast_path_and_overflowing_sums():
+    """Huge finite values overflow the quick sum; the exact scan must still find no NaN/inf."""
+    from glassnet._validation import first_non_finite
+
+    big = np.full((4, 3), 1e308)
+    assert first_non_finite(big) is None
+    big[2, 1] = -np.inf
+    assert first_non_finite(big) == (2, 1)
+    small = np.ones((5, 2), np.float32)
+    small[4, 0] = np.nan
+    assert first_non_finite(small) == (4, 0)

@@ -75,6 +75,13 @@ def first_non_finite(a: np.ndarray):
     """Index (tuple) of the first NaN or inf in ``a``, or ``None``."""
     if a.dtype.kind not in "fc":
         return None
+    # Fast path, one pass and no temporary: a sum is finite exactly when no entry is NaN/inf,
+    # unless finite values overflow it (then fall through to the exact scan).
+    if a.dtype.kind == "f" and a.size:
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = np.add.reduce(a, axis=None, dtype=np.float64)
+        if np.isfinite(total):
+            return None
     bad = ~np.isfinite(a)
     if not bad.any():
         return None
