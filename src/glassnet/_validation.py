@@ -63,6 +63,22 @@ def check_float(value, name: str, where: str | None = None, *, low=None, high=No
     return value
 
 
+def check_path(value, name: str, where: str | None = None, allow_empty: bool = False) -> str:
+    """A file-system path (``str``, ``bytes`` or ``os.PathLike``) as a ``str``, or a clear error."""
+    import os
+
+    try:
+        path = os.fspath(value)
+    except TypeError:
+        raise TypeError(f"{_prefix(where)}{name} must be a path (str or os.PathLike), got "
+                        f"{type(value).__name__} {value!r}") from None
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not path and not allow_empty:
+        raise ValueError(f"{_prefix(where)}{name} must be a non-empty path, got ''")
+    return path
+
+
 def check_one_of(value, name: str, options, where: str | None = None):
     if value not in options:
         raise ValueError(

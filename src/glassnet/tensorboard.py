@@ -63,6 +63,8 @@ import weakref
 
 import numpy as np
 
+from ._validation import check_path
+
 __all__ = [
     "EventFileWriter",
     "crc32c",
@@ -411,15 +413,7 @@ class EventFileWriter:
 
     def __init__(self, logdir, max_queue: int = 10, flush_secs: float = 120.0, filename_suffix: str = ".v2"):
         where = "EventFileWriter"
-        try:
-            logdir = os.fspath(logdir)
-        except TypeError:
-            raise TypeError(f"{where}: logdir must be a path (str or os.PathLike), got "
-                            f"{type(logdir).__name__} {logdir!r}") from None
-        if isinstance(logdir, bytes):
-            logdir = os.fsdecode(logdir)
-        if not logdir:
-            raise ValueError(f"{where}: logdir must be a non-empty path, got ''")
+        logdir = check_path(logdir, "logdir", where)
         if os.path.exists(logdir) and not os.path.isdir(logdir):
             raise ValueError(f"{where}: logdir must be a directory, got {logdir!r}, which is an existing file")
         if isinstance(max_queue, bool) or not isinstance(max_queue, numbers.Integral) or max_queue < 0:

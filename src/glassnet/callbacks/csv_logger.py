@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 
+from .._validation import check_path
 from .callback import Callback
 
 
@@ -38,15 +39,7 @@ class CSVLogger(Callback):
 
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
-        try:
-            filename = os.fspath(filename)
-        except TypeError:
-            raise TypeError(
-                f"CSVLogger: filename must be a path (str or os.PathLike), got "
-                f"{type(filename).__name__} {filename!r}"
-            ) from None
-        if isinstance(filename, bytes):
-            filename = os.fsdecode(filename)
+        filename = check_path(filename, "filename", "CSVLogger", allow_empty=True)
         if not isinstance(separator, str) or len(separator) != 1:
             raise ValueError(f"CSVLogger: separator must be a one-character string, got {separator!r}")
         if not isinstance(append, bool):

@@ -42,6 +42,7 @@ import warnings
 
 import numpy as np
 
+from .._validation import check_path
 from ..tensorboard import EventFileWriter, sequential_graph_def
 from .callback import Callback
 
@@ -173,16 +174,7 @@ class TensorBoard(Callback):
                  write_steps_per_second=False, update_freq="epoch", profile_batch=0,
                  embeddings_freq=0, embeddings_metadata=None):
         super().__init__()
-        try:
-            log_dir = os.fspath(log_dir)
-        except TypeError:
-            raise TypeError(f"{_WHERE}: log_dir must be a path (str or os.PathLike), got "
-                            f"{type(log_dir).__name__} {log_dir!r}") from None
-        if isinstance(log_dir, bytes):
-            log_dir = os.fsdecode(log_dir)
-        if not log_dir:
-            raise ValueError(f"{_WHERE}: log_dir must be a non-empty path, got ''")
-        self.log_dir = str(log_dir)
+        self.log_dir = check_path(log_dir, "log_dir", _WHERE)
         self.histogram_freq = _check_freq(histogram_freq, "histogram_freq")
         self.write_graph = _check_bool(write_graph, "write_graph")
         self.write_images = _check_bool(write_images, "write_images")

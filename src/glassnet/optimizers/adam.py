@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_float
-from .base import OPTIMIZERS, Optimizer, _check_bool
+from .base import _check_bool, check_beta, Optimizer, OPTIMIZERS
 
 
 @OPTIMIZERS.register("adam")
@@ -43,8 +43,8 @@ class Adam(Optimizer):
                          gradient_accumulation_steps=gradient_accumulation_steps, name=name,
                          **kwargs)
         where = type(self).__name__
-        self.beta_1 = check_float(beta_1, "beta_1", where, low=0.0, high=1.0, high_inclusive=False)
-        self.beta_2 = check_float(beta_2, "beta_2", where, low=0.0, high=1.0, high_inclusive=False)
+        self.beta_1 = check_beta(beta_1, "beta_1", where)
+        self.beta_2 = check_beta(beta_2, "beta_2", where)
         self.epsilon = check_float(epsilon, "epsilon", where, low=0.0)
         self.amsgrad = _check_bool(amsgrad, "amsgrad", where)
 

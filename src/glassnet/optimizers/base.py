@@ -62,6 +62,11 @@ def _auto_name(class_name: str) -> str:
     return base if n == 0 else f"{base}_{n}"
 
 
+def check_beta(value, name: str, where: str) -> float:
+    """A moment decay rate (Adam's beta_1 / beta_2 ...): a float in [0, 1)."""
+    return check_float(value, name, where, low=0.0, high=1.0, high_inclusive=False)
+
+
 class _StateList(list):
     """A list of state variables that can also be called.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_float
-from .base import OPTIMIZERS, Optimizer
+from .base import check_beta, Optimizer, OPTIMIZERS
 
 _DECAY = 0.96
 
@@ -44,8 +44,8 @@ class Nadam(Optimizer):
                          loss_scale_factor=loss_scale_factor,
                          gradient_accumulation_steps=gradient_accumulation_steps, name=name,
                          **kwargs)
-        self.beta_1 = check_float(beta_1, "beta_1", "Nadam", low=0.0, high=1.0, high_inclusive=False)
-        self.beta_2 = check_float(beta_2, "beta_2", "Nadam", low=0.0, high=1.0, high_inclusive=False)
+        self.beta_1 = check_beta(beta_1, "beta_1", "Nadam")
+        self.beta_2 = check_beta(beta_2, "beta_2", "Nadam")
         self.epsilon = check_float(epsilon, "epsilon", "Nadam", low=0.0)
 
     def _slot_groups(self):
