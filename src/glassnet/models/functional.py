@@ -50,6 +50,9 @@ class Functional(Model):
         self.built = True
         self._pack()
 
+    def is_graph_network(self) -> bool:
+        return True
+
     @property
     def output_names(self) -> list:
         if isinstance(self._output_struct, dict):

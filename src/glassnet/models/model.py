@@ -127,6 +127,16 @@ class Model(Trainer, Layer):
     def output_shape(self, value):
         pass
 
+    def is_graph_network(self) -> bool:
+        """Is this a functional graph (its summary shows what each layer is connected to)?"""
+        return False
+
+    def graph_nodes(self) -> list:
+        """The nodes (layer calls) of the model's graph, inputs included."""
+        if self._graph is None:
+            return []
+        return [t.node for t in self._graph.inputs] + [st.node for st in self._graph.steps]
+
     def _output_sample_shapes(self) -> list:
         return [tuple(t.shape[1:]) for t in self._graph.outputs]
 

@@ -99,7 +99,9 @@ class Trainer:
             names += [t.name for t in cl.trackers]
         cm = getattr(self, "_compiled_metrics", None)
         if cm is not None and cm.resolved:
-            names += [name for name, _, _, _ in cm.entries]
+            metric_names = [name for name, _, _, _ in cm.entries]
+            # Keras lists one output's metrics in compile order, several outputs' by name
+            names += sorted(metric_names) if cl is not None and cl.multi else metric_names
         return names
 
     @property
