@@ -621,7 +621,8 @@ def _apply_ufunc(ufunc, method, inputs, out, kwargs):
     if bad:
         raise NotDifferentiableError(f"np.{name} with {', '.join(sorted(bad))}= on a recorded Tensor "
                                      f"is not differentiable in glassnet")
-    args = tuple(plain(x) for x in inputs)
+    # Python numbers stay Python numbers: NumPy's weak scalars keep float32 float32.
+    args = tuple(x if isinstance(x, (int, float, complex)) else plain(x) for x in inputs)
     result = ufunc(*args, **kwargs)
     if ufunc in _NO_GRAD_UFUNCS:
         return result.view(Tensor) if isinstance(result, np.ndarray) else result

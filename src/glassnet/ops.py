@@ -102,6 +102,11 @@ def _fin(x):
     return x
 
 
+def _weak(x):
+    """Plain data for computing, Python numbers kept as they are (weakly typed: float32 stays float32)."""
+    return x if isinstance(x, numbers.Number) else plain(x)
+
+
 def _arr(x):
     """An array operand for a recorded primitive (Python numbers and lists converted)."""
     x = _in(x)
@@ -352,7 +357,8 @@ def clip(x, x_min, x_max):
     ``clip_by_value``: the bounds themselves pass the gradient); the bounds get no gradient."""
     x = _arr(x)
     a = plain(x)
-    lo, hi = plain(lift(x_min)) if x_min is not None else None, plain(lift(x_max)) if x_max is not None else None
+    lo = _weak(lift(x_min)) if x_min is not None else None
+    hi = _weak(lift(x_max)) if x_max is not None else None
     out = np.clip(a, lo, hi)
     if out.dtype != a.dtype and a.dtype.kind == "f":
         out = out.astype(a.dtype)
@@ -376,7 +382,7 @@ def where(condition, x1=None, x2=None):
     if x1 is None or x2 is None:
         raise ValueError("where: x1 and x2 must both be given, or neither")
     x1, x2 = _in(x1), _in(x2)
-    out = np.where(cond, plain(x1), plain(x2))
+    out = np.where(cond, _weak(x1), _weak(x2))
     return record("where", (x1, x2), out, ((lambda g: g * cond), (lambda g: g * ~cond)))
 
 

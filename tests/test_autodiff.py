@@ -1,0 +1,394 @@
+"""glassnet.autodiff: the tape records NumPy operators / ufuncs / functions on Tensors, the
+gradients agree with central differences and with glassnet's hand-written Dense backward, and an
+operation that cannot be differentiated is reported by name instead of giving a wrong gradient."""
+import threading
+
+import numpy as np
+import pytest
+
+from glassnet import autodiff, ops
+from glassnet.autodiff import (DisconnectedGradientError, NotDifferentiableError, Tape, Tensor,
+                               VariableArithmetic, value_and_grad)
+from glassnet.layers import Dense
+from glassnet.variables import Variable
+from _gradcheck import check_gradients, numeric_grads, rel_error
+
+RNG = np.random.default_rng(7)
+
+
+def normal(*shape):
+    return RNG.normal(size=shape)
+
+
+# ----------------------------------------------------------------------- operators and ufuncs
+OPERATOR_CASES = [
+    ("add_broadcast", lambda a, b: a + b, [normal(3, 4), normal(4)]),
+    ("radd_scalar", lambda a: 2.5 + a, [normal(3)]),
+    ("sub_broadcast", lambda a, b: a - b, [normal(2, 3, 1), normal(3, 4)]),
+    ("rsub", lambda a: 1.0 - a, [normal(3)]),
+    ("mul_broadcast", lambda a, b: a * b, [normal(3, 4), normal(3, 1)]),
+    ("div", lambda a, b: a / (b * b + 1.0), [normal(3, 4), normal(4)]),
+    ("rdiv", lambda a: 1.0 / (a * a + 1.0), [normal(3)]),
+    ("pow_int", lambda a: a ** 2, [normal(3, 4)]),
+    ("pow_half", lambda a: (a * a + 1.0) ** 0.5, [normal(3, 4)]),
+    ("pow_neg", lambda a: (a * a + 1.0) ** -1, [normal(3, 4)]),
+    ("pow_tensor", lambda a, b: (a * a + 0.5) ** b, [normal(3, 4), normal(4)]),
+    ("rpow", lambda a: 2.0 ** a, [normal(3)]),
+    ("matmul", lambda a, b: a @ b, [normal(3, 4), normal(4, 2)]),
+    ("matmul_batch_both", lambda a, b: a @ b, [normal(2, 3, 4), normal(1, 4, 5)]),
+    ("neg_abs", lambda a: -abs(a), [normal(3, 4) + 0.1]),
+    ("exp_log_sqrt", lambda a: np.log(np.exp(a) + np.sqrt(a * a + 1)), [normal(3, 4)]),
+    ("tanh_square", lambda a: np.square(np.tanh(a)), [normal(3, 4)]),
+    ("maximum_minimum", lambda a, b: np.maximum(a, b) - np.minimum(a, 0.1), [normal(3, 4), normal(4)]),
+    ("expm1_log1p", lambda a: np.expm1(a) + np.log1p(a * a), [normal(3)]),
+    ("reciprocal", lambda a: np.reciprocal(a * a + 1), [normal(3)]),
+    ("trig", lambda a: np.sin(a) * np.cos(a) + np.arctan(a) + np.sinh(a) - np.cosh(a), [normal(3)]),
+    ("logaddexp_hypot", lambda a, b: np.logaddexp(a, b) + np.hypot(a, b), [normal(3), normal(3)]),
+    ("comparison_as_mask", lambda a: a * (a > 0.3), [normal(3, 4)]),
+    ("sign_floor_constant", lambda a: a * np.sign(a) + np.floor(a), [normal(3) + 0.1]),
+    # NumPy functions and ndarray methods routed to glassnet.ops
+    ("np_sum_mean", lambda a: np.sum(a * a, axis=1) + np.mean(a, axis=1), [normal(3, 4)]),
+    ("np_max_min", lambda a: np.max(a, axis=0) - np.min(a, axis=0), [normal(3, 4)]),
+    ("np_amax_keepdims", lambda a: a - np.amax(a, axis=1, keepdims=True), [normal(3, 4)]),
+    ("np_prod_var_std", lambda a: np.prod(a, axis=1) + np.var(a, axis=1) + np.std(a), [normal(3, 4)]),
+    ("np_reshape_transpose", lambda a: np.transpose(np.reshape(a, (2, 6))) ** 2, [normal(3, 4)]),
+    ("np_concat_stack", lambda a, b: np.stack([np.concatenate([a, b], axis=0)] * 2, axis=-1),
+     [normal(2, 3), normal(1, 3)]),
+    ("np_expand_squeeze", lambda a: np.squeeze(np.expand_dims(a, 0), 0) * a, [normal(3)]),
+    ("np_where_clip", lambda a, b: np.where(a > 0, a, b) + np.clip(a, -0.5, 0.5) * 0 + np.clip(b, -2, 2),
+     [normal(3, 4), normal(3, 4) * 0.5]),
+    ("np_dot_einsum", lambda a, b: np.dot(a, b) + np.einsum("ij,jk->ik", a, b), [normal(3, 4), normal(4, 2)]),
+    ("np_cumsum_take", lambda a: np.cumsum(a, axis=1) + np.take(a, [1, 1, 0, 2], axis=1), [normal(3, 4)]),
+    ("np_linalg_norm", lambda a: np.linalg.norm(a, axis=1), [normal(3, 4)]),
+    ("np_broadcast_tile_repeat_flip", lambda a: np.flip(np.tile(a, 2), 0) + np.repeat(a, 2, axis=1)
+     + np.broadcast_to(a[:, :1], (3, 8)), [normal(3, 4)]),
+    ("ufunc_reduce", lambda a: np.add.reduce(a, axis=0) * np.maximum.reduce(a, axis=0), [normal(3, 4)]),
+    ("methods_sum_mean", lambda a: a.sum(axis=0) + a.mean() + a.max(axis=0) * a.min(), [normal(3, 4)]),
+    ("methods_shape", lambda a: a.reshape(4, 3).T @ a.reshape(-1, 3) + a.ravel().sum(), [normal(3, 4)]),
+    ("methods_var_std_prod", lambda a: a.var(axis=1) + a.std(axis=1) + a.prod(axis=1), [normal(3, 4)]),
+    ("methods_misc", lambda a: a.cumsum(axis=0) + a.clip(-0.5, 0.5) * 0 + a.squeeze().copy()
+     + a.swapaxes(0, 1).T + a.astype(np.float64) + a.flatten().reshape(3, 4), [normal(3, 4)]),
+    ("method_dot_transpose", lambda a, b: a.dot(b).transpose() + a.transpose(1, 0)[:2].sum(), [normal(3, 4), normal(4, 2)]),
+    # indexing
+    ("index_column", lambda a: a[:, 0] * a[:, 1], [normal(3, 4)]),
+    ("index_newaxis", lambda a: a[..., None] * a[:, None, :], [normal(3, 4)]),
+    ("index_fancy_repeated", lambda a: a[[0, 0, 2]] ** 2, [normal(3, 4)]),
+    ("index_bool_mask", lambda a: a[np.array([True, False, True])].sum(axis=0), [normal(3, 4)]),
+    ("index_negative_step", lambda a: a[::-2, 1:3], [normal(3, 4)]),
+    ("iterate_rows", lambda a: sum(row * (i + 1) for i, row in enumerate(a)), [normal(3, 4)]),
+    ("fan_out_sums", lambda a: a * a + np.exp(a) * a - a, [normal(3, 4)]),
+]
+
+
+@pytest.mark.parametrize("fn,inputs", [c[1:] for c in OPERATOR_CASES], ids=[c[0] for c in OPERATOR_CASES])
+def test_recorded_numpy_gradients_match_central_differences(fn, inputs):
+    check_gradients(fn, *[np.array(a) for a in inputs])
+
+
+def test_float32_stays_float32():
+    x = normal(3, 4).astype(np.float32)
+    w = Variable(normal(4, 2), dtype="float32")
+    with Tape() as tape:
+        xt = tape.watch(x)
+        out = ops.relu(xt @ w) * 2.0 + 1.0
+    assert out.dtype == np.float32
+    (dx,) = tape.gradient(out, np.ones((3, 2), np.float32))
+    assert dx.dtype == np.float32 and w.grad.dtype == np.float32
+    # a float64 output gradient still gives float32 input gradients
+    with Tape() as tape:
+        xt = tape.watch(x)
+        out = xt * 3.0
+    (dx,) = tape.gradient(out, np.ones((3, 4)))
+    assert dx.dtype == np.float32
+    np.testing.assert_array_equal(dx, np.full((3, 4), 3.0, np.float32))
+
+
+# ----------------------------------------------------------------------- Variables
+def test_variables_are_leaves_and_gradients_accumulate():
+    x = normal(5, 4)
+    w = Variable(normal(4, 3), dtype="float64", path="custom/w")
+    b = Variable(normal(3), dtype="float64", path="custom/b")
+    w.grad[...] = 1.0   # backward ADDS to what is there
+
+    def loss(xx):
+        return ops.sum(ops.tanh(xx @ w + b) ** 2)
+
+    with Tape() as tape:
+        out = loss(tape.watch(x))
+    assert tape.variables == [w, b]
+    tape.gradient(out)
+
+    def as_fn_of(var):
+        def f(value):
+            old = var.value.copy()
+            var.value[...] = value
+            try:
+                return loss(x)
+            finally:
+                var.value[...] = old
+        return f
+
+    (gw,) = numeric_grads(as_fn_of(w), [w.value.copy()], np.float64(1.0))
+    (gb,) = numeric_grads(as_fn_of(b), [b.value.copy()], np.float64(1.0))
+    assert rel_error(w.grad - 1.0, gw) < 1e-6
+    assert rel_error(b.grad, gb) < 1e-6
+    # a second gradient of a fresh tape accumulates again (the caller zeroes grads per step)
+    before = b.grad.copy()
+    with Tape() as tape:
+        out = loss(tape.watch(x))
+    tape.gradient(out)
+    np.testing.assert_allclose(b.grad, 2 * before, rtol=1e-12)
+
+
+def test_variable_grad_written_in_place_into_a_packed_buffer():
+    from glassnet.variables import pack
+    w = Variable(normal(2, 2), dtype="float64")
+    _, grads, _ = pack([w], dtype="float64")
+    with Tape() as tape:
+        out = ops.sum(tape.watch(np.ones((1, 2))) @ w)
+    tape.gradient(out)
+    np.testing.assert_array_equal(grads, np.ones(4))   # the flat buffer saw the gradient
+
+
+def test_custom_dense_matches_glassnet_dense_backward():
+    """x @ w + b and relu written with ops give Dense's BP1-BP4 gradients."""
+    x = normal(6, 4)
+    grad_out = normal(6, 3)
+    dense = Dense(3, activation="relu", dtype="float64")
+    dense.build((4,))
+    dense.bias.assign(normal(3) * 0.1)
+    a = dense.forward(x, training=True)
+    dx_dense = dense.backward(grad_out)
+    w = Variable(dense.kernel.value, dtype="float64", path="mine/kernel")
+    b = Variable(dense.bias.value, dtype="float64", path="mine/bias")
+    with Tape() as tape:
+        xt = tape.watch(x)
+        out = ops.relu(ops.add(ops.matmul(xt, w), b))
+    np.testing.assert_allclose(out, a, rtol=1e-14)
+    (dx,) = tape.gradient(out, grad_out, variables=[w, b])
+    np.testing.assert_allclose(dx, dx_dense, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(w.grad, dense.kernel.grad, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(b.grad, dense.bias.grad, rtol=1e-12, atol=1e-14)
+    # and with the operators, the layer's own Variables used directly
+    w2 = Variable(dense.kernel.value, dtype="float64")
+    b2 = Variable(dense.bias.value, dtype="float64")
+    with Tape() as tape:
+        xt = tape.watch(x)
+        out = np.maximum(xt @ w2 + b2, 0.0)
+    (dx2,) = tape.gradient(out, grad_out)
+    np.testing.assert_allclose(dx2, dx_dense, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(w2.grad, dense.kernel.grad, rtol=1e-12, atol=1e-14)
+
+
+def test_custom_loss_function_has_the_numeric_gradient():
+    """A Huber-like loss fn(y_true, y_pred) written with ops, differentiated in y_pred."""
+    y_true = normal(5, 2)
+    y_pred = y_true + away(normal(5, 2))
+
+    def huber(yt, yp, delta=0.5):
+        err = ops.subtract(yt, yp)
+        small = ops.abs(err) <= delta
+        quadratic = 0.5 * ops.square(err)
+        linear = delta * ops.abs(err) - 0.5 * delta ** 2
+        return ops.mean(ops.where(small, quadratic, linear), axis=-1)
+
+    check_gradients(lambda yp: huber(y_true, yp), y_pred)
+    check_gradients(lambda yp: ops.mean(ops.square(y_true - yp)) + ops.mean(ops.abs(y_true - yp)), y_pred)
+
+
+def away(values, margin=0.05):
+    """Keep entries at least ``margin`` from 0 and from +-0.5 (the Huber kinks)."""
+    v = np.array(values)
+    for p in (0.0, 0.5, -0.5):
+        close = np.abs(v - p) < margin
+        v[close] = p + np.where(v[close] >= p, margin, -margin)
+    return v
+
+
+def test_variable_arithmetic_mixin():
+    class V(VariableArithmetic, Variable):
+        pass
+
+    w = V(normal(3, 2), dtype="float64")
+    x = normal(4, 3)
+    # outside a tape: plain ndarrays, NumPy's numbers
+    for got, want in [(w + 1, w.value + 1), (x @ w, x @ w.value), (w.T @ w, w.value.T @ w.value),
+                      (-w, -w.value), (np.exp(w), np.exp(w.value)), (2.0 * w, 2.0 * w.value),
+                      (w[0], w.value[0]), (np.sum(w), np.sum(w.value))]:
+        assert type(got) in (np.ndarray, np.float64)
+        np.testing.assert_array_equal(got, want)
+    with Tape() as tape:
+        out = ops.sum((x @ w) ** 2) + np.sum(w * w) + (w.T @ w)[0, 1] + np.exp(w)[1, 1] + w[2, 0]
+    tape.gradient(out, variables=[w])
+    v = w.value
+    expected = 2 * x.T @ (x @ v) + 2 * v
+    expected += v[:, [1, 0]] * np.array([[0.0, 1.0], [1.0, 0.0]]).sum(0)   # d (w^T w)[0,1]
+    expected[1, 1] += np.exp(v[1, 1])
+    expected[2, 0] += 1.0
+    np.testing.assert_allclose(w.grad, expected, rtol=1e-12)
+
+
+def test_attach_variable_arithmetic_to_a_class():
+    class Plain(Variable):
+        pass
+
+    autodiff.attach_variable_arithmetic(Plain)
+    w = Plain(np.ones((2, 2)), dtype="float64")
+    np.testing.assert_array_equal(w + w, np.full((2, 2), 2.0))
+    with Tape() as tape:
+        out = ops.sum(w * 3.0)
+    tape.gradient(out)
+    np.testing.assert_array_equal(w.grad, np.full((2, 2), 3.0))
+
+
+# ----------------------------------------------------------------------- what cannot be differentiated
+def test_numpy_function_without_recorded_version_is_named():
+    with pytest.raises(NotDifferentiableError, match=r"np\.sort.*glassnet\.ops\.take"):
+        value_and_grad(lambda a: np.sort(a), normal(4))
+    with pytest.raises(NotDifferentiableError, match=r"np\.diff.*x\[1:\] - x\[:-1\]"):
+        value_and_grad(lambda a: np.diff(a), normal(4))
+    with pytest.raises(NotDifferentiableError, match=r"np\.arcsin.*glassnet"):
+        value_and_grad(lambda a: np.arcsin(a * 0.1), normal(4))
+    with pytest.raises(NotDifferentiableError, match=r"np\.var with ddof=1"):
+        value_and_grad(lambda a: np.var(a, ddof=1), normal(4))
+
+
+def test_in_place_operations_on_recorded_tensors_raise():
+    def inplace_add(a):
+        b = a * 2
+        b += 1
+        return b
+
+    def setitem(a):
+        b = a * 2
+        b[0] = 0.0
+        return b
+
+    with pytest.raises(NotDifferentiableError, match=r"in-place.*x = x \+ y"):
+        value_and_grad(inplace_add, normal(3))
+    with pytest.raises(NotDifferentiableError, match=r"item assignment"):
+        value_and_grad(setitem, normal(3))
+
+
+def test_untracked_numpy_inside_the_call_is_detected():
+    x = normal(3, 4)
+    w = Variable(normal(4, 2), dtype="float64", path="layer/kernel")
+    # the whole output went through np.asarray: the output itself is not recorded
+    with pytest.raises(DisconnectedGradientError, match=r"np\.asarray"):
+        value_and_grad(lambda a: ops.relu(np.asarray(a)), x)
+    # x.view(np.ndarray) in one branch: the output is recorded (through w) but not through x
+    with Tape() as tape:
+        xt = tape.watch(x)
+        out = ops.relu(ops.matmul(xt.view(np.ndarray), w))
+    with pytest.raises(DisconnectedGradientError, match=r"watched input 0"):
+        tape.gradient(out)
+    # the layer used w.value: the variable the caller lists is reported by name
+    with Tape() as tape:
+        xt = tape.watch(x)
+        out = xt @ w.value
+    with pytest.raises(DisconnectedGradientError, match=r"layer/kernel.*self\.w\.value"):
+        tape.gradient(out, variables=[w])
+    # an input truly unused: zeros on request
+    with Tape() as tape:
+        a, b = tape.watch(x), tape.watch(x)
+        out = a * 2
+    da, db = tape.gradient(out, unconnected="zero")
+    np.testing.assert_array_equal(db, np.zeros_like(x))
+    np.testing.assert_array_equal(da, np.full_like(x, 2.0))
+
+
+def test_bad_gradient_arguments():
+    with Tape() as tape:
+        out = tape.watch(np.ones(3)) * 2
+    with pytest.raises(ValueError, match=r"output_gradient 0 has shape \(2,\)"):
+        tape.gradient(out, np.ones(2))
+    with pytest.raises(ValueError, match="unconnected"):
+        tape.gradient(out, unconnected="ignore")
+
+
+# ----------------------------------------------------------------------- tape mechanics
+def test_records_are_readable_for_inspection():
+    w = Variable(normal(4, 2), dtype="float64")
+    with Tape() as tape:
+        xt = tape.watch(normal(3, 4))
+        z = xt @ w
+        a = ops.sigmoid(z)
+        loss = ops.mean(a)
+    assert [r.op for r in tape.records] == ["matmul", "sigmoid", "mean"]
+    matmul = tape.records[0]
+    assert matmul.inputs[0] is xt and matmul.output is z and len(matmul.vjp) == 2
+    tape.gradient(loss)
+    # after backward each record carries dC/d(output): here dC/da = 1/6 everywhere
+    np.testing.assert_allclose(tape.records[1].grad, np.full((3, 2), 1 / 6))
+    np.testing.assert_allclose(tape.records[0].grad, (1 / 6) * a * (1 - a))
+
+
+def test_several_outputs_and_output_gradients():
+    x = normal(3)
+    with Tape() as tape:
+        xt = tape.watch(x)
+        y1 = xt * 2
+        y2 = y1 * xt       # y2 depends on y1: its gradient flows into y1's
+    (dx,) = tape.gradient([y1, y2], [np.ones(3), np.full(3, 0.5)])
+    np.testing.assert_allclose(dx, 2 + 0.5 * 4 * x)
+
+
+def test_tensors_outside_a_tape_are_plain_ndarrays():
+    t = np.arange(6.0).reshape(2, 3).view(Tensor)
+    out = np.exp(t) + t @ np.ones((3, 3))
+    assert isinstance(out, Tensor) and out._tid == 0
+    np.testing.assert_allclose(out, np.exp(np.arange(6.0).reshape(2, 3)) + np.array([[3.0], [12.0]]))
+    assert type(t.numpy()) is np.ndarray
+    n = t.numpy()
+    n[0, 0] = 99.0
+    assert t[0, 0] == 0.0            # numpy() is a copy
+    t += 1                           # in place is fine outside a tape
+    assert t[0, 0] == 1.0
+    assert float(np.sum(t)) == 21.0
+    # a Tensor recorded by a closed tape is a constant for a new tape
+    with Tape() as first:
+        a = first.watch(np.ones(2)) * 3
+    with Tape() as second:
+        b = second.watch(np.ones(2))
+        out = a * b
+    (db,) = second.gradient(out)
+    np.testing.assert_array_equal(db, [3.0, 3.0])
+    assert len(second.records) == 1
+
+
+def test_nested_tapes_record_on_the_innermost_only():
+    with Tape() as outer:
+        xo = outer.watch(np.ones(2))
+        with Tape() as inner:
+            xi = inner.watch(np.ones(2))
+            yi = xi * 5
+        yo = xo * 7
+    assert [r.op for r in inner.records] == ["multiply"]
+    assert [r.op for r in outer.records] == ["multiply"]
+    assert outer.gradient(yo)[0].tolist() == [7.0, 7.0]
+    assert inner.gradient(yi)[0].tolist() == [5.0, 5.0]
+
+
+def test_the_active_tape_is_thread_local():
+    seen = {}
+
+    def worker():
+        seen["tape"] = autodiff.active_tape()
+        t = np.ones(2).view(Tensor)
+        seen["out"] = t * 2
+
+    with Tape() as tape:
+        tape.watch(np.ones(2))
+        thread = threading.Thread(target=worker)
+        thread.start()
+        thread.join()
+    assert seen["tape"] is None
+    assert tape.records == []
+
+
+def test_value_and_grad_helper():
+    x = normal(2, 3)
+    value, (g,) = value_and_grad(lambda a: ops.sum(a ** 3), x)
+    np.testing.assert_allclose(value, np.sum(x ** 3))
+    np.testing.assert_allclose(g, 3 * x ** 2)
+    assert type(value) is np.ndarray and type(g) is np.ndarray and g.flags.writeable
