@@ -1018,7 +1018,8 @@ def binary_crossentropy(target, output, from_logits=False):
     """Elementwise binary cross-entropy (no mean), as keras.ops on TensorFlow.
 
     Probabilities: ``p = clip(output, eps, 1 - eps)``, ``-(t log p + (1 - t) log(1 - p))``.
-    Logits ``x``: ``max(x, 0) - x t + log(1 + e^-|x|)``.  Composed from recorded operations.
+    Logits ``x``: ``max(x, 0) - x t + log(1 + e^-|x|)`` (d/dx = sigmoid(x) - t everywhere).
+    Composed from recorded operations.
     """
     target, output = _in(target), _farr(output)
     if np.ndim(target) != np.ndim(output) or np.shape(target) != np.shape(output):
@@ -1026,8 +1027,12 @@ def binary_crossentropy(target, output, from_logits=False):
                          f"target.shape={np.shape(target)}, output.shape={np.shape(output)}")
     target = cast(target, plain(output).dtype)
     if from_logits:
-        return add(subtract(maximum(output, 0.0), multiply(output, target)),
-                   log1p(exp(negative(absolute(output)))))
+        # TensorFlow's sigmoid_cross_entropy_with_logits, with where() rather than max / abs so
+        # that the gradient at x = 0 is the true derivative sigmoid(0) - t, not a subgradient.
+        nonneg = plain(output) >= 0
+        relu_x = where(nonneg, output, 0.0)
+        neg_abs_x = where(nonneg, negative(output), output)
+        return add(subtract(relu_x, multiply(output, target)), log1p(exp(neg_abs_x)))
     eps = config.epsilon()
     p = clip(output, eps, 1.0 - eps)
     return negative(add(multiply(target, log(p)), multiply(subtract(1.0, target), log(subtract(1.0, p)))))
