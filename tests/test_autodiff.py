@@ -392,3 +392,46 @@ def test_value_and_grad_helper():
     np.testing.assert_allclose(value, np.sum(x ** 3))
     np.testing.assert_allclose(g, 3 * x ** 2)
     assert type(value) is np.ndarray and type(g) is np.ndarray and g.flags.writeable
+
+
+# ----------------------------------------------------------------------- record_call (Layer wiring)
+def test_record_call_runs_a_custom_call_and_its_backward():
+    """What Layer.forward / backward do for a subclass's call: a two-input call with weights."""
+    w = Variable(normal(4, 3), dtype="float64", path="mine/w")
+    b = Variable(normal(3), dtype="float64", path="mine/b")
+
+    def call(inputs, training=False):
+        x1, x2 = inputs
+        h = ops.tanh(x1 @ w + b)
+        return [h * x2, ops.sum(h, axis=-1, keepdims=True)]
+
+    x1, x2 = normal(5, 4), normal(5, 3)
+    rec = autodiff.record_call(call, [x1, x2], variables=[w, b], training=True)
+    assert isinstance(rec.output, list) and all(type(o) is np.ndarray for o in rec.output)
+    g = [normal(5, 3), normal(5, 1)]
+    dx1, dx2 = rec.backward(g)
+
+    def loss(a1, a2):
+        o = call([a1, a2])
+        return np.sum(np.asarray(o[0]) * g[0]) + np.sum(np.asarray(o[1]) * g[1])
+
+    n1, n2 = numeric_grads(loss, [x1.copy(), x2.copy()], np.float64(1.0))
+    assert rel_error(dx1, n1) < 1e-6 and rel_error(dx2, n2) < 1e-6
+    assert np.abs(w.grad).sum() > 0 and np.abs(b.grad).sum() > 0
+    assert "tanh" in [r.op for r in rec.tape.records]
+
+
+def test_record_call_reports_bad_calls_by_name():
+    def returns_string(x):
+        return "oops"
+
+    with pytest.raises(TypeError, match=r"returns_string: call must return a tensor.*got str"):
+        autodiff.record_call(returns_string, normal(2, 2))
+    w = Variable(normal(2, 2), dtype="float64", path="layer/w")
+
+    def uses_value(x):
+        return x @ w.value
+
+    rec = autodiff.record_call(uses_value, normal(2, 2), variables=[w])
+    with pytest.raises(DisconnectedGradientError, match=r"uses_value: .*layer/w"):
+        rec.backward(np.ones((2, 2)))

@@ -27,6 +27,7 @@ an ordinary ndarray (results are unrecorded Tensors, at the cost of one Python c
 from __future__ import annotations
 
 import itertools
+import numbers
 import threading
 
 import numpy as np
@@ -37,6 +38,7 @@ from .variables import Variable
 __all__ = [
     "Tensor", "Tape", "Record", "NotDifferentiableError", "DisconnectedGradientError",
     "active_tape", "lift", "plain", "record", "value_and_grad", "VariableArithmetic",
+    "attach_variable_arithmetic", "RecordedCall", "record_call",
 ]
 
 
@@ -1047,7 +1049,68 @@ def attach_variable_arithmetic(cls=Variable) -> None:
         setattr(cls, name, vars(VariableArithmetic)[name])
 
 
-# =============================================================================== helper
+# =============================================================================== helpers
+def _map(fn, x):
+    """Apply ``fn`` to the leaves of a nest of lists / tuples / dicts."""
+    if isinstance(x, dict):
+        return {k: _map(fn, v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return type(x)(_map(fn, v) for v in x)
+    return fn(x)
+
+
+def _leaves(x) -> list:
+    out = []
+    _map(out.append, x)
+    return out
+
+
+class RecordedCall:
+    """A call ``fn(inputs, **kwargs)`` recorded on its own tape, ready for a backward pass.
+
+    ``output`` is ``fn``'s result with every Tensor turned into a plain ndarray view (same
+    nesting); ``backward(grad_output)`` takes dC/d(output) in that nesting and returns dC/d(inputs)
+    in the nesting of ``inputs``, after ADDING each Variable's gradient to ``variable.grad``.
+    ``tape`` keeps the records (``tape.records``) for inspection tools.
+    """
+
+    def __init__(self, fn, inputs, variables=None, name=None, **kwargs):
+        self.name = name or getattr(fn, "__qualname__", type(fn).__name__)
+        self.variables = list(variables or ())
+        self.tape = Tape()
+        with self.tape:
+            self.inputs = _map(self.tape.watch, inputs)
+            result = fn(self.inputs, **kwargs)
+        self._result = result
+        bad = [x for x in _leaves(result) if not isinstance(x, (np.ndarray, np.generic, numbers.Number))]
+        if bad or result is None:
+            got = "None" if result is None else type(bad[0]).__name__
+            raise TypeError(f"{self.name}: call must return a tensor (an array, or a list / tuple / "
+                            f"dict of arrays), got {got}")
+        self.output = _map(lambda t: t.view(np.ndarray) if isinstance(t, Tensor) else np.asarray(t), result)
+
+    def backward(self, grad_output, unconnected="raise"):
+        """dC/d(output) -> dC/d(inputs); Variable gradients are added to ``variable.grad``."""
+        outs = _leaves(self._result)
+        grads = _leaves(grad_output) if isinstance(grad_output, (list, tuple, dict)) else [grad_output]
+        if len(grads) != len(outs):
+            raise ValueError(f"{self.name}: backward got {len(grads)} output gradients for "
+                             f"{len(outs)} outputs")
+        try:
+            flat = self.tape.gradient(outs, grads, variables=self.variables, unconnected=unconnected)
+        except DisconnectedGradientError as err:
+            raise DisconnectedGradientError(f"{self.name}: {err}") from None
+        it = iter(flat)
+        return _map(lambda _: next(it), self.inputs)
+
+
+def record_call(fn, inputs, variables=None, name=None, **kwargs) -> RecordedCall:
+    """Run ``fn(inputs, **kwargs)`` on a fresh tape (``inputs``: an array or a nest of them,
+    each watched); see :class:`RecordedCall`.  ``variables``: the Variables that must receive a
+    gradient (a custom layer's trainable weights), checked in ``backward``."""
+    return RecordedCall(fn, inputs, variables=variables, name=name, **kwargs)
+
+
 def value_and_grad(fn, *arrays, output_gradient=None):
     """``(fn(*arrays), [d fn / d array for each array])`` by recording ``fn`` on a fresh tape.
 
