@@ -275,3 +275,14 @@ def test_keras_ops_golden_values_and_gradients():
                 failures.append(f"{name} {what}: glassnet {np.asarray(got).tolist()} {got.dtype}\n"
                                 f"   keras {want}")
     assert not failures, "\n".join(failures)
+
+
+def test_readme_ops_snippet_runs(capsys):
+    import re
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = re.search(r"^## ops: differentiable NumPy for your own code\n(.*?)(?=^## )", text, re.S | re.M)
+    assert section, "README has no ops section"
+    (block,) = re.findall(r"```python\n(.*?)```", section.group(1), re.S)
+    exec(compile(block, "README:ops", "exec"), {})
+    out = capsys.readouterr().out
+    assert "['matmul', 'relu', 'add', 'softmax', 'subtract', 'square', 'mean'] (4, 3) (3, 2)" in out
