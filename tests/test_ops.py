@@ -137,6 +137,24 @@ GRAD_CASES = [
     ("getitem_newaxis", lambda x: ops.getitem(x, (Ellipsis, None)), [normal(3, 4)]),
     ("cast", lambda x: ops.cast(x, "float64") * 2, [normal(3, 4)]),
     ("copy", ops.copy, [normal(3, 4)]),
+    # more keras.ops
+    ("logaddexp", ops.logaddexp, [normal(3, 4), normal(4)]),
+    ("hypot", ops.hypot, [normal(3, 4), normal(3, 1)]),
+    ("arctan_sinh_cosh", lambda x: ops.arctan(x) + ops.sinh(x) * ops.cosh(x), [normal(3, 4)]),
+    ("rsqrt", ops.rsqrt, [positive(3, 4)]),
+    ("mod", lambda a: ops.mod(a, 0.7), [away_from(normal(3, 4), [k * 0.7 for k in range(-5, 6)])]),
+    ("take_along_axis", lambda x: ops.take_along_axis(x, np.array([[0, 0], [3, 1], [2, 2]]), axis=1),
+     [normal(3, 4)]),
+    ("take_along_axis_flat", lambda x: ops.take_along_axis(x, np.array([0, 11, 0])), [normal(3, 4)]),
+    ("sort", lambda x: ops.sort(x, axis=0), [normal(3, 4)]),
+    ("top_k_values", lambda x: ops.top_k(x, 2)[0], [normal(3, 4)]),
+    ("split", lambda x: ops.split(x, 2, axis=1)[1] * ops.split(x, [1], axis=1)[0], [normal(3, 4)]),
+    ("slice", lambda x: ops.slice(x, (1, 1), (2, 2)), [normal(3, 4)]),
+    ("tril_triu", lambda x: ops.tril(x) + ops.triu(x, k=1) * 2, [normal(3, 4)]),
+    ("average_weights", lambda x, w: ops.average(x, axis=1, weights=w), [normal(3, 4), positive(4)]),
+    ("normalize", ops.normalize, [normal(3, 4)]),
+    ("normalize_order1", lambda x: ops.normalize(x, axis=0, order=1), [away_from(normal(3, 4), [0])]),
+    ("moments", lambda x: ops.moments(x, axes=[0])[0] * ops.moments(x, axes=[0])[1], [normal(3, 4)]),
     # losses
     ("binary_crossentropy", lambda p: ops.binary_crossentropy(np.array([[0., 1.], [1., 0.]]), p),
      [RNG.uniform(0.1, 0.9, size=(2, 2))]),
@@ -187,6 +205,35 @@ def test_forward_values_match_numpy():
     assert ops.argmax(x, axis=1).tolist() == x.argmax(1).tolist()
     assert ops.shape(x) == (3, 4) and ops.ndim(x) == 2 and ops.size(x) == 12
     assert ops.equal(x, x).all() and not ops.less(x, x).any()
+
+
+def test_more_forward_values_match_numpy():
+    x = normal(3, 4)
+    np.testing.assert_allclose(ops.sort(x, axis=0), np.sort(x, axis=0))
+    values, idx = ops.top_k(np.array([[1.0, 3.0, 3.0, 2.0]]), 2)
+    np.testing.assert_array_equal(values, [[3.0, 3.0]])
+    np.testing.assert_array_equal(idx, [[1, 2]])
+    assert idx.dtype == np.int32
+    for got, want in zip(ops.split(x, [1, 3], axis=1), np.split(x, [1, 3], axis=1)):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(ops.slice(x, (1, 0), (2, 3)), x[1:3, 0:3])
+    np.testing.assert_array_equal(ops.tril(x, -1), np.tril(x, -1))
+    np.testing.assert_array_equal(ops.triu(x), np.triu(x))
+    w = positive(4)
+    np.testing.assert_allclose(ops.average(x, axis=1, weights=w), np.average(x, axis=1, weights=w))
+    np.testing.assert_allclose(ops.normalize(x), x / np.linalg.norm(x, axis=-1, keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(ops.normalize(np.zeros((1, 2))), np.zeros((1, 2)))   # no 0/0
+    m, v = ops.moments(x, axes=[0, 1])
+    np.testing.assert_allclose([m, v], [x.mean(), x.var()])
+    np.testing.assert_allclose(ops.mod(np.array([-3.5, 3.5]), 2.0), [0.5, 1.5])
+    np.testing.assert_allclose(ops.rsqrt(np.array([4.0])), [0.5])
+    s = ops.stop_gradient(x)
+    assert type(s) is np.ndarray and not np.shares_memory(s, x)
+
+
+def test_stop_gradient_blocks_the_gradient():
+    _, (g,) = autodiff.value_and_grad(lambda x: ops.sum(x * ops.stop_gradient(x)), np.array([2.0, 3.0]))
+    np.testing.assert_array_equal(g, [2.0, 3.0])   # d/dx (x * c) = c, not 2x
 
 
 def test_plain_arrays_give_plain_results_without_a_tape():

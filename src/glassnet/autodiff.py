@@ -1025,9 +1025,6 @@ class VariableArithmetic:
     def ndim(self) -> int:
         return np.ndim(self.value)
 
-    def __len__(self) -> int:
-        return len(self.value)
-
 
 def _variable_result(result, inputs):
     """Outside a tape an operation on Variables only gives a plain ndarray (no Tensor appears)."""

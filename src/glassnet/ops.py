@@ -49,11 +49,15 @@ __all__ = [
     # comparisons (no gradient)
     "equal", "not_equal", "greater", "greater_equal", "less", "less_equal", "logical_and",
     "logical_or", "logical_not", "isnan", "isfinite",
+    # more keras.ops
+    "stop_gradient", "split", "average", "sort", "take_along_axis", "top_k", "slice", "tril", "triu",
+    "normalize", "moments", "logaddexp", "hypot", "arctan", "sinh", "cosh", "rsqrt", "mod",
+    "floor_divide", "isinf",
     # losses
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
 ]
 
-_sum, _max, _min, _abs, _round = builtins.sum, builtins.max, builtins.min, builtins.abs, builtins.round
+_max, _slice = builtins.max, builtins.slice
 
 
 # =============================================================================== inputs
@@ -721,7 +725,7 @@ def concatenate(xs, axis=0):
     bounds = np.cumsum([0] + [a.shape[ax] for a in arrays])
 
     def part(k):
-        sl = (slice(None),) * ax + (slice(int(bounds[k]), int(bounds[k + 1])),)
+        sl = (_slice(None),) * ax + (_slice(int(bounds[k]), int(bounds[k + 1])),)
         return lambda g: g[sl]
     return record("concatenate", xs, out, tuple(part(k) for k in range(len(xs))))
 
@@ -814,7 +818,7 @@ def _plain_key(key):
 
 def _basic(key) -> bool:
     keys = key if isinstance(key, tuple) else (key,)
-    return all(k is None or k is Ellipsis or isinstance(k, (slice, numbers.Integral)) for k in keys)
+    return all(k is None or k is Ellipsis or isinstance(k, (_slice, numbers.Integral)) for k in keys)
 
 
 def getitem(x, key):
@@ -851,7 +855,7 @@ def take(x, indices, axis=None):
         if axis is None:
             np.add.at(z.reshape(-1), idx, g)
         else:
-            np.add.at(z, (slice(None),) * (axis % a.ndim) + (idx,), g)
+            np.add.at(z, (_slice(None),) * (axis % a.ndim) + (idx,), g)
         return z
     return record("take", (x,), out, (vjp,))
 
@@ -1011,6 +1015,169 @@ def isnan(x):
 def isfinite(x):
     """Elementwise finiteness test (boolean)."""
     return np.isfinite(plain(x))
+
+
+# =============================================================================== more keras.ops
+def stop_gradient(variable):
+    """``variable``'s value as a constant: no gradient flows back through it."""
+    return np.array(plain(lift(variable)))
+
+
+def logaddexp(x1, x2):
+    """``log(e^x1 + e^x2)``.  d/dx1 = e^(x1 - out), d/dx2 = e^(x2 - out)."""
+    return np.logaddexp(_fin(x1), _fin(x2))
+
+
+def hypot(x1, x2):
+    """``sqrt(x1^2 + x2^2)``.  d/dx1 = x1/out, d/dx2 = x2/out."""
+    return np.hypot(_fin(x1), _fin(x2))
+
+
+def arctan(x):
+    """Inverse tangent.  d/dx = 1/(1 + x^2)."""
+    return np.arctan(_fin(x))
+
+
+def sinh(x):
+    """Hyperbolic sine.  d/dx = cosh(x)."""
+    return np.sinh(_fin(x))
+
+
+def cosh(x):
+    """Hyperbolic cosine.  d/dx = sinh(x)."""
+    return np.cosh(_fin(x))
+
+
+def rsqrt(x):
+    """``1 / sqrt(x)``.  d/dx = -1/(2 x^(3/2))."""
+    return reciprocal(sqrt(x))
+
+
+def mod(x1, x2):
+    """Remainder ``x1 - x2 floor(x1 / x2)`` (sign of ``x2``).  d/dx1 = 1, d/dx2 = -floor(x1/x2)."""
+    return np.remainder(_in(x1), _in(x2))
+
+
+def floor_divide(x1, x2):
+    """``floor(x1 / x2)``.  Piecewise constant: d/dx = 0."""
+    return np.floor_divide(_in(x1), _in(x2))
+
+
+def isinf(x):
+    """Elementwise infinity test (boolean)."""
+    return np.isinf(plain(x))
+
+
+def take_along_axis(x, indices, axis=None):
+    """``np.take_along_axis``: ``out[..., i, ...] = x[..., indices[..., i, ...], ...]`` along
+    ``axis`` (of the flattened ``x`` when None).  VJP: g added back at the indices."""
+    x = _arr(x)
+    a = plain(x)
+    idx = plain(indices).astype(np.intp)
+    if axis is None:
+        out = np.take_along_axis(a.reshape(-1), idx.reshape(-1), 0)
+    else:
+        out = np.take_along_axis(a, idx, axis)
+
+    def vjp(g):
+        if axis is None:
+            z = np.zeros(a.size, g.dtype)
+            np.add.at(z, idx.reshape(-1), g.reshape(-1))
+            return z.reshape(a.shape)
+        z = np.zeros(a.shape, g.dtype)
+        ax = axis % a.ndim
+        grid = list(np.indices(g.shape, sparse=True))
+        grid[ax] = np.broadcast_to(idx, g.shape)
+        np.add.at(z, tuple(grid), g)
+        return z
+    return record("take_along_axis", (x,), out, (vjp,))
+
+
+def sort(x, axis=-1):
+    """``x`` sorted ascending along ``axis``.  VJP: g returned to the positions the values came from."""
+    a = plain(x)
+    return take_along_axis(x, np.argsort(a, axis=axis, kind="stable"), axis=axis)
+
+
+def top_k(x, k, sorted=True):
+    """The ``k`` largest values along the last axis (largest first; the lower index first on ties)
+    and their ``int32`` indices.  The values are differentiable, the indices are not."""
+    a = plain(x)
+    idx = np.argsort(-a, axis=-1, kind="stable")[..., :k]
+    return take_along_axis(x, idx, axis=-1), idx.astype(np.int32)
+
+
+def split(x, indices_or_sections, axis=0):
+    """A list of sub-arrays of ``x`` along ``axis`` (``indices_or_sections``: a number of equal
+    parts, or the split positions).  Each part is recorded as a slice of ``x``."""
+    ndim = np.ndim(plain(x))
+    ax = axis % ndim
+    sizes = [len(p) for p in np.split(np.arange(np.shape(plain(x))[ax]), indices_or_sections)]
+    parts, start = [], 0
+    for n in sizes:
+        parts.append(getitem(x, (_slice(None),) * ax + (_slice(start, start + n),)))
+        start += n
+    return parts
+
+
+def slice(inputs, start_indices, shape):
+    """``inputs[start_0 : start_0 + shape_0, start_1 : ...]`` (recorded as indexing)."""
+    key = tuple(_slice(int(s), int(s) + int(n)) for s, n in zip(start_indices, shape))
+    return getitem(inputs, key)
+
+
+def _triangle(name, x, k, lower):
+    x = _arr(x)
+    a = plain(x)
+    keep = (np.tril if lower else np.triu)(np.ones(a.shape[-2:], bool), k)
+    return record(name, (x,), np.where(keep, a, 0).astype(a.dtype), (lambda g: g * keep,))
+
+
+def tril(x, k=0):
+    """The lower triangle (entries on and below diagonal ``k``) of the last two axes, zeros above.
+    d/dx = 1 on the kept entries, 0 elsewhere."""
+    return _triangle("tril", x, k, True)
+
+
+def triu(x, k=0):
+    """The upper triangle (entries on and above diagonal ``k``), zeros below."""
+    return _triangle("triu", x, k, False)
+
+
+def average(x, axis=None, weights=None):
+    """Weighted mean ``sum(w x) / sum(w)`` over ``axis`` (a 1-D ``weights`` runs along ``axis``);
+    the plain mean without weights.  Composed from recorded operations."""
+    if weights is None:
+        return mean(x, axis=axis)
+    x, w = _farr(x), _in(weights)
+    wa = plain(w)
+    if axis is not None and wa.ndim == 1 and np.ndim(plain(x)) > 1:
+        shape = [1] * np.ndim(plain(x))
+        shape[axis] = -1
+        w = reshape(w, tuple(shape))
+    return divide(sum(multiply(x, w), axis=axis), sum(multiply(ones_like(x), w), axis=axis))
+
+
+def normalize(x, axis=-1, order=2, epsilon=None):
+    """``x / max(norm(x, order, axis), epsilon)`` (``epsilon`` defaults to ``config.epsilon()``);
+    for ``order=2`` computed as Keras does: ``x * min(1/sqrt(sum x^2), 1/epsilon)``."""
+    if not isinstance(order, numbers.Integral) or order < 1:
+        raise ValueError(f"normalize: order must be an int >= 1, got {order!r}")
+    eps = config.epsilon() if epsilon is None else epsilon
+    x = _farr(x)
+    if np.ndim(plain(x)) == 0:
+        x = expand_dims(x, 0)
+    if order == 2:
+        with np.errstate(divide="ignore"):   # 1/sqrt(0) = inf, then capped at 1/epsilon
+            inv = minimum(rsqrt(sum(square(x), axis=axis, keepdims=True)), 1.0 / eps)
+        return multiply(x, inv)
+    return divide(x, maximum(norm(x, ord=order, axis=axis, keepdims=True), eps))
+
+
+def moments(x, axes, keepdims=False, synchronized=False):
+    """``(mean, variance)`` over ``axes`` (population variance), both recorded."""
+    axes = tuple(axes) if isinstance(axes, (list, tuple)) else axes
+    return mean(x, axis=axes, keepdims=keepdims), var(x, axis=axes, keepdims=keepdims)
 
 
 # =============================================================================== losses

@@ -72,6 +72,22 @@ CASES = {
     "concat_take": "lambda x: ops.concatenate([x, ops.take(x, np.array([0, 2, 2]), axis=1)], axis=1)",
     "matmul_reshape": "lambda x: ops.matmul(ops.reshape(x, (6, 3)), ops.ones((3, 2)) * 0.5)",
     "transpose_expand": "lambda x: ops.expand_dims(ops.transpose(x), 0) * 2.0",
+    # logaddexp and hypot are smooth, but TensorFlow computes them through maximum / abs, whose
+    # tie rule gives a one-sided slope where |x| equals the other argument; glassnet gives the
+    # true derivative there, so the constants avoid the values in X.
+    "logaddexp_hypot": "lambda x: ops.logaddexp(x, 0.4) + ops.hypot(x, 0.9)",
+    "arctan_sinh_cosh": "lambda x: ops.arctan(x) + ops.sinh(x * 0.5) * ops.cosh(x * 0.5)",
+    "sort": "lambda x: ops.sort(x)",
+    "top_k": "lambda x: ops.top_k(x, 3)[0]",
+    "take_along_axis": "lambda x: ops.take_along_axis(x, np.array([[0, 5], [3, 2], [1, 1]]), axis=1)",
+    "split_slice": "lambda x: ops.split(x, 2, axis=1)[0] * ops.slice(x, (0, 3), (3, 3))",
+    "tril_triu": "lambda x: ops.tril(x) + 2.0 * ops.triu(x, k=2)",
+    "average": "lambda x: ops.average(x, axis=1, weights=np.array([1.0, 2.0, 0.5, 1.0, 3.0, 0.25], 'float32'))",
+    "normalize": "lambda x: ops.normalize(x)",
+    "normalize_order1": "lambda x: ops.normalize(x, axis=0, order=1)",
+    "moments": "lambda x: ops.moments(x, axes=[1])[0] + ops.moments(x, axes=[1])[1]",
+    "rsqrt": "lambda x: ops.rsqrt(ops.abs(x) + 1.0)",
+    "stop_gradient": "lambda x: x * ops.stop_gradient(x)",
     "binary_crossentropy": "lambda x: ops.binary_crossentropy(ops.cast(x > 0.4, 'float32'), ops.sigmoid(x))",
     "binary_crossentropy_logits":
         "lambda x: ops.binary_crossentropy(ops.cast(x > 0.4, 'float32'), x, from_logits=True)",
