@@ -29,6 +29,7 @@ from __future__ import annotations
 import itertools
 import numbers
 import threading
+import weakref
 
 import numpy as np
 
@@ -38,7 +39,7 @@ from .variables import Variable
 __all__ = [
     "Tensor", "Tape", "Record", "NotDifferentiableError", "DisconnectedGradientError",
     "active_tape", "lift", "plain", "record", "value_and_grad", "VariableArithmetic",
-    "attach_variable_arithmetic", "RecordedCall", "record_call",
+    "attach_variable_arithmetic", "RecordedCall", "record_call", "call_layer",
 ]
 
 
@@ -94,6 +95,7 @@ class Tape:
         self.records: list[Record] = []
         self.watched: list[Tensor] = []
         self._leaves: dict[int, tuple] = {}     # id(variable) -> (variable, leaf Tensor)
+        self.reached_variables: set = set()
 
     # ------------------------------------------------------------------ context
     def __enter__(self):
@@ -184,6 +186,7 @@ class Tape:
         else:
             out_grads = [output_gradient]
         grads: dict[int, np.ndarray] = {}
+        self.reached_variables = set()   # ids of Variables given gradients by recorded layer calls
         for k, (o, g) in enumerate(zip(outputs, out_grads)):
             if not self.tracks(o):
                 raise DisconnectedGradientError(
@@ -212,7 +215,7 @@ class Tape:
                 prev = grads.get(key)
                 grads[key] = gi if prev is None else prev + gi
         # variables: accumulate
-        reached = set()
+        reached = set(self.reached_variables)
         for var, t in self._leaves.values():
             g = grads.get(id(t))
             if g is not None:
@@ -1106,6 +1109,83 @@ def record_call(fn, inputs, variables=None, name=None, **kwargs) -> RecordedCall
     each watched); see :class:`RecordedCall`.  ``variables``: the Variables that must receive a
     gradient (a custom layer's trainable weights), checked in ``backward``."""
     return RecordedCall(fn, inputs, variables=variables, name=name, **kwargs)
+
+
+# A built-in layer (explicit forward / backward) used inside a recorded call is ONE recorded
+# operation whose VJP is the layer's own backward pass (BP1-BP4).
+_LAYER_CALLS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def call_layer(layer, inputs, training=False):
+    """``layer.forward(inputs, training)``, recorded as one operation when an input is recorded.
+
+    Lets a custom layer's ``call`` (or a subclassed model's) use built-in layers: the recorded
+    VJP runs ``layer.backward(g)`` -- the layer's explicit backward pass -- and returns dC/d(input)
+    (a list for a layer taking a list).  Weight gradients are ADDED to ``variable.grad`` like every
+    recorded Variable's.  A layer called several times in one recorded call is handled: its state
+    (the attributes its forward pass sets, e.g. ``a_prev``, ``z``, ``mask``) is put back as it was
+    after the matching forward before its backward runs; forward passes must therefore rebind
+    those attributes, not write into them.  Outside a recording (no tape, or no recorded input) it
+    is just ``layer.forward(inputs, training)`` on plain arrays.
+    """
+    tape = active_tape()
+    leaves = _leaves(inputs)
+    if tape is not None:
+        leaves = [tape.leaf(x) if isinstance(x, Variable) else x for x in leaves]
+    recording = tape is not None and any(_tracked(x, tape) for x in leaves)
+    args = _map(lambda x: plain(x) if isinstance(x, (Tensor, Variable)) else x, inputs)
+    if not recording:
+        out = layer.forward(args, training=training)
+        return out.view(Tensor) if isinstance(out, np.ndarray) and any(
+            isinstance(x, Tensor) for x in leaves) else out
+    count = _LAYER_CALLS.get(layer, 0) + 1
+    _LAYER_CALLS[layer] = count
+    out = layer.forward(args, training=training)
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{getattr(layer, 'name', type(layer).__name__)}: forward returned "
+                        f"{type(out).__name__}; a recorded layer call needs one array")
+    state = dict(vars(layer))
+    name = getattr(layer, "name", type(layer).__name__)
+    cache = {}
+
+    def backward(g):
+        if cache.get("g") is g:
+            return cache["dx"]
+        if not training:
+            raise NotDifferentiableError(
+                f"layer {name!r} was called with training=False inside a recorded call, so it kept "
+                f"nothing for its backward pass; call it with training=True to differentiate it"
+            )
+        weights = [v for v in getattr(layer, "weights", []) if v.grad is not None]
+        saved = [v.grad.copy() for v in weights]
+        stale = _LAYER_CALLS.get(layer) != count
+        current = dict(vars(layer)) if stale else None
+        if stale:   # called again since: restore the state of this call's forward pass
+            vars(layer).update(state)
+        try:
+            dx = layer.backward(g)
+        finally:
+            if stale:
+                vars(layer).clear()
+                vars(layer).update(current)
+        for v, before in zip(weights, saved):
+            v.grad += before          # backward assigned this call's gradient: accumulate
+        tape.reached_variables.update(id(v) for v in weights)
+        if dx is None:
+            raise NotDifferentiableError(
+                f"layer {name!r} returned no input gradient from backward (needs_input_grad is "
+                f"False?), but its input is recorded"
+            )
+        cache["g"], cache["dx"] = g, dx
+        return dx
+
+    if isinstance(inputs, (list, tuple)):
+        vjps = tuple((lambda g, i=i: backward(g)[i]) for i in range(len(leaves)))
+        recorded_inputs = tuple(leaves)
+    else:
+        vjps = (backward,)
+        recorded_inputs = (leaves[0],)
+    return tape.record(f"{type(layer).__name__}({name})", recorded_inputs, out, vjps)
 
 
 def value_and_grad(fn, *arrays, output_gradient=None):
