@@ -288,6 +288,13 @@ def test_untracked_numpy_inside_the_call_is_detected():
         out = xt @ w.value
     with pytest.raises(DisconnectedGradientError, match=r"layer/kernel.*self\.w\.value"):
         tape.gradient(out, variables=[w])
+    # an error leaves every Variable's gradient untouched (no half-applied backward)
+    w_used = Variable(normal(4, 2), dtype="float64", path="layer/used")
+    with Tape() as tape:
+        out = tape.watch(x) @ w_used
+    with pytest.raises(DisconnectedGradientError, match=r"layer/kernel.*never given"):
+        tape.gradient(out, variables=[w_used, w])
+    assert not w_used.grad.any()
     # an input truly unused: zeros on request
     with Tape() as tape:
         a, b = tape.watch(x), tape.watch(x)

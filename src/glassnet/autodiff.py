@@ -214,13 +214,14 @@ class Tape:
                 key = id(inp)
                 prev = grads.get(key)
                 grads[key] = gi if prev is None else prev + gi
-        # variables: accumulate
+        # check everything first, so that an error leaves the Variables' gradients untouched
         reached = set(self.reached_variables)
+        leaf_grads = []
         for var, t in self._leaves.values():
             g = grads.get(id(t))
             if g is not None:
                 reached.add(id(var))
-                var.grad += g.astype(var.grad.dtype, copy=False)
+                leaf_grads.append((var, g))
         for var in variables or ():
             if id(var) not in reached:
                 how = ("was used in computing the output, but not through recorded operations"
@@ -246,6 +247,8 @@ class Tape:
             elif not g.flags.writeable or not g.flags.owndata or any(g is s for s in seeds):
                 g = g.copy()
             result.append(g)
+        for var, g in leaf_grads:   # accumulate, in place (keeps a packed model's flat buffer)
+            var.grad += g.astype(var.grad.dtype, copy=False)
         return result
 
 
