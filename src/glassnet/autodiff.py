@@ -40,6 +40,7 @@ __all__ = [
     "Tensor", "Tape", "Record", "NotDifferentiableError", "DisconnectedGradientError",
     "active_tape", "lift", "plain", "record", "value_and_grad", "VariableArithmetic",
     "attach_variable_arithmetic", "RecordedCall", "record_call", "call_layer",
+    "loss_values_and_gradient",
 ]
 
 
@@ -1189,6 +1190,19 @@ def call_layer(layer, inputs, training=False):
         vjps = (backward,)
         recorded_inputs = (leaves[0],)
     return tape.record(f"{type(layer).__name__}({name})", recorded_inputs, out, vjps)
+
+
+def loss_values_and_gradient(fn, y_true, y_pred, **kwargs):
+    """``(values, grad)`` for a custom loss: ``values = fn(y_true, y_pred, **kwargs)`` (plain array,
+    usually one loss per sample) and ``grad = d sum(values) / d y_pred`` in ``y_pred``'s dtype,
+    by recording ``fn`` on a tape (``y_true`` is a constant).  A ``fn`` that leaves the recorded
+    computation raises :class:`DisconnectedGradientError` / :class:`NotDifferentiableError`
+    naming the cause."""
+    name = getattr(fn, "__name__", type(fn).__name__)
+    rec = RecordedCall(lambda p: fn(y_true, p, **kwargs), y_pred, name=f"loss {name!r}")
+    values = rec.output
+    grad = rec.backward(np.ones(np.shape(values), np.asarray(values).dtype))
+    return values, grad
 
 
 def value_and_grad(fn, *arrays, output_gradient=None):
