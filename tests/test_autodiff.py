@@ -328,6 +328,10 @@ def test_records_are_readable_for_inspection():
     # after backward each record carries dC/d(output): here dC/da = 1/6 everywhere
     np.testing.assert_allclose(tape.records[1].grad, np.full((3, 2), 1 / 6))
     np.testing.assert_allclose(tape.records[0].grad, (1 / 6) * a * (1 - a))
+    trace = tape.trace()
+    assert [t["op"] for t in trace] == ["matmul", "sigmoid", "mean"]
+    assert trace[0]["input_shapes"] == [(3, 4), (4, 2)] and type(trace[0]["output"]) is np.ndarray
+    np.testing.assert_allclose(trace[2]["grad"], 1.0)
 
 
 def test_several_outputs_and_output_gradients():

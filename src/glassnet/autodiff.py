@@ -157,6 +157,14 @@ class Tape:
         self.records.append(Record(op, tuple(inputs), t, tuple(vjp)))
         return t
 
+    def trace(self) -> list:
+        """The records as plain data for inspection tools: one dict per operation with ``op``,
+        ``input_shapes``, ``output`` (a copy) and ``grad`` (a copy of dC/d(output) once
+        :meth:`gradient` has run, else None)."""
+        return [{"op": r.op, "input_shapes": [tuple(np.shape(x)) for x in r.inputs],
+                 "output": np.array(plain(r.output)),
+                 "grad": None if r.grad is None else np.array(r.grad)} for r in self.records]
+
     # ------------------------------------------------------------------ backward
     def gradient(self, output, output_gradient=None, *, variables=None, unconnected="raise"):
         """Reverse-mode chain rule: the gradients of the watched inputs, as a list.
