@@ -334,6 +334,14 @@ def test_records_are_readable_for_inspection():
     np.testing.assert_allclose(trace[2]["grad"], 1.0)
 
 
+def test_printing_a_recorded_tensor_records_nothing():
+    with Tape() as tape:
+        x = tape.watch(np.arange(4.0, dtype=np.float32).reshape(2, 2))
+        text = repr(x) + str(x) + f"{ops.sum(x):.2f}"
+    assert text.startswith("Tensor([[0., 1.],") and "dtype=float32" in text and text.endswith("6.00")
+    assert [r.op for r in tape.records] == ["sum"]
+
+
 def test_several_outputs_and_output_gradients():
     x = normal(3)
     with Tape() as tape:

@@ -847,6 +847,16 @@ class Tensor(np.ndarray):
     def __array_function__(self, func, types, args, kwargs):
         return _apply_function(func, types, args, kwargs)
 
+    # printing reads the plain data (so that it records nothing)
+    def __repr__(self):
+        data = self.view(np.ndarray)
+        body = np.array2string(data, separator=", ", prefix="Tensor(")
+        suffix = "" if data.dtype == np.float64 else f", dtype={data.dtype}"
+        return f"Tensor({body}{suffix})"
+
+    def __str__(self):
+        return str(self.view(np.ndarray))
+
     def _recording(self) -> bool:
         if not self._tid:
             return False
