@@ -1234,3 +1234,28 @@ def value_and_grad(fn, *arrays, output_gradient=None):
         out = fn(*watched)
     grads = tape.gradient(out, output_gradient)
     return plain(out).copy(), grads
+
+
+def as_output(x):
+    """What ``layer(x)`` / ``model(x)`` return: the array as a :class:`Tensor` view, so Keras code that calls
+    ``.numpy()`` on it works; it behaves as a plain ndarray everywhere else."""
+    if isinstance(x, np.ndarray) and not isinstance(x, Tensor):
+        return x.view(Tensor)
+    if isinstance(x, list):
+        return [as_output(v) for v in x]
+    if isinstance(x, dict):
+        return {k: as_output(v) for k, v in x.items()}
+    return x
+
+
+def plain_output(x, where: str):
+    """A custom call's result as plain arrays (same nesting); anything that is not a tensor is an error."""
+    bad = [v for v in _leaves(x) if not isinstance(v, (np.ndarray, np.generic, numbers.Number))]
+    if x is None or bad:
+        got = "None" if x is None else type(bad[0]).__name__
+        raise TypeError(f"{where}: call must return a tensor (an array, or a list / tuple / dict of arrays), "
+                        f"got {got}")
+    return _map(lambda t: t.view(np.ndarray) if isinstance(t, Tensor) else np.asarray(t), x)
+
+
+attach_variable_arithmetic(Variable)

@@ -198,23 +198,6 @@ class GradientCheckReport:
     __repr__ = __str__
 
 
-def _float64_clone(model):
-    """A float64 copy of ``model`` (same graph, weights, regularizers and loss), dropout switched off."""
-    from .layers.dropout import Dropout
-    from .models.cloning import clone_model
-
-    with config.floatx_scope("float64"):
-        clone = clone_model(model, dtype="float64")
-        clone.set_weights([w.astype(np.float64) for w in model.get_weights()])
-        for src, dst in zip(model.weights, clone.weights):
-            dst.regularizer = src.regularizer
-        for layer in clone.layers:
-            if isinstance(layer, Dropout):
-                layer.rate = 0.0
-        clone.compile(optimizer="sgd", loss=model.loss, loss_weights=model.loss_weights)
-    return clone
-
-
 def _as_float64(a):
     if a is None:
         return None
@@ -226,7 +209,8 @@ def gradient_check(model, x, y, sample_weight=None, epsilon: float = 1e-5, max_c
     """Compare backprop's gradients with central differences, in float64, for every variable.
 
     Args:
-        model: a built, compiled model (it is not modified: a float64 copy is checked).
+        model: a built, compiled model of any kind (checked in float64; its weights and random
+            state are restored afterwards, its optimizer is not touched).
         x, y, sample_weight: a small batch.
         epsilon: the step h of (C(w+h) - C(w-h)) / 2h.
         max_checks_per_variable: check at most this many randomly chosen entries of each
@@ -239,31 +223,36 @@ def gradient_check(model, x, y, sample_weight=None, epsilon: float = 1e-5, max_c
     epsilon = check_float(epsilon, "epsilon", where, low=0.0, low_inclusive=False)
     tolerance = check_float(tolerance, "tolerance", where, low=0.0, low_inclusive=False)
     x, y, sample_weight = model.prepare_batch(x, y, sample_weight, where)
-    clone = _float64_clone(model)
-    with config.floatx_scope("float64"):
+    weights, rng_state = model.get_weights(), model.get_rng_state()
+    # The model itself is checked, its weights moved to float64 for the check and restored after it;
+    # every random layer (Dropout, noise) draws the same numbers at every evaluation of the cost.
+    with model.precision("float64"), config.floatx_scope("float64"):
         x64, y64, sw64 = _as_float64(x), _as_float64(y), _as_float64(sample_weight)
-        clone.compute_loss_and_gradients(x64, y64, sw64)
-        analytic = clone.grads.copy()
+        model.set_rng_state(rng_state)
+        model.compute_loss_and_gradients(x64, y64, sw64)
+        analytic = model.grads.copy()
+        params = model.params
 
         def cost() -> float:
-            return clone.cost(x64, y64, sw64)
+            model.set_rng_state(rng_state)
+            return model.cost(x64, y64, sw64)
 
         rng = np.random.default_rng(seed)
         rows = []
-        offsets = np.cumsum([0] + [v.size for v in clone.trainable_segments_variables()])
         trained = model.trainable_segments_variables()
-        for k_var, (var, orig) in enumerate(zip(clone.trainable_segments_variables(), trained)):
+        offsets = np.cumsum([0] + [v.size for v in trained])
+        for k_var, orig in enumerate(trained):
             idx = np.arange(offsets[k_var], offsets[k_var + 1])
             if max_checks_per_variable is not None and idx.size > max_checks_per_variable:
                 idx = np.sort(rng.choice(idx, size=max_checks_per_variable, replace=False))
             num = np.empty(idx.size)
             for k, i in enumerate(idx):      # one perturbation per parameter: the definition of the check
-                keep = clone.params[i]
-                clone.params[i] = keep + epsilon
+                keep = params[i]
+                params[i] = keep + epsilon
                 c_plus = cost()
-                clone.params[i] = keep - epsilon
+                params[i] = keep - epsilon
                 c_minus = cost()
-                clone.params[i] = keep
+                params[i] = keep
                 num[k] = (c_plus - c_minus) / (2 * epsilon)
             ana = analytic[idx]
             abs_err = np.abs(ana - num)
@@ -272,4 +261,6 @@ def gradient_check(model, x, y, sample_weight=None, epsilon: float = 1e-5, max_c
             rows.append({"variable": orig.path, "checked": int(idx.size),
                          "max_relative_error": float(rel.max()) if rel.size else 0.0,
                          "max_absolute_error": float(abs_err.max()) if abs_err.size else 0.0})
+    model.set_weights(weights)          # moving statistics and the like, as they were
+    model.set_rng_state(rng_state)
     return GradientCheckReport(rows, tolerance)

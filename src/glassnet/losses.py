@@ -979,31 +979,27 @@ def _first_bad(bad: np.ndarray, values: np.ndarray):
 
 
 def _numeric_parts(fn, yt, yp, need_grad):
-    """A custom per-sample loss function and its central-difference gradient.
+    """A custom per-sample loss function and its exact gradient.
 
-    The gradient perturbs one output unit at a time for all samples at once, so it
-    assumes (as every per-sample loss does) that a sample's loss depends only on its
-    own row of ``y_pred``.
+    ``fn(y_true, y_pred)`` is run on the autodiff tape (``glassnet.autodiff``): written with
+    ``glassnet.ops`` (or NumPy's ufuncs and the functions the tape knows), its gradient
+    d sum(losses) / d y_pred is exact; an operation the tape cannot differentiate is an error that
+    names it, never a wrong gradient.
     """
-    values = np.asarray(fn(yt, yp))
     if not need_grad:
-        return values, None, None, -1
+        from .autodiff import plain
+
+        return np.asarray(plain(fn(yt, yp))), None, None, -1
+    from .autodiff import loss_values_and_gradient
+
+    values, grad = loss_values_and_gradient(fn, yt, yp)
+    values = np.asarray(values)
     if yp.ndim == 0 or values.shape != yp.shape[:-1]:
         raise TypeError(
             f"gradient of a custom loss: the function must return one loss per sample, of shape "
             f"{yp.shape[:-1]}, got shape {values.shape}"
         )
-    p64 = yp.astype(np.float64)
-    t64 = yt.astype(np.float64) if np.asarray(yt).dtype.kind == "f" else yt
-    h = 6.0e-6 * np.maximum(1.0, np.abs(p64))
-    grad = np.empty_like(p64)
-    for j in range(p64.shape[-1]):  # one pass per output unit, vectorised over samples
-        up, down = p64.copy(), p64.copy()
-        up[..., j] += h[..., j]
-        down[..., j] -= h[..., j]
-        grad[..., j] = (np.asarray(fn(t64, up), np.float64) - np.asarray(fn(t64, down), np.float64)) / (
-            up[..., j] - down[..., j])
-    return values, grad.astype(yp.dtype), None, -1
+    return values, np.asarray(grad, dtype=yp.dtype), None, -1
 
 
 class Loss:
@@ -1018,8 +1014,8 @@ class Loss:
     ``None`` (default) computes in ``y_pred``'s float type (floatx for integer input), so
     float32 stays float32 and float64 gradient checks stay float64.
 
-    Subclass and override ``call`` for a custom loss; its ``gradient`` is then a central
-    difference (vectorised over samples).
+    Subclass and override ``call`` for a custom loss (written with ``glassnet.ops``); its
+    ``gradient`` is then exact, by the autodiff tape.
     """
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
@@ -1231,8 +1227,8 @@ class LossFunctionWrapper(Loss):
 
     ``call`` first aligns ``y_true`` and ``y_pred`` (:func:`squeeze_or_expand_to_same_rank`)
     then applies ``fn``.  Every function of this module comes with its exact gradient and,
-    for the cross-entropies, the fused logits path; any other function gets a
-    central-difference gradient.
+    for the cross-entropies, the fused logits path; any other function gets an
+    exact gradient from the autodiff tape.
     """
 
     def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):

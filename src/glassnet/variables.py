@@ -96,3 +96,8 @@ def pack(variables: list[Variable], dtype=None) -> tuple[np.ndarray, np.ndarray,
         segments.append((v, sl))
         offset += n
     return params, grads, segments
+
+
+# Keras variables take part in arithmetic (``x @ w + b``), recorded by the autodiff tape while a custom
+# layer's call is differentiated (see autodiff.py); imported here, after Variable exists.
+from . import autodiff as _autodiff  # noqa: E402,F401  (autodiff attaches the arithmetic when it loads)

@@ -7,6 +7,8 @@ weight into ``variable.grad`` on the way (the notes' BP1..BP4, see ``Dense``).
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from .. import config
@@ -64,6 +66,52 @@ class Layer:
     ``compute_output_shape(input_shape)``.  Shapes exclude the batch axis.
     """
 
+    # ------------------------------------------------------- your own layers
+    def __init_subclass__(cls, **kwargs):
+        """A subclass that defines ``call`` (your own layer, or a built-in one with its call replaced) runs
+        that ``call`` on the autodiff tape: forward records every ``glassnet.ops`` operation (and each
+        built-in layer it calls, whose explicit backward pass is reused), backward replays them."""
+        super().__init_subclass__(**kwargs)
+        if "call" in cls.__dict__:
+            import inspect as _inspect
+
+            params = _inspect.signature(cls.__dict__["call"]).parameters
+            cls._call_takes_training = "training" in params or any(
+                p.kind is p.VAR_KEYWORD for p in params.values())
+            if cls.forward is not _call_forward:
+                cls._builtin_forward = cls.forward
+                cls._builtin_backward = cls.backward
+            cls.forward = _call_forward
+            cls.backward = _call_backward
+            if "compute_output_shape" not in cls.__dict__:
+                cls.compute_output_shape = _inferred_output_shape
+            cls.accumulates_gradients = True
+
+    def call(self, inputs, training=None):
+        """The layer's computation.  A built-in layer's ``call`` is its explicit ``forward`` (so
+        ``super().call(x)`` inside your override runs it, and its backward pass is reused)."""
+        builtin = getattr(type(self), "_builtin_forward", type(self).forward)
+        if builtin is _call_forward or builtin is Layer.forward:
+            raise NotImplementedError(f"{type(self).__name__}: define call(self, inputs) for your layer")
+        from .. import autodiff
+
+        if training is None:
+            training = getattr(_CALL_CONTEXT, "training", False)
+        return autodiff.call_layer(_Builtin(self, builtin), inputs, training=bool(training))
+
+    def __setattr__(self, name, value):
+        """Layers assigned as attributes (``self.dense = Dense(4)``) are tracked: their weights are this
+        layer's weights too (as Keras tracks them)."""
+        if isinstance(value, Layer) and name != "_owner" and "_sublayers" in self.__dict__ and value is not self:
+            if all(value is not l for l in self._sublayers):
+                self._sublayers.append(value)
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value) \
+                and "_sublayers" in self.__dict__:
+            for v in value:
+                if all(v is not l for l in self._sublayers):
+                    self._sublayers.append(v)
+        object.__setattr__(self, name, value)
+
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
                  batch_input_shape=None, batch_size=None, **kwargs):
         where = type(self).__name__
@@ -75,6 +123,7 @@ class Layer:
         self.trainable = bool(trainable)
         self.dtype = str(np.dtype(dtype)) if dtype is not None else config.floatx()
         self._variables: list[Variable] = []
+        self._sublayers: list = []
         self._inbound_nodes: list = []
         self.built = False
         self.input_shape = None   # without the batch axis
@@ -127,15 +176,27 @@ class Layer:
 
     @property
     def weights(self) -> list[Variable]:
-        return list(self._variables)
+        """This layer's variables, then those of the layers it tracks (Keras's order)."""
+        if not self._sublayers:
+            return list(self._variables)
+        out = list(self._variables)
+        for layer in self._sublayers:
+            out += [v for v in layer.weights if all(v is not w for w in out)]
+        return out
 
     @property
     def trainable_weights(self) -> list[Variable]:
-        return [v for v in self._variables if v.trainable and self.trainable]
+        if not self.trainable:
+            return []
+        out = [v for v in self._variables if v.trainable]
+        for layer in self._sublayers:
+            out += [v for v in layer.trainable_weights if all(v is not w for w in out)]
+        return out
 
     @property
     def non_trainable_weights(self) -> list[Variable]:
-        return [v for v in self._variables if not (v.trainable and self.trainable)]
+        train = {id(v) for v in self.trainable_weights}
+        return [v for v in self.weights if id(v) not in train]
 
     @property
     def trainable_variables(self) -> list[Variable]:
@@ -209,10 +270,25 @@ class Layer:
                             f"{', '.join(sorted(kwargs))} in the call")
         if symbolic.is_symbolic(inputs):
             return self._call_symbolic(inputs)
+        from .. import autodiff
+
+        if training is None:                         # inherited from the enclosing call, as in Keras
+            training = getattr(_CALL_CONTEXT, "training", False)
+        if autodiff.active_tape() is not None:       # inside a custom call being differentiated
+            if not self.built:
+                self._build_for(self._shapes_of(inputs))
+            return autodiff.call_layer(self, inputs, training=bool(training))
         x = self._convert_inputs(inputs)
         if not self.built:
-            self.build(self._shapes_of(x))
-        return self.forward(x, training=bool(training))
+            self._build_for(self._shapes_of(x))
+        return autodiff.as_output(self.forward(x, training=bool(training)))
+
+    def _build_for(self, shape) -> None:
+        """Build on first use; a custom ``build`` need not call ``super().build`` (as in Keras)."""
+        self.build(shape)
+        if not self.built:
+            self.input_shape = shape
+            self.built = True
 
     def _convert_inputs(self, inputs):
         from .._validation import to_array
@@ -242,9 +318,13 @@ class Layer:
         many = isinstance(inputs, (list, tuple))
         shapes = self._shapes_of(list(leaves)) if many else tuple(leaves[0].shape[1:])
         if not self.built:
-            self.build(shapes)
+            self._build_for(shapes)
         else:
             self.check_input_shape(shapes)
+        return self._make_node(leaves, many, shapes)
+
+    def _make_node(self, leaves, many, shapes):
+        """The node for one call on symbolic tensors, and its symbolic outputs."""
         out_shapes = self.compute_output_shape(shapes)
         batch = leaves[0].shape[0]
         node = symbolic.Node(self, leaves, [], structure="list" if many else "single")
@@ -327,3 +407,74 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+# ----------------------------------------------------- layers that define call
+#: The ``training`` flag of the custom call being run in this thread: layers called inside it without
+#: ``training=`` inherit it (Keras's rule).
+_CALL_CONTEXT = threading.local()
+
+
+class _Builtin:
+    """A layer seen through its built-in forward/backward (for ``super().call`` in an override)."""
+
+    def __init__(self, layer, forward):
+        object.__setattr__(self, "layer", layer)
+        object.__setattr__(self, "_forward", forward)
+
+    def forward(self, x, training=False):
+        return self._forward(self.layer, x, training=training)
+
+    def backward(self, grad):
+        return type(self.layer)._builtin_backward(self.layer, grad)
+
+    @property
+    def weights(self):
+        return self.layer._variables
+
+    @property
+    def name(self):
+        return self.layer.name
+
+    def __getattr__(self, item):
+        return getattr(self.layer, item)
+
+
+def _call_forward(self, x, training=False):
+    """Run ``self.call`` on the tape when training (kept for backward), plainly in inference."""
+    from .. import autodiff
+
+    kwargs = {"training": bool(training)} if type(self)._call_takes_training else {}
+    outer = getattr(_CALL_CONTEXT, "training", None)
+    _CALL_CONTEXT.training = bool(training)
+    try:
+        if not training:
+            self._recorded = None
+            out = self.call(x, **kwargs)
+            return autodiff.plain_output(out, f"{type(self).__name__} {self.name!r}")
+        rec = autodiff.record_call(lambda inp: self.call(inp, **kwargs), x, variables=self.trainable_weights,
+                                   name=f"{type(self).__name__} {self.name!r}.call")
+    finally:
+        _CALL_CONTEXT.training = outer
+    self._recorded = rec
+    return rec.output
+
+
+def _call_backward(self, grad):
+    """Replay the recorded call: dC/d(output) -> dC/d(input), adding every weight's gradient."""
+    rec = self.__dict__.get("_recorded")
+    if rec is None:
+        raise RuntimeError(f"{type(self).__name__} {self.name!r}: backward without a forward pass in training")
+    return rec.backward(grad)
+
+
+def _inferred_output_shape(self, input_shape):
+    """Run the layer once on zeros (one sample, inference mode) to see the shape of what it returns."""
+    if isinstance(input_shape, list):
+        x = [np.zeros((1, *(d or 1 for d in s)), dtype=self.dtype) for s in input_shape]
+    else:
+        x = np.zeros((1, *(d or 1 for d in input_shape)), dtype=self.dtype)
+    out = self.forward(x, training=False)
+    if isinstance(out, (list, tuple)):
+        return [tuple(o.shape[1:]) for o in out]
+    return tuple(np.shape(out)[1:])

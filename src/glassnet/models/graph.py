@@ -193,10 +193,11 @@ class Graph:
             layer = st.layer
             if st.shared:
                 vars(layer).update(st.saved)
-                for v in layer.weights:
+            if st.shared or getattr(layer, "accumulates_gradients", False):
+                for v in layer.weights:          # a recorded call adds its gradients: start from zero
                     v.grad[...] = 0.0
-            if hasattr(layer, "needs_input_grad"):
-                layer.needs_input_grad = st.backprop_inputs
+            if hasattr(layer, "needs_input_grad"):   # a recorded call needs every input gradient
+                layer.needs_input_grad = st.backprop_inputs or getattr(layer, "accumulates_gradients", False)
             if k in delta_steps:
                 gin = layer.backward(g, grad_is_delta=True)
             else:

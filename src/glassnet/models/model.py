@@ -12,6 +12,8 @@ Which weights train is decided when the model is compiled (Keras's rule for ``tr
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from .. import config
@@ -69,8 +71,14 @@ class Model(Trainer, Layer):
     # ------------------------------------------------------------------ layers
     @property
     def layers(self) -> list:
-        """The model's layers in Keras's order (a Functional model lists its InputLayers too)."""
+        """The model's layers in Keras's order (a Functional model lists its InputLayers too; a subclassed
+        model, the layers assigned to its attributes)."""
+        if self._is_subclassed():
+            return list(self._sublayers)
         return [] if self._graph is None else list(self._graph.layers)
+
+    def _is_subclassed(self) -> bool:
+        return getattr(type(self), "_call_takes_training", None) is not None
 
     def _weighted_layers(self) -> list:
         return [layer for layer in self.layers if layer.weights]
@@ -248,7 +256,7 @@ class Model(Trainer, Layer):
             )
 
     # ----------------------------------------------------------- flat weights
-    def _pack(self) -> None:
+    def _pack(self, dtype=None) -> None:
         """Put every variable into one flat vector (trainable ones first) and note the segments."""
         trainable = self.trainable_weights
         train_ids = {id(v) for v in trainable}
@@ -256,9 +264,10 @@ class Model(Trainer, Layer):
         signature = tuple((id(v), id(v) in train_ids) for v in variables)
         self._regularized = [v for v in trainable if v.regularizer is not None]
         self._activity_regularized = [l for l in self.layers if getattr(l, "activity_regularizer", None) is not None]
-        if signature == self._pack_signature and self._pack_is_current():
+        dtype = np.dtype(dtype or config.floatx())
+        if signature == self._pack_signature and self._pack_is_current() and self._params.dtype == dtype:
             return
-        self._params, self._grads, self._segments = pack(variables, dtype=config.floatx())
+        self._params, self._grads, self._segments = pack(variables, dtype=dtype)
         params = self._params
         self._train_segments = self._segments[:len(trainable)]
         n_trainable_values = sum(v.size for v, _ in self._train_segments)
@@ -288,6 +297,20 @@ class Model(Trainer, Layer):
         """The gradients dC/d(params) of the last backward pass, as one flat vector."""
         self._ensure_packed()
         return self._grads
+
+    @contextlib.contextmanager
+    def precision(self, dtype):
+        """Inside the block every weight of the model is a float ``dtype`` (e.g. 'float64' for a gradient
+        check); afterwards the weights are exactly what they were, in floatx again."""
+        self._ensure_packed()
+        saved = [v.numpy() for v, _ in self._segments]
+        self._pack(dtype=dtype)
+        try:
+            yield self
+        finally:
+            self._pack(dtype=config.floatx())
+            for (v, _), value in zip(self._segments, saved):
+                v.value[...] = value
 
     def _pack_is_current(self) -> bool:
         """False when another model has since packed these variables into its own vector."""
@@ -335,11 +358,27 @@ class Model(Trainer, Layer):
                 raise ValueError(f"Model {self.name!r} must be built (have an input shape) before it is "
                                  f"called on symbolic tensors")
             return self._call_symbolic(inputs)
+        from .. import autodiff
+
+        if autodiff.active_tape() is not None:        # called inside another custom call
+            return Layer.__call__(self, inputs, training=training)
         x = self._prepare_inputs(inputs, type(self).__name__)
-        return self.forward(x, training=bool(training))
+        return autodiff.as_output(self.forward(x, training=bool(training)))
 
     def build(self, input_shape=None) -> None:
-        """A Functional model is built by construction; nothing to do."""
+        """A Functional model is built by construction; a subclassed one is built for ``input_shape``
+        (a shape without the batch axis, or a list of them) by running ``call`` once."""
+        if self._is_subclassed() and self._graph is None and input_shape is not None:
+            from ..layers.input import InputLayer
+
+            shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+            shapes = [tuple(s)[1:] if len(s) and s[0] is None else tuple(s) for s in shapes]
+            tensors = [InputLayer(shape=s).output for s in shapes]
+            many = isinstance(input_shape, list)
+            out = self._make_node(tensors, many, shapes if many else shapes[0])
+            from .graph import Graph
+
+            self._graph = Graph(tensors, out if isinstance(out, list) else [out])
         if self._graph is not None:
             self.built = True
             self._pack()
@@ -356,6 +395,14 @@ class Model(Trainer, Layer):
     # -------------------------------------------------------------------- data
     def _prepare_inputs(self, x, where):
         """Check and convert the inputs: an array for one input, a list (or dict by input name) for several."""
+        if self._graph is None and self._is_subclassed():
+            if isinstance(x, (list, tuple)) and x and np.ndim(x[0]) >= 1 and not np.isscalar(x[0]):
+                arrays = [data_utils.as_inputs(v, f"x[{i}]", where) for i, v in enumerate(x)]
+                self.build([a.shape[1:] for a in arrays])
+                return arrays
+            x = data_utils.as_inputs(x, "x", where)
+            self.build(x.shape[1:])
+            return x
         if self._graph is None:
             raise ValueError(f"{where}: the model has no inputs yet")
         inputs = self._graph.inputs
