@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import glassnet
-from glassnet import Model, inspect, layers, optimizers
+from glassnet import Model, inspect, layers, ops, optimizers
 from glassnet.layers import Input, Dense
 
 GOLDEN = json.load(open(os.path.join(os.path.dirname(__file__), "reference", "keras_functional.json")))
@@ -107,8 +107,41 @@ def frozen_layer_sequential():
     return m, lambda d: (d["wide"], d["y_reg"])
 
 
+class Scaled(layers.Layer):
+    """A custom layer written with glassnet.ops: a = 1.5 tanh(x W + b)."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="glorot_uniform", name="w")
+        self.b = self.add_weight(shape=(self.units,), initializer="zeros", name="b")
+
+    def call(self, inputs):
+        return ops.tanh(ops.matmul(inputs, self.w) + self.b) * 1.5
+
+
+def custom_layer():
+    m = glassnet.Sequential([Input((3,)), Scaled(4, name="scaled"), Dense(1, name="out")], name="custom_layer")
+    m.compile(optimizer=optimizers.Adam(0.02), loss="mse")
+    return m, lambda d: (d["wide"], d["y_reg"])
+
+
+def weighted_mse(y_true, y_pred):
+    return ops.mean(ops.square(y_true - y_pred) * (1.0 + ops.abs(y_true)), axis=-1)
+
+
+def custom_loss():
+    inp = Input((3,), name="x")
+    out = Dense(1, name="out")(Dense(4, activation="relu", name="h")(inp))
+    m = Model(inp, out, name="custom_loss")
+    m.compile(optimizer=optimizers.SGD(0.05), loss=weighted_mse)
+    return m, lambda d: (d["wide"], d["y_reg"])
+
+
 CASES = {f.__name__: f for f in (wide_deep, two_outputs, two_outputs_dict, shared_layer, merges, frozen_base,
-                                 frozen_layer_sequential)}
+                                 frozen_layer_sequential, custom_layer, custom_loss)}
 
 
 def _flat(a, n_outputs):

@@ -110,8 +110,42 @@ def frozen_layer_sequential():
     return m, lambda d: (d["wide"], d["y_reg"])
 
 
+class Scaled(keras.layers.Layer):
+    """A custom layer written with keras.ops: a = 1.5 tanh(x W + b)."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="glorot_uniform", name="w")
+        self.b = self.add_weight(shape=(self.units,), initializer="zeros", name="b")
+
+    def call(self, inputs):
+        return keras.ops.tanh(keras.ops.matmul(inputs, self.w) + self.b) * 1.5
+
+
+def custom_layer():
+    m = keras.Sequential([keras.Input((3,)), Scaled(4, name="scaled"), layers.Dense(1, name="out")],
+                         name="custom_layer")
+    m.compile(optimizer=keras.optimizers.Adam(0.02), loss="mse")
+    return m, lambda d: (d["wide"], d["y_reg"])
+
+
+def weighted_mse(y_true, y_pred):
+    return keras.ops.mean(keras.ops.square(y_true - y_pred) * (1.0 + keras.ops.abs(y_true)), axis=-1)
+
+
+def custom_loss():
+    inp = keras.Input((3,), name="x")
+    out = layers.Dense(1, name="out")(layers.Dense(4, activation="relu", name="h")(inp))
+    m = keras.Model(inp, out, name="custom_loss")
+    m.compile(optimizer=keras.optimizers.SGD(0.05), loss=weighted_mse)
+    return m, lambda d: (d["wide"], d["y_reg"])
+
+
 CASES = {f.__name__: f for f in (wide_deep, two_outputs, two_outputs_dict, shared_layer, merges, frozen_base,
-                                 frozen_layer_sequential)}
+                                 frozen_layer_sequential, custom_layer, custom_loss)}
 
 
 def to_list(a):
