@@ -151,9 +151,11 @@ def test_activation_layer_backward():
 
 
 def test_input_layer_shapes():
+    # Keras 3: Input returns a symbolic tensor whose shape has the batch axis; its layer is an InputLayer
     inp = Input((4,))
-    assert isinstance(inp, InputLayer) and inp.shape == (4,) and inp.batch_shape == (None, 4)
-    assert Input(batch_shape=(None, 28, 28)).shape == (28, 28)
+    assert inp.shape == (None, 4) and isinstance(inp.layer, InputLayer)
+    assert inp.layer.shape == (4,) and inp.layer.batch_shape == (None, 4)
+    assert Input(batch_shape=(None, 28, 28)).shape == (None, 28, 28)
     with pytest.raises(ValueError, match="shape is required"):
         Input()
     with pytest.raises(ValueError, match="every dimension of shape must be a positive integer"):

@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "activations", "callbacks", "config", "datasets", "initializers", "inspect", "layers",
     "losses", "metrics", "models", "optimizers", "perceptron", "random", "regularizers", "utils",
-    "tensorboard", "plot", "evaluation", "saving", "export", "preprocessing",
+    "tensorboard", "plot", "evaluation", "saving", "export", "preprocessing", "backend",
 )
 _SHORTCUTS = {
     "Sequential": "models",
@@ -25,9 +25,24 @@ _SHORTCUTS = {
     "Flatten": "layers",
     "Perceptron": "perceptron",
     "set_random_seed": "random",
+    # Keras 3's other top-level names
+    "Layer": "layers",
+    "Loss": "losses",
+    "Metric": "metrics",
+    "Optimizer": "optimizers",
+    "Initializer": "initializers",
+    "Regularizer": "regularizers",
+    "Variable": "variables",
+    "KerasTensor": "symbolic",
+    "Functional": "models",
 }
 
 __all__ = list(_SUBMODULES) + list(_SHORTCUTS)
+
+
+def version() -> str:
+    """glassnet's version (``keras.version()``)."""
+    return __version__
 
 
 def __getattr__(name):

@@ -438,7 +438,11 @@ def _build_onnx(model, opset: int = 17):
     if not isinstance(model, Sequential):
         raise TypeError(f"to_onnx: model must be a glassnet Sequential model, got {type(model).__name__}")
     opset = _check_opset(opset, onnx)
-    model._require_built("to_onnx")
+    if not model.layers:
+        raise ValueError("to_onnx: the model has no layers; add some with model.add(...)")
+    if not model.built:
+        raise ValueError("to_onnx: the model is not built yet; give it an Input(shape=...), call "
+                         "model.build((None, n_features)) or fit it on data first")
     helper, TensorProto = onnx.helper, onnx.TensorProto
 
     g = _Graph(onnx, opset)

@@ -125,17 +125,15 @@ def trace_step(model, x, y, sample_weight=None) -> Trace:
     would update them.
     """
     where = "trace_step"
-    model._require_compiled(where)
-    x, y, sample_weight = model._prepare(x, y, sample_weight, where)
-    if getattr(model.optimizer, "_built_for", None) != model._pack_signature:
-        model._build_optimizer()
-    before = [(layer.get_weights()) for layer in model.layers]
-    loss, _ = model._compute_loss_and_gradients(x, y, sample_weight)
-    grads = [[_copy(v.grad) for v in layer.weights] for layer in model.layers]
-    model.optimizer.step_flat(model._trainable_params, model._trainable_grads, model._train_segments)
+    x, y, sample_weight = model.prepare_batch(x, y, sample_weight, where)
+    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+    before = [(layer.get_weights()) for layer in layers]
+    loss, _, _ = model.compute_loss_and_gradients(x, y, sample_weight)
+    grads = [[_copy(v.grad) for v in layer.weights] for layer in layers]
+    model.apply_gradients()
     records = []
     a_prev = x
-    for layer, w_before, g in zip(model.layers, before, grads):
+    for layer, w_before, g in zip(layers, before, grads):
         act = getattr(layer, "activation", None)
         rec = {"name": layer.name, "class": type(layer).__name__,
                "activation": getattr(act, "name", None)}
@@ -201,32 +199,26 @@ class GradientCheckReport:
 
 
 def _float64_clone(model):
-    """A float64 copy of ``model`` (same layers, weights and loss), dropout switched off."""
-    from .layers import LAYERS
+    """A float64 copy of ``model`` (same graph, weights, regularizers and loss), dropout switched off."""
     from .layers.dropout import Dropout
-    from .models import Sequential
+    from .models.cloning import clone_model
 
-    cfg = model.get_config()
     with config.floatx_scope("float64"):
-        clone = Sequential(name=cfg["name"] + "_float64")
-        for entry in cfg["layers"]:
-            entry = json.loads(json.dumps(entry))
-            entry["config"].pop("dtype", None)
-            entry["config"]["name"] = entry["config"]["name"] + "_gc"
-            layer = LAYERS.deserialize(entry)
-            if isinstance(layer, Dropout):
-                layer.rate = 0.0
-            clone.add(layer)
-        clone.build(model.input_shape)
+        clone = clone_model(model, dtype="float64")
         clone.set_weights([w.astype(np.float64) for w in model.get_weights()])
-        # Regularizers are not in the serialized form of every object: carry them over.
         for src, dst in zip(model.weights, clone.weights):
             dst.regularizer = src.regularizer
-        clone.compiled = True
-        clone.loss = model.loss
-        clone.compiled_loss = model.compiled_loss
-        clone.loss_weights = getattr(model, "loss_weights", None)
+        for layer in clone.layers:
+            if isinstance(layer, Dropout):
+                layer.rate = 0.0
+        clone.compile(optimizer="sgd", loss=model.loss, loss_weights=model.loss_weights)
     return clone
+
+
+def _as_float64(a):
+    if a is None:
+        return None
+    return [x.astype(np.float64) for x in a] if isinstance(a, list) else a.astype(np.float64)
 
 
 def gradient_check(model, x, y, sample_weight=None, epsilon: float = 1e-5, max_checks_per_variable=None,
@@ -244,39 +236,24 @@ def gradient_check(model, x, y, sample_weight=None, epsilon: float = 1e-5, max_c
     from ._validation import check_float
 
     where = "gradient_check"
-    model._require_compiled(where)
     epsilon = check_float(epsilon, "epsilon", where, low=0.0, low_inclusive=False)
     tolerance = check_float(tolerance, "tolerance", where, low=0.0, low_inclusive=False)
-    x, y, sample_weight = model._prepare(x, y, sample_weight, where)
+    x, y, sample_weight = model.prepare_batch(x, y, sample_weight, where)
     clone = _float64_clone(model)
     with config.floatx_scope("float64"):
-        x64, y64 = x.astype(np.float64), y.astype(np.float64)
-        sw64 = None if sample_weight is None else sample_weight.astype(np.float64)
-        clone._compute_loss_and_gradients(x64, y64, sw64)
+        x64, y64, sw64 = _as_float64(x), _as_float64(y), _as_float64(sample_weight)
+        clone.compute_loss_and_gradients(x64, y64, sw64)
         analytic = clone.grads.copy()
 
-        fused = clone._fused()
-
         def cost() -> float:
-            y_pred = clone._forward(x64, training=True)
-            if fused:   # the same cost backprop differentiates: from the logits, no probability clipping
-                value = clone.compiled_loss.fused_value(y64, clone.layers[-1].z, sw64)
-            else:
-                value = clone.compiled_loss(y64, y_pred, sw64)
-            if clone.loss_weights is not None:
-                value *= float(clone.loss_weights)
-            value += clone._regularization_penalty()
-            for layer in clone.layers:
-                if getattr(layer, "activity_regularizer", None) is not None:
-                    value += layer.activity_penalty()
-            return float(value)
+            return clone.cost(x64, y64, sw64)
 
         rng = np.random.default_rng(seed)
         rows = []
-        for (var, sl), (orig, _) in zip(clone._segments, model._segments):
-            if not var.trainable:
-                continue
-            idx = np.arange(sl.start, sl.stop)
+        offsets = np.cumsum([0] + [v.size for v in clone.trainable_segments_variables()])
+        trained = model.trainable_segments_variables()
+        for k_var, (var, orig) in enumerate(zip(clone.trainable_segments_variables(), trained)):
+            idx = np.arange(offsets[k_var], offsets[k_var + 1])
             if max_checks_per_variable is not None and idx.size > max_checks_per_variable:
                 idx = np.sort(rng.choice(idx, size=max_checks_per_variable, replace=False))
             num = np.empty(idx.size)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["history", "confusion_matrix", "confusion_counts", "decision_boundary", "network", "weights"]
+__all__ = ["history", "confusion_matrix", "confusion_counts", "decision_boundary", "network", "weights", "model_graph"]
 
 
 def _plt():
@@ -194,3 +194,75 @@ def weights(model, bins=30, path=None):
     for ax in axes.ravel()[len(variables):]:
         ax.axis("off")
     return _finish(fig, path)
+
+
+def model_graph(model, path=None, show_shapes=False, show_dtype=False, show_layer_names=True, rankdir="TB",
+                show_layer_activations=False, show_trainable=False, dpi=110):
+    """The layer graph as boxes and arrows (what ``keras.utils.plot_model`` draws, without graphviz).
+
+    Each layer is a box on the row of its depth in the graph (inputs first); an arrow joins a layer
+    to each layer it feeds.  ``rankdir='LR'`` lays the rows out left to right.
+    """
+    plt = _plt()
+    layers = list(model.layers)
+    if not layers:
+        raise ValueError("plot_model: the model has no layers")
+    index = {id(l): i for i, l in enumerate(layers)}
+    edges = set()
+    own = {id(n) for n in model.graph_nodes()} if hasattr(model, "graph_nodes") else set()
+    for layer in layers:
+        for node in layer.inbound_nodes:
+            if own and id(node) not in own:
+                continue
+            for t in node.inputs:
+                src = t.node.layer
+                if id(src) in index:
+                    edges.add((index[id(src)], index[id(layer)]))
+    if not edges and len(layers) > 1:          # a stack with no recorded graph: chain it
+        edges = {(i, i + 1) for i in range(len(layers) - 1)}
+    depth = [0] * len(layers)
+    for _ in range(len(layers)):               # longest path from an input (the graph is a DAG)
+        for a, b in edges:
+            depth[b] = max(depth[b], depth[a] + 1)
+    rows: dict[int, list[int]] = {}
+    for i, d in enumerate(depth):
+        rows.setdefault(d, []).append(i)
+    pos = {}
+    for d, members in rows.items():
+        for k, i in enumerate(members):
+            across = k - (len(members) - 1) / 2
+            pos[i] = (across * 3.2, -d * 1.4) if rankdir == "TB" else (d * 3.6, -across * 1.4)
+
+    def label(layer):
+        parts = [f"{layer.name} ({type(layer).__name__})" if show_layer_names else type(layer).__name__]
+        act = getattr(getattr(layer, "activation", None), "name", None)
+        if show_layer_activations and act:
+            parts.append(f"activation: {act}")
+        if show_shapes:
+            shape = getattr(layer, "output_shape", None)
+            parts.append(f"output: {shape if shape is None or (shape and shape[0] is None) else (None, *shape)}")
+        if show_dtype:
+            parts.append(f"dtype: {layer.dtype}")
+        if show_trainable:
+            parts.append(f"trainable: {layer.trainable}")
+        return "\n".join(parts)
+
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    fig, ax = plt.subplots(figsize=(max(4.0, (max(xs) - min(xs)) * 1.1 + 4), max(2.5, (max(ys) - min(ys)) * 1.1 + 2)))
+    for a, b in sorted(edges):
+        ax.annotate("", xy=pos[b], xytext=pos[a],
+                    arrowprops={"arrowstyle": "->", "color": "#555", "shrinkA": 18, "shrinkB": 18})
+    for i, layer in enumerate(layers):
+        ax.text(*pos[i], label(layer), ha="center", va="center", fontsize=8,
+                bbox={"boxstyle": "round,pad=0.4", "fc": "#eef3fb", "ec": "#3b6db3"})
+    ax.set_xlim(min(xs) - 2.5, max(xs) + 2.5)
+    ax.set_ylim(min(ys) - 1, max(ys) + 1)
+    ax.axis("off")
+    fig.tight_layout()
+    if path is not None:
+        from ._io import atomic_open
+
+        with atomic_open(path, "wb") as fh:
+            fig.savefig(fh, format="png", dpi=dpi)
+    return fig

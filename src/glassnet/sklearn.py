@@ -360,7 +360,7 @@ class _GlassEstimator(BaseEstimator):
         opt = model.optimizer
         if state is not None and opt is not None:
             if not getattr(opt, "built", False):
-                model._build_optimizer()
+                opt.build(model.trainable_segments_variables())
             if len(opt.variables) == len(state):
                 opt.set_weights(state)
         return model

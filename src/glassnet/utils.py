@@ -162,3 +162,19 @@ def normalize(x, axis=-1, order=2):
             norm = np.linalg.norm(arr, ord=order, axis=axis, keepdims=True)
     norm[norm == 0] = 1
     return arr / norm
+
+
+def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, show_layer_names=True,
+               rankdir="TB", expand_nested=False, dpi=200, show_layer_range=None, show_layer_activations=False,
+               show_trainable=False, **kwargs):
+    """Keras's ``utils.plot_model``: a picture of the layer graph saved to ``to_file`` (PNG).
+
+    Drawn with matplotlib (the ``plot`` extra), so no graphviz is needed; returns the Figure.
+    """
+    from .plot import model_graph
+
+    if rankdir not in ("TB", "LR"):
+        raise ValueError(f"plot_model: rankdir must be 'TB' or 'LR', got {rankdir!r}")
+    return model_graph(model, path=to_file, show_shapes=show_shapes, show_dtype=show_dtype,
+                       show_layer_names=show_layer_names, rankdir=rankdir,
+                       show_layer_activations=show_layer_activations, show_trainable=show_trainable, dpi=dpi)

@@ -288,7 +288,7 @@ class CallbackList(Callback):
         names = [f"on_{mode}_batch_begin", f"on_{mode}_batch_end"]
         if mode == "train":
             names += ["on_batch_begin", "on_batch_end"]
-        return any(getattr(type(cb), name, None) is not getattr(Callback, name)
+        return any(getattr(type(cb), name, None) is not getattr(Callback, name) or name in vars(cb)
                    for cb in self.callbacks for name in names)
 
     # -- dispatch

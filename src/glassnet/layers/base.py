@@ -12,6 +12,7 @@ import numpy as np
 from .. import config
 from .._registry import Registry, snake_case
 from .._validation import check_positive_int
+from .. import symbolic
 from ..variables import Variable
 
 LAYERS = Registry("layer", "keras.layers")
@@ -29,6 +30,13 @@ def unique_name(prefix: str) -> str:
 def reset_uids() -> None:
     """Restart layer numbering (as ``keras.backend.clear_session`` does)."""
     _NAME_COUNTS.clear()
+
+
+def _batch_shape(shape):
+    """``(4,)`` -> ``(None, 4)``; a list of shapes -> a list of batch shapes (for messages)."""
+    if isinstance(shape, list):
+        return [_batch_shape(tuple(s)) for s in shape]
+    return (None, *shape)
 
 
 def normalize_shape(shape, name: str, where: str) -> tuple:
@@ -67,6 +75,7 @@ class Layer:
         self.trainable = bool(trainable)
         self.dtype = str(np.dtype(dtype)) if dtype is not None else config.floatx()
         self._variables: list[Variable] = []
+        self._inbound_nodes: list = []
         self.built = False
         self.input_shape = None   # without the batch axis
         self.output_shape = None
@@ -81,11 +90,38 @@ class Layer:
         self._declared_input_shape = declared
 
     # ------------------------------------------------------------------ weights
-    def add_weight(self, shape, initializer, name: str, regularizer=None, trainable=True) -> Variable:
-        """Create a weight of ``shape`` drawn from ``initializer`` and register it."""
-        value = initializer(tuple(shape), dtype=self.dtype)
-        var = Variable(value, name=name, trainable=trainable and self.trainable,
-                       regularizer=regularizer, path=f"{self.name}/{name}", dtype=self.dtype)
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none", overwrite_with_gradient=False,
+                   name=None) -> Variable:
+        """Create a weight of ``shape`` drawn from ``initializer`` and register it (Keras 3's signature).
+
+        ``initializer``, ``regularizer`` and ``constraint`` take names, configs or objects;
+        ``initializer=None`` means 'glorot_uniform' (Keras's default for float weights).
+        """
+        from .. import initializers, regularizers
+
+        where = f"{type(self).__name__} {self.name!r}: add_weight"
+        shape = () if shape is None else shape
+        try:
+            shape = tuple(int(d) for d in shape)
+        except (TypeError, ValueError):
+            raise TypeError(f"{where}: shape must be a tuple of integers, got {shape!r}") from None
+        if any(d < 0 for d in shape):
+            raise ValueError(f"{where}: shape must not have negative dimensions, got {shape}")
+        try:
+            init = initializers.get("glorot_uniform" if initializer is None else initializer)
+            regularizer = regularizers.get(regularizer)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+        if constraint is not None:
+            from .. import constraints
+
+            constraint = constraints.get(constraint)
+        dtype = str(np.dtype(dtype)) if dtype is not None else self.dtype
+        name = name or f"variable_{len(self._variables)}"
+        var = Variable(init(shape, dtype=dtype), name=name, trainable=trainable,
+                       regularizer=regularizer, path=f"{self.name}/{name}", dtype=dtype)
+        var.constraint = constraint
         self._variables.append(var)
         return var
 
@@ -100,6 +136,20 @@ class Layer:
     @property
     def non_trainable_weights(self) -> list[Variable]:
         return [v for v in self._variables if not (v.trainable and self.trainable)]
+
+    @property
+    def trainable_variables(self) -> list[Variable]:
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self) -> list[Variable]:
+        return self.non_trainable_weights
+
+    @property
+    def losses(self) -> list[float]:
+        """The weight regularization penalties of this layer (Keras's ``layer.losses``)."""
+        return [float(v.regularizer(v.value)) for v in self._variables
+                if v.regularizer is not None and v.trainable and self.trainable]
 
     @property
     def variables(self) -> list[Variable]:
@@ -150,15 +200,105 @@ class Layer:
         """dC/d(output) -> dC/d(input); writes ``v.grad`` for this layer's weights."""
         raise NotImplementedError
 
-    def __call__(self, x, training: bool = False):
-        """Run the layer on data (builds it on first use), as ``layer(x)`` does in Keras."""
+    def __call__(self, inputs, training=None, **kwargs):
+        """``layer(x)``: on arrays, run the layer (building it on first use), as Keras does eagerly;
+        on symbolic tensors (``Input``), record a node of the functional graph and return its
+        symbolic outputs."""
+        if kwargs:
+            raise TypeError(f"{type(self).__name__} {self.name!r}: unexpected keyword argument(s) "
+                            f"{', '.join(sorted(kwargs))} in the call")
+        if symbolic.is_symbolic(inputs):
+            return self._call_symbolic(inputs)
+        x = self._convert_inputs(inputs)
+        if not self.built:
+            self.build(self._shapes_of(x))
+        return self.forward(x, training=bool(training))
+
+    def _convert_inputs(self, inputs):
         from .._validation import to_array
 
-        x = to_array(x, "inputs", f"{type(self).__name__} {self.name!r}", dtype=self.dtype,
-                     finite=False, allow_empty=True)
+        where = f"{type(self).__name__} {self.name!r}"
+        if isinstance(inputs, (list, tuple)) and inputs and not isinstance(inputs[0], (int, float)):
+            return [to_array(x, f"inputs[{i}]", where, dtype=self.dtype, finite=False, allow_empty=True)
+                    for i, x in enumerate(inputs)]
+        return to_array(inputs, "inputs", where, dtype=self.dtype, finite=False, allow_empty=True)
+
+    @staticmethod
+    def _shapes_of(x):
+        """Sample shapes (no batch axis) of an array or a list of arrays / symbolic tensors."""
+        if isinstance(x, (list, tuple)):
+            return [tuple(t.shape[1:]) for t in x]
+        return tuple(x.shape[1:])
+
+    # --------------------------------------------------------- functional graph
+    def _call_symbolic(self, inputs):
+        """Record ``outputs = self(inputs)`` as a :class:`~glassnet.symbolic.Node`; build on first call."""
+        where = f"{type(self).__name__} {self.name!r}"
+        leaves = symbolic.flatten(inputs)
+        for leaf in leaves:
+            if not isinstance(leaf, symbolic.KerasTensor):
+                raise TypeError(f"{where}: every input in a functional call must be a symbolic tensor "
+                                f"(from Input or another layer), got {type(leaf).__name__}")
+        many = isinstance(inputs, (list, tuple))
+        shapes = self._shapes_of(list(leaves)) if many else tuple(leaves[0].shape[1:])
         if not self.built:
-            self.build(x.shape[1:])
-        return self.forward(x, training=training)
+            self.build(shapes)
+        else:
+            self.check_input_shape(shapes)
+        out_shapes = self.compute_output_shape(shapes)
+        batch = leaves[0].shape[0]
+        node = symbolic.Node(self, leaves, [], structure="list" if many else "single")
+        multi_out = isinstance(out_shapes, list)
+        out_list = out_shapes if multi_out else [out_shapes]
+        outputs = [symbolic.KerasTensor((batch, *shape), dtype=self.dtype,
+                                        name=self.name if len(out_list) == 1 else f"{self.name}_{i}",
+                                        node=node, index=i)
+                   for i, shape in enumerate(out_list)]
+        node.outputs = outputs
+        self._inbound_nodes.append(node)
+        return outputs if multi_out else outputs[0]
+
+    def check_input_shape(self, input_shape) -> None:
+        """A built layer called again (weight sharing) must see the shape it was built for."""
+        built_for = self.input_shape
+        if built_for is None:
+            return
+
+        def same(a, b):
+            return len(a) == len(b) and all(x is None or y is None or x == y for x, y in zip(a, b))
+
+        ok = (isinstance(built_for, list) and isinstance(input_shape, list) and len(built_for) == len(input_shape)
+              and all(same(tuple(a), tuple(b)) for a, b in zip(built_for, input_shape))) or (
+            not isinstance(built_for, list) and not isinstance(input_shape, list) and same(built_for, input_shape))
+        if not ok:
+            raise ValueError(f"{type(self).__name__} {self.name!r} was built for inputs of shape "
+                             f"{_batch_shape(built_for)} and cannot be called on inputs of shape "
+                             f"{_batch_shape(input_shape)}")
+
+    @property
+    def inbound_nodes(self) -> list:
+        """The graph nodes that call this layer (one per call on symbolic tensors)."""
+        return list(self._inbound_nodes)
+
+    def _node_tensors(self, attr):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer {self.name!r} has never been called on symbolic tensors and thus "
+                                 f"has no defined {attr}")
+        if len(self._inbound_nodes) > 1:
+            raise AttributeError(f"Layer {self.name!r} has multiple inbound nodes (it is shared); its {attr} "
+                                 f"is ambiguous: use layer.inbound_nodes[i]")
+        tensors = getattr(self._inbound_nodes[0], "inputs" if attr == "input" else "outputs")
+        return tensors[0] if len(tensors) == 1 else list(tensors)
+
+    @property
+    def input(self):
+        """The symbolic input tensor(s) of this layer's (single) call in a functional graph."""
+        return self._node_tensors("input")
+
+    @property
+    def output(self):
+        """The symbolic output tensor(s) of this layer's (single) call in a functional graph."""
+        return self._node_tensors("output")
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:

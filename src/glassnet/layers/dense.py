@@ -72,10 +72,10 @@ class Dense(Layer):
             raise ValueError(
                 f"Dense {self.name!r}: the last dimension of the input must be known, got input shape {input_shape}"
             )
-        self.kernel = self.add_weight((input_shape[-1], self.units), self.kernel_initializer, "kernel",
-                                      regularizer=self.kernel_regularizer)
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer=self.kernel_initializer,
+                                      name="kernel", regularizer=self.kernel_regularizer)
         if self.use_bias:
-            self.bias = self.add_weight((self.units,), self.bias_initializer, "bias",
+            self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer, name="bias",
                                         regularizer=self.bias_regularizer)
         super().build(input_shape)
 

@@ -1,12 +1,15 @@
 """``Input`` / ``InputLayer``: declare the shape of one sample (without the batch axis)."""
 from __future__ import annotations
 
+from .. import symbolic
 from .base import LAYERS, Layer, normalize_shape
 
 
 @LAYERS.register("InputLayer")
 class InputLayer(Layer):
-    """The entry of a Sequential model: holds the input shape, passes data through."""
+    """The entry of a model: holds the sample shape (``shape``, no batch axis), passes data through.
+
+    ``layer.output`` is the symbolic tensor that ``Input(...)`` returns."""
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
                  input_tensor=None, optional=False, name=None, ragged=None, **kwargs):
@@ -34,6 +37,11 @@ class InputLayer(Layer):
         self.input_shape = shape
         self.output_shape = shape
         self.built = True
+        # The graph starts here: a node with no inputs whose one output is the model's input tensor.
+        node = symbolic.Node(self, [], [])
+        node.outputs = [symbolic.KerasTensor((batch_size, *shape), dtype=self.dtype, name=self.name,
+                                             node=node)]
+        self._inbound_nodes.append(node)
 
     @property
     def batch_shape(self):
@@ -65,12 +73,10 @@ class InputLayer(Layer):
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
           tensor=None, optional=False):
-    """``Input(shape=(4,))``: the first item of a Sequential model, as in Keras.
-
-    glassnet has no symbolic tensors: ``Input`` returns an :class:`InputLayer`
-    that a ``Sequential`` accepts in its place.
-    """
+    """``Input(shape=(4,))``: a symbolic tensor of shape ``(None, 4)`` that starts a functional graph
+    (``Model(inputs, outputs)``), or the first item of a ``Sequential``, as in Keras 3."""
     if tensor is not None:
-        raise ValueError("Input: tensor= is not supported by glassnet (there are no symbolic tensors)")
-    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
-                      batch_shape=batch_shape, name=name)
+        raise ValueError("Input: tensor= is not supported by glassnet; call layers on the Input instead")
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
+                       batch_shape=batch_shape, name=name)
+    return layer.output

@@ -1,7 +1,10 @@
-"""Models, as ``keras.models``: ``Sequential``, ``load_model``, ``model_from_json``."""
+"""Models, as ``keras.models``: ``Model``, ``Sequential``, ``load_model``, ``model_from_json``."""
+from .cloning import clone_model
+from .functional import Functional
+from .model import Model
 from .sequential import Sequential
 
-__all__ = ["Sequential", "load_model", "model_from_json"]
+__all__ = ["clone_model", "Functional", "Model", "Sequential", "load_model", "model_from_json"]
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):

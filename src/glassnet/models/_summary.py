@@ -18,10 +18,46 @@ def _count(variables) -> tuple[int, int]:
     return count, nbytes
 
 
+def _connections(model, layer) -> list[str]:
+    """Keras's "Connected to" cell: ``name[node][tensor]`` of each input of each call in this model."""
+    out = []
+    own = set(map(id, model.graph_nodes()))
+    for node in layer.inbound_nodes:
+        if id(node) not in own:
+            continue
+        for t in node.inputs:
+            producer = t.node.layer
+            index = [n for n in producer.inbound_nodes if id(n) in own].index(t.node)
+            out.append(f"{producer.name}[{index}][{t.index}]")
+    return out or ["-"]
+
+
+def _shape_text(layer) -> str:
+    shape = layer.output_shape
+    if shape is None:
+        return "?"
+    from .model import Model
+
+    if isinstance(layer, Model):
+        return str(shape)
+    if isinstance(shape, list):
+        return ", ".join(str((None, *s)) for s in shape)
+    return str((None, *shape))
+
+
 def summary_lines(model, line_length=None, show_trainable=False) -> list[str]:
-    widths = [31, 22, 13] if not line_length else [int(line_length * 0.45), int(line_length * 0.33),
-                                                   line_length - int(line_length * 0.45) - int(line_length * 0.33) - 4]
-    header = ["Layer (type)", "Output Shape", "Param #"]
+    graph = model.is_graph_network()
+    if graph:
+        widths = [21, 19, 12, 19] if not line_length else [int(line_length * 0.3), int(line_length * 0.25),
+                                                           int(line_length * 0.15),
+                                                           line_length - int(line_length * 0.3)
+                                                           - int(line_length * 0.25) - int(line_length * 0.15) - 5]
+        header = ["Layer (type)", "Output Shape", "Param #", "Connected to"]
+    else:
+        widths = [31, 22, 13] if not line_length else [int(line_length * 0.45), int(line_length * 0.33),
+                                                       line_length - int(line_length * 0.45)
+                                                       - int(line_length * 0.33) - 4]
+        header = ["Layer (type)", "Output Shape", "Param #"]
 
     def row(cells, left="│", mid="│", right="│"):
         parts = []
@@ -30,6 +66,15 @@ def summary_lines(model, line_length=None, show_trainable=False) -> list[str]:
             parts.append(f" {cell:>{w - 1}}" if i == 2 else f" {cell:<{w - 1}}")
         return left + mid.join(parts) + right
 
+    def rows(cells):
+        """A row whose last cell may hold several items, one line each (Keras wraps them so)."""
+        items = cells[-1] if isinstance(cells[-1], list) else [cells[-1]]
+        first = list(cells[:-1]) + [items[0] + ("," if len(items) > 1 else "")]
+        out = [row(first)]
+        for k, item in enumerate(items[1:], 1):
+            out.append(row([""] * (len(cells) - 1) + [item + ("," if k < len(items) - 1 else "")]))
+        return out
+
     def rule(l, m, r, ch):
         return l + m.join(ch * w for w in widths) + r
 
@@ -37,9 +82,12 @@ def summary_lines(model, line_length=None, show_trainable=False) -> list[str]:
              rule("┡", "╇", "┩", "━")]
     layers = model.layers
     for i, layer in enumerate(layers):
-        shape = "?" if layer.output_shape is None else str((None, *layer.output_shape))
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
-        lines.append(row([f"{layer.name} ({type(layer).__name__})", shape, params]))
+        cells = [f"{layer.name} ({type(layer).__name__})", _shape_text(layer), params]
+        if graph:
+            lines += rows(cells + [_connections(model, layer)])
+        else:
+            lines.append(row(cells))
         if i < len(layers) - 1:
             lines.append(rule("├", "┼", "┤", "─"))
     lines.append(rule("└", "┴", "┘", "─"))

@@ -34,7 +34,7 @@ class ArrayBatches:
 
     def __init__(self, x, y, sample_weight, batch_size: int, shuffle: bool = False, generator=None):
         self.x, self.y, self.sample_weight = x, y, sample_weight
-        self.n = x.shape[0]
+        self.n = data_utils.rows(x)
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.generator = generator
@@ -46,8 +46,11 @@ class ArrayBatches:
         for step in range(self.steps):
             lo, hi = step * bs, min(n, (step + 1) * bs)
             idx = slice(lo, hi) if order is None else order[lo:hi]
-            yield (data_utils.batch(x, idx), None if y is None else y[idx],
-                   None if sw is None else sw[idx])
+            if isinstance(x, list) or isinstance(y, list):
+                yield data_utils.take(x, idx), data_utils.take(y, idx), None if sw is None else sw[idx]
+            else:
+                yield (data_utils.batch(x, idx), None if y is None else y[idx],
+                       None if sw is None else sw[idx])
 
 
 class SourceBatches:

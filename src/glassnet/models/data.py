@@ -77,6 +77,29 @@ def batch(x: np.ndarray, index) -> np.ndarray:
     return b
 
 
+def take(x, index):
+    """Rows ``index`` of an array, or of each array of a list (several inputs or outputs)."""
+    if x is None:
+        return None
+    if isinstance(x, list):
+        return [batch(a, index) if a.ndim and a.dtype.kind == "f" else a[index] for a in x]
+    return x[index]
+
+
+def concat(parts):
+    """Batches of outputs joined along the rows: arrays, or lists of arrays for several outputs."""
+    if isinstance(parts[0], list):
+        return [np.concatenate([p[i] for p in parts]) for i in range(len(parts[0]))]
+    if isinstance(parts[0], dict):
+        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    return np.concatenate(parts)
+
+
+def rows(x) -> int:
+    """The number of samples of an array or of a list of arrays."""
+    return (x[0] if isinstance(x, list) else x).shape[0]
+
+
 def as_targets(y, name: str, where: str) -> np.ndarray:
     """Targets as a float array (labels stay exact: integers below 2**24 are exact in float32)."""
     if y is None:
@@ -142,16 +165,22 @@ def split_validation(arrays, validation_split: float, where: str):
     """Keras's rule: the *last* ``validation_split`` fraction, taken before any shuffling."""
     validation_split = check_float(validation_split, "validation_split", where, low=0.0, high=1.0,
                                    high_inclusive=False)
-    n = arrays[0].shape[0]
+    n = rows(arrays[0])
     split_at = int(math.floor(n * (1.0 - validation_split)))
     if split_at == 0 or split_at == n:
         raise ValueError(
             f"{where}: validation_split={validation_split} leaves {split_at} training and "
             f"{n - split_at} validation samples out of {n}; both need at least one"
         )
-    train = tuple(None if a is None else a[:split_at] for a in arrays)
-    val = tuple(None if a is None else a[split_at:] for a in arrays)
+    train = tuple(_rows_slice(a, slice(None, split_at)) for a in arrays)
+    val = tuple(_rows_slice(a, slice(split_at, None)) for a in arrays)
     return train, val
+
+
+def _rows_slice(a, sl):
+    if a is None:
+        return None
+    return [x[sl] for x in a] if isinstance(a, list) else a[sl]
 
 
 def unpack_validation_data(validation_data, where: str):

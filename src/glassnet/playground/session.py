@@ -216,7 +216,7 @@ class Session:
         keys = params["features"]
         model = build_model(params, len(keys))
         # The page reports a diverged run itself (a notice, training paused): no warning on stderr too.
-        model._warned_divergence = True
+        model.silence_divergence_warning()
         self.params = params
         self.problem = problem_of(params)
         self.x2d_train, self.y_train, self.x2d_test, self.y_test = x2d_tr, y_tr, x2d_te, y_te

@@ -42,10 +42,10 @@ def _layers_registry():
 
 def build_config(model):
     """``{"input_shape": [None, ...]}`` for a built model (Keras's ``get_build_config``), else None."""
-    shape = model._input_shape() if model._input_layer is not None else None
+    shape = model.input_shape
     if shape is None:
         return None
-    return {"input_shape": [None, *shape]}
+    return {"input_shape": list(shape) if isinstance(shape, tuple) else [list(s) for s in shape]}
 
 
 def _serialize_metric(metric):
