@@ -418,7 +418,7 @@ BAD_FILES = {
                                 "no config.json"),
     "config.json not JSON": ("m.keras", _zip_with([("config.json", b"{not json"),
                                                    ("model.weights.h5", _keras_members()["model.weights.h5"])]),
-                             "not valid UTF-8 JSON"),
+                             "config.json is not valid JSON"),
     "config.json not an object": ("m.keras", _zip_with([("config.json", b"[1, 2]"),
                                                         ("model.weights.h5", b"")]), "JSON object"),
     "zip without weights": ("m.keras", _zip_with([("config.json", _keras_members()["config.json"])]),

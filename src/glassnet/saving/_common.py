@@ -268,6 +268,39 @@ def safe_dataset(h5py, group, key: str, where: str):
     return ds
 
 
+def check_declared_storage(h5py, h5file, where: str, limits) -> None:
+    """Refuse an HDF5 file whose datasets declare far more bytes than the file stores.
+
+    A dataset's shape is metadata: a few bytes can declare a (20000, 20000) array
+    whose chunks were never written (or compress 1000:1), and reading it would
+    allocate 1.6 GB.  The bytes all datasets declare may exceed what they store
+    by ``max_ratio`` (beyond ``ratio_floor_bytes``), as for a zip member.
+    Only metadata is read.
+    """
+    from .limits import raise_hint
+
+    totals = [0, 0, None]
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset) and obj.shape is not None:
+            declared = int(obj.dtype.itemsize)
+            for d in obj.shape:
+                declared *= int(d)
+            totals[0] += declared
+            totals[1] += int(obj.id.get_storage_size())
+            if totals[2] is None or declared > totals[2][1]:
+                totals[2] = (name, declared, tuple(obj.shape))
+        return None
+
+    h5file.visititems(visit)
+    declared, stored, largest = totals
+    if declared > limits.ratio_floor_bytes + limits.max_ratio * stored:
+        raise ModelFileError(
+            f"{where}: the HDF5 datasets declare {declared:,} bytes but the file stores {stored:,} (the largest, "
+            f"{largest[0]!r}, declares shape {largest[2]}); refusing to allocate for data that is not there "
+            f"(max_ratio={limits.max_ratio} beyond {limits.ratio_floor_bytes:,} bytes; {raise_hint('max_ratio')})")
+
+
 def read_array(ds, expected_shape, where: str, what: str) -> np.ndarray:
     """Read a numeric dataset after checking that its shape is ``expected_shape``."""
     if tuple(ds.shape) != tuple(expected_shape):
@@ -276,6 +309,41 @@ def read_array(ds, expected_shape, where: str, what: str) -> np.ndarray:
     if ds.dtype.kind not in "fiub":
         raise ModelFileError(f"{where}: {what} has the non-numeric HDF5 type {ds.dtype}")
     return np.asarray(ds[()])
+
+
+class _HugeInteger(ValueError):
+    pass
+
+
+def load_json(raw, where: str, what: str, limits):
+    """Parse JSON text (``bytes`` as UTF-8, or ``str``) from a file, within ``limits``.
+
+    The text may hold at most ``max_config_bytes`` bytes and its integers at most
+    ``max_int_digits`` digits (a config's integers are layer widths and counts:
+    a 5000-digit one is an attack on ``int()``, whose cost grows with the
+    square of the digits).  Any problem is a :class:`ModelFileError` naming
+    ``where`` (the file) and ``what`` (the member or attribute).
+    """
+    from .limits import raise_hint
+
+    if len(raw) > limits.max_config_bytes:
+        raise ModelFileError(f"{where}: {what} holds {len(raw)} bytes, more than the {limits.max_config_bytes} "
+                             f"glassnet parses (max_config_bytes; {raise_hint('max_config_bytes')})")
+
+    def parse_int(digits: str) -> int:
+        if len(digits) > limits.max_int_digits + 1:
+            raise _HugeInteger(f"{what} holds an integer of {len(digits.lstrip('-'))} digits "
+                               f"({digits[:20]}...); glassnet accepts at most {limits.max_int_digits} "
+                               f"(max_int_digits)")
+        return int(digits)
+
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else raw
+        return json.loads(text, parse_int=parse_int)
+    except _HugeInteger as exc:
+        raise ModelFileError(f"{where}: {exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError) as exc:
+        raise ModelFileError(f"{where}: {what} is not valid JSON text in UTF-8 ({type(exc).__name__}: {exc})") from None
 
 
 def warn(message: str) -> None:

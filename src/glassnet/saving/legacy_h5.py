@@ -33,8 +33,9 @@ import numpy as np
 
 from . import serialization, weights_h5
 from ._common import (HDF5_SIGNATURE, KERAS_VERSION, ModelFileError, attr_to_str, check_can_write, check_readable,
-                      describe_foreign, read_array, read_str_list_attr, reading, require_h5py, safe_dataset,
-                      safe_group, sniff, warn, write_file_atomically, write_str_list_attr)
+                      describe_foreign, load_json, read_array, read_str_list_attr, reading, require_h5py,
+                      safe_dataset, safe_group, sniff, warn, write_file_atomically, write_str_list_attr)
+from .limits import get_load_limits
 
 BACKEND = "numpy"
 
@@ -128,9 +129,9 @@ def _json_attr(h5file, name: str, where: str):
         return None
     try:
         text = attr_to_str(raw)
-        return json.loads(text)
-    except (TypeError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (TypeError, UnicodeDecodeError) as exc:
         raise ModelFileError(f"{where}: the {name} attribute is not valid JSON ({exc})") from exc
+    return load_json(text, where, f"the {name} attribute", get_load_limits())
 
 
 def _plan_layer_weights(h5py, group, model, where: str, skip_mismatch: bool = False) -> list:
@@ -168,6 +169,40 @@ def _plan_layer_weights(h5py, group, model, where: str, skip_mismatch: bool = Fa
                 raise ModelFileError(msg)
             plan.append((var, read_array(ds, var.shape, where, f"weight {wname!r}")))
     return plan
+
+
+def _saved_shapes_reader(h5py, group, where: str):
+    """For ``serialization.check_declared_weights``: the shapes of the file's weighted layers, handed
+    out in order to the layers whose config declares weights (metadata only; no data is read)."""
+    saved = None
+    cursor = [0]
+
+    def shapes_for(index, layer, predicted):
+        nonlocal saved
+        if not predicted:
+            return []
+        if saved is None:
+            saved = []
+            for name in read_str_list_attr(group, "layer_names"):
+                layer_group = safe_group(h5py, group, name, where)
+                if layer_group is None:
+                    raise ModelFileError(f"{where}: layer_names lists {name!r} but the file has no such group")
+                weight_names = read_str_list_attr(layer_group, "weight_names")
+                if weight_names:
+                    saved.append((layer_group, weight_names))
+        if cursor[0] >= len(saved):
+            return None
+        layer_group, weight_names = saved[cursor[0]]
+        cursor[0] += 1
+        shapes = []
+        for wname in weight_names:
+            ds = safe_dataset(h5py, layer_group, wname, where)
+            if ds is None:
+                raise ModelFileError(f"{where}: weight {wname!r} is listed but missing")
+            shapes.append(tuple(ds.shape))
+        return shapes
+
+    return shapes_for
 
 
 def _optimizer_datasets(h5py, h5file, where: str):
@@ -209,11 +244,12 @@ def load_h5(path: str, custom_objects=None, compile=True):
             raise ModelFileError(f"{where}: the HDF5 file has no model_config attribute, so it is not a Keras "
                                  f"model file (top-level keys: {sorted(f.keys())}, attributes: "
                                  f"{sorted(f.attrs.keys())})")
-        model = serialization.model_from_config(model_config, where=where, custom_objects=custom_objects,
-                                                compile=False, legacy=True)
         weights_group = safe_group(h5py, f, "model_weights", where)
         if weights_group is None:
             raise ModelFileError(f"{where}: the file has a model_config but no model_weights group")
+        model = serialization.model_from_config(model_config, where=where, custom_objects=custom_objects,
+                                                compile=False, legacy=True,
+                                                saved_shapes=_saved_shapes_reader(h5py, weights_group, where))
         plan = _plan_layer_weights(h5py, weights_group, model, where)
         training = _json_attr(f, "training_config", where) if compile else None
         if compile and training is None:

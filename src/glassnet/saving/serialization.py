@@ -219,16 +219,118 @@ def _layer_class(entry: dict, index: int, where: str, custom_objects: dict):
         f"pass custom_objects={{{class_name!r}: YourLayerClass}} to supply it yourself")
 
 
-def model_from_config(config, *, where: str, custom_objects=None, compile=True, legacy=False):
+def _first_layer_input_shape(entries) -> tuple | None:
+    """The sample shape the config declares for its inputs (no batch axis), or None.
+
+    From the ``InputLayer`` entry (``batch_shape`` / ``batch_input_shape`` / ``shape``) or, in Keras 2
+    configs, from ``batch_input_shape`` / ``input_shape`` / ``input_dim`` on the first layer.
+    """
+    if not entries or not isinstance(entries[0], dict):
+        return None
+    cfg = entries[0].get("config")
+    if not isinstance(cfg, dict):
+        return None
+    for key, drop in (("batch_shape", 1), ("batch_input_shape", 1), ("shape", 0), ("input_shape", 0)):
+        value = cfg.get(key)
+        if isinstance(value, (list, tuple)):
+            return tuple(value[drop:])
+    if cfg.get("input_dim") is not None:
+        return (cfg["input_dim"],)
+    return None
+
+
+def predicted_weight_shapes(layer, input_shape) -> list[tuple] | None:
+    """The shapes of the weights ``layer.build(input_shape)`` will create, computed without building.
+
+    ``[]`` for a layer that creates none (it keeps the base ``build``), Dense's ``(inputs, units)``
+    kernel and ``(units,)`` bias, and None for any other layer (a custom class: it is built first and
+    its weights checked after).
+    """
+    from ..layers.base import Layer
+    from ..layers.dense import Dense
+
+    build = type(layer).build
+    if build is Layer.build:
+        return []
+    if isinstance(layer, Dense) and build is Dense.build:
+        if not input_shape or not isinstance(input_shape[-1], int) or isinstance(input_shape[-1], bool):
+            return None
+        kernel = (input_shape[-1], layer.units)
+        return [kernel, (layer.units,)] if layer.use_bias else [kernel]
+    return None
+
+
+def _size(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def check_declared_weights(layers, input_shape, *, where: str, saved_shapes=None) -> None:
+    """Check the weights the config declares BEFORE any is allocated.
+
+    Walks the layers with their input shapes (``compute_output_shape``, no weights), adds up the
+    parameters each will create, and refuses the model when the total passes the ``max_params``
+    limit or when a layer's weights differ from what the weights file holds (``saved_shapes``, called
+    once per layer in order: ``(index, layer, predicted shapes) -> the file's shapes, or None when the
+    file holds nothing for that layer``).  A layer whose weights cannot be
+    predicted (a custom class) ends the walk: the rest is checked once built.
+    """
+    from .limits import get_load_limits, raise_hint
+
+    limits = get_load_limits()
+    shape = tuple(input_shape)
+    predicted, total = [], 0
+    for i, layer in enumerate(layers):
+        shapes = predicted_weight_shapes(layer, shape)
+        if shapes is None:
+            break
+        n = sum(_size(s) for s in shapes)
+        total += n
+        if total > limits.max_params:
+            raise ModelFileError(
+                f"{where}: the config declares more than {limits.max_params:,} parameters (layer #{i} "
+                f"{layer.name!r} ({type(layer).__name__}) alone has {n:,}): more than glassnet loads by default "
+                f"(max_params; {raise_hint('max_params')})")
+        predicted.append(shapes)
+        if saved_shapes is not None:
+            saved = saved_shapes(i, layer, shapes)
+            if saved is None and shapes:
+                raise ModelFileError(
+                    f"{where}: the weights file holds no weights for layer {layer.name!r} ({type(layer).__name__}), "
+                    f"whose config declares weights of shapes {_shapes_text(shapes)} (nothing was allocated)")
+            if saved is not None and [tuple(s) for s in saved] != shapes:
+                raise ModelFileError(
+                    f"{where}: layer {layer.name!r} ({type(layer).__name__}) has weights of shapes "
+                    f"{_shapes_text(shapes)} in the config, but the weights file holds {_shapes_text(saved)}; "
+                    f"config and weights do not belong together (nothing was allocated)")
+        try:
+            shape = tuple(layer.compute_output_shape(shape))
+        except (TypeError, ValueError, KeyError, AttributeError, OverflowError, IndexError) as exc:
+            raise ModelFileError(f"{where}: layer #{i} ({type(layer).__name__} {layer.name!r}) cannot take inputs "
+                                 f"of shape {(None, *shape)}: {exc}") from exc
+
+
+def _shapes_text(shapes) -> str:
+    return "[" + ", ".join(str(tuple(s)) for s in shapes) + "]"
+
+
+def model_from_config(config, *, where: str, custom_objects=None, compile=True, legacy=False, saved_shapes=None):
     """Build (and, with ``compile``, compile) a Sequential model from its config.
 
     ``config`` is Keras 3's dict (``config.json``, ``to_json``) or, with
     ``legacy=True``, a legacy HDF5 ``model_config`` (layers as
     ``{"class_name", "config"}``, Keras 2 spellings such as
     ``batch_input_shape`` accepted).  Only registered glassnet layers (and
-    ``custom_objects``) are built; see the module docstring.
+    ``custom_objects``) are built; see the module docstring.  Before any
+    weight is allocated, the parameters the config declares are checked
+    against the ``max_params`` limit and, given ``saved_shapes`` (see
+    :func:`check_declared_weights`), against the weights file.
     """
+    from ..layers.input import InputLayer
     from ..models.sequential import Sequential
+    from .limits import get_load_limits, raise_hint
 
     custom_objects = dict(custom_objects or {})
     if not isinstance(config, dict):
@@ -245,24 +347,44 @@ def model_from_config(config, *, where: str, custom_objects=None, compile=True, 
         inner = {"layers": inner}
     if not isinstance(inner, dict) or not isinstance(inner.get("layers"), list):
         raise ModelFileError(f"{where}: the Sequential config has no 'layers' list")
+    entries = inner["layers"]
+    limit = get_load_limits().max_layers
+    if len(entries) > limit:
+        raise ModelFileError(f"{where}: the config has {len(entries):,} layers, more than the {limit:,} glassnet "
+                             f"loads (max_layers; {raise_hint('max_layers')})")
     name = inner.get("name")
     try:
         model = Sequential(name=name if isinstance(name, str) else None, trainable=bool(inner.get("trainable", True)))
     except (TypeError, ValueError) as exc:
         raise ModelFileError(f"{where}: bad model config: {exc}") from exc
-    for i, entry in enumerate(inner["layers"]):
+    layers = []
+    for i, entry in enumerate(entries):
         if not isinstance(entry, dict):
             raise ModelFileError(f"{where}: layer #{i} of the config is not an object: {str(entry)[:200]}")
         cls = _layer_class(entry, i, where, custom_objects)
         layer_config = entry.get("config") or {}
         if not isinstance(layer_config, dict):
             raise ModelFileError(f"{where}: layer #{i} ({entry['class_name']}) has a config that is not an object")
-        layer_name = layer_config.get("name")
         try:
-            layer = cls.from_config(dict(layer_config))
+            layers.append(cls.from_config(dict(layer_config)))
+        except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
+            raise ModelFileError(f"{where}: cannot build layer #{i} ({entry['class_name']} "
+                                 f"{layer_config.get('name')!r}) from the file's config: {exc}") from exc
+    shape = _first_layer_input_shape(entries)
+    if shape is None and not (layers and isinstance(layers[0], InputLayer)):
+        shape = inner.get("build_input_shape")
+        if shape is None and isinstance(config.get("build_config"), dict):
+            shape = config["build_config"].get("input_shape")
+        if isinstance(shape, (list, tuple)) and shape and shape[0] is None:
+            shape = shape[1:]
+    if isinstance(shape, (list, tuple)):
+        weighted = [layer for layer in layers if not isinstance(layer, InputLayer)]
+        check_declared_weights(weighted, tuple(shape), where=where, saved_shapes=saved_shapes)
+    for i, layer in enumerate(layers):
+        try:
             model.add(layer)
         except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
-            raise ModelFileError(f"{where}: cannot build layer #{i} ({entry['class_name']} {layer_name!r}) "
+            raise ModelFileError(f"{where}: cannot build layer #{i} ({entries[i]['class_name']} {layer.name!r}) "
                                  f"from the file's config: {exc}") from exc
     if not model.built and model.layers:
         shape = inner.get("build_input_shape")
@@ -377,8 +499,8 @@ def model_from_json(json_string, custom_objects=None):
     if not isinstance(json_string, (str, bytes, bytearray)):
         raise TypeError(f"model_from_json: expected a JSON string, got {type(json_string).__name__}")
     where = "model_from_json"
-    try:
-        config = json.loads(json_string)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-        raise ModelFileError(f"{where}: the text is not valid JSON ({exc})") from exc
+    from ._common import load_json
+    from .limits import get_load_limits
+
+    config = load_json(json_string, where, "the text", get_load_limits())
     return model_from_config(config, where=where, custom_objects=custom_objects, compile=True)

@@ -27,9 +27,12 @@ import re
 
 import numpy as np
 
-from ._common import (HDF5_SIGNATURE, ModelFileError, check_can_write, check_global_heaps, check_readable,
+from ._common import (HDF5_SIGNATURE, ModelFileError, check_can_write, check_declared_storage, check_global_heaps,
+                      check_readable,
                       describe_foreign, fspath, read_array, reading, require_h5py, safe_dataset, safe_group, sniff,
                       warn, write_file_atomically)
+
+from .limits import get_load_limits
 
 WEIGHTS_SUFFIX = ".weights.h5"
 
@@ -41,20 +44,46 @@ def keras_snake_case(name: str) -> str:
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+class _KeyNamer:
+    """Keras's group names, one layer at a time: ``dense``, ``dropout``, ``dense_1``, ..."""
+
+    def __init__(self):
+        self.used: dict[str, int] = {}
+
+    def __call__(self, layer) -> str:
+        base = keras_snake_case(type(layer).__name__)
+        if base in self.used:
+            self.used[base] += 1
+            return f"{base}_{self.used[base]}"
+        self.used[base] = 0
+        return base
+
+
 def layer_keys(model) -> list[tuple[object, str]]:
     """``[(layer, 'dense'), (layer, 'dropout'), (layer, 'dense_1'), ...]``: Keras's group names."""
-    used: dict[str, int] = {}
-    out = []
-    for layer in model.layers:
-        base = keras_snake_case(type(layer).__name__)
-        if base in used:
-            used[base] += 1
-            key = f"{base}_{used[base]}"
-        else:
-            used[base] = 0
-            key = base
-        out.append((layer, key))
-    return out
+    namer = _KeyNamer()
+    return [(layer, namer(layer)) for layer in model.layers]
+
+
+def saved_shapes_reader(h5py, h5file, where: str):
+    """For ``serialization.check_declared_weights``: the shapes the file holds for each layer in turn
+    (read from the HDF5 metadata; no data is read)."""
+    namer = _KeyNamer()
+
+    def shapes_for(index, layer, predicted):
+        key = namer(layer)
+        group = safe_group(h5py, h5file, f"layers/{key}/vars", where)
+        if group is None:
+            return None if predicted else []
+        shapes = []
+        for i in range(len(group.keys())):
+            ds = safe_dataset(h5py, group, str(i), where)
+            if ds is None:
+                break
+            shapes.append(tuple(ds.shape))
+        return shapes
+
+    return shapes_for
 
 
 def optimizer_variables(optimizer) -> list:
@@ -206,9 +235,15 @@ def open_h5(h5py, source, where: str):
     """``h5py.File(source, 'r')`` with a clear error for files that are not HDF5 (or would hang libhdf5)."""
     check_global_heaps(source, where)
     try:
-        return h5py.File(source, "r")
+        f = h5py.File(source, "r")
     except OSError as exc:
         raise ModelFileError(f"{where}: not a readable HDF5 file ({exc})") from exc
+    try:
+        check_declared_storage(h5py, f, where, get_load_limits())
+    except BaseException:
+        f.close()
+        raise
+    return f
 
 
 # ====================================================================== public

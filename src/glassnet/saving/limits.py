@@ -1,0 +1,109 @@
+"""What loading one model file may cost at most: parameters, bytes, expansion, layers.
+
+A model file is input from outside: ``load_model`` bounds the memory and time
+any file can cost before it allocates anything large.  The defaults leave room
+for every model a NumPy library trains in practice; a caller who trusts a
+bigger file raises the limit it hits (the error message names it)::
+
+    from glassnet.saving import load_limits, set_load_limits
+
+    with load_limits(max_params=500_000_000):        # for this block only
+        model = glassnet.models.load_model("big.keras")
+
+    set_load_limits(max_params=500_000_000)         # for the rest of the process
+
+==========================  ===================  =================================================
+limit                       default              what it bounds
+==========================  ===================  =================================================
+``max_params``              100,000,000          the parameters the config declares (checked
+                                                 against the weights file before any is allocated)
+``max_config_bytes``        4 MiB                config.json / metadata.json / model_config text
+                                                 (parsed JSON costs ~20x its text in memory)
+``max_member_bytes``        4 GiB                any member of a ``.keras`` zip, decompressed
+``max_ratio``               20                   decompressed / compressed bytes of a zip member,
+                                                 and declared / stored bytes of HDF5 datasets,
+                                                 beyond the first ``ratio_floor_bytes``
+``ratio_floor_bytes``       1 MiB                bytes any member may expand to whatever its ratio
+``max_layers``              10,000               layers in the config
+``max_members``             64                   members of a ``.keras`` zip
+``max_int_digits``          64                   digits of an integer in a JSON config
+==========================  ===================  =================================================
+
+Decompression runs in bounded chunks and stops as soon as a limit is passed
+(whatever the compression method: stored, deflate, bzip2, LZMA), so a zip bomb
+costs at most the limit, never what the archive declares.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import numbers
+
+__all__ = ["LoadLimits", "get_load_limits", "set_load_limits", "load_limits"]
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadLimits:
+    """The bounds ``load_model`` / ``load_weights`` enforce (see the module docstring)."""
+
+    max_params: int = 100_000_000
+    max_config_bytes: int = 4 << 20
+    max_member_bytes: int = 4 << 30
+    max_ratio: int = 20
+    ratio_floor_bytes: int = 1 << 20
+    max_layers: int = 10_000
+    max_members: int = 64
+    max_int_digits: int = 64
+
+    def __post_init__(self):
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+                raise ValueError(f"load limits: {field.name} must be a positive integer, got {value!r}")
+            object.__setattr__(self, field.name, int(value))
+
+
+_LIMITS = LoadLimits()
+
+
+def get_load_limits() -> LoadLimits:
+    """The limits in force now."""
+    return _LIMITS
+
+
+def set_load_limits(**changes) -> LoadLimits:
+    """Change some limits for the rest of the process (``set_load_limits(max_params=10**9)``).
+
+    Returns the previous limits (pass them to :func:`set_load_limits` as
+    ``**dataclasses.asdict(old)`` to restore).  Unknown names raise ``TypeError``.
+    """
+    global _LIMITS
+    old = _LIMITS
+    _LIMITS = _replace(old, changes)
+    return old
+
+
+@contextlib.contextmanager
+def load_limits(**changes):
+    """Change some limits inside a ``with`` block only; yields the limits in force."""
+    global _LIMITS
+    old = _LIMITS
+    _LIMITS = _replace(old, changes)
+    try:
+        yield _LIMITS
+    finally:
+        _LIMITS = old
+
+
+def _replace(limits: LoadLimits, changes: dict) -> LoadLimits:
+    known = {f.name for f in dataclasses.fields(LoadLimits)}
+    unknown = sorted(set(changes) - known)
+    if unknown:
+        raise TypeError(f"load limits: unknown limit(s) {unknown}; the limits are {sorted(known)}")
+    return dataclasses.replace(limits, **changes)
+
+
+def raise_hint(name: str) -> str:
+    """The sentence every limit error ends with."""
+    return (f"if you trust this file, raise the limit: with glassnet.saving.load_limits({name}=...): "
+            f"load_model(...)")
