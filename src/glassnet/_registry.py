@@ -88,11 +88,12 @@ class Registry:
 
     def serialize(self, obj) -> dict:
         """Keras's dict form of an object that has ``get_config``."""
+        registered = getattr(type(obj), "_registered_name", None)     # register_keras_serializable
         return {
-            "module": self.keras_module,
+            "module": type(obj).__module__ if registered else self.keras_module,
             "class_name": type(obj).__name__,
             "config": obj.get_config(),
-            "registered_name": None,
+            "registered_name": registered if registered and type(obj).__dict__.get("_registered_name") else None,
         }
 
     def get(self, identifier, **kwargs):

@@ -92,6 +92,8 @@ class Functional(Model):
                 shape = layer.input_shape
                 entry["build_config"] = {"input_shape": [[None, *s] for s in shape] if isinstance(shape, list)
                                          else [None, *shape]}
+            if type(layer).__name__ == "Functional":     # where Keras 3 looks for a nested functional model
+                entry["module"], entry["registered_name"] = "keras.src.models.functional", "Functional"
             entry["name"] = layer.name
             nodes = []
             for node in layer.inbound_nodes:

@@ -40,7 +40,8 @@ from ._common import ModelFileError, ModelFileNotFoundError, fspath
 from . import serialization
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "to_json", "model_from_json",
-           "compile_config", "ModelFileError", "ModelFileNotFoundError"]
+           "compile_config", "ModelFileError", "ModelFileNotFoundError", "register_keras_serializable",
+           "get_custom_objects"]
 
 _H5_SUFFIXES = (".h5", ".hdf5")
 
@@ -86,6 +87,34 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs) -> None:
                      f"recommended) or '.h5' (legacy HDF5); for weights only, model.save_weights('x.weights.h5')")
 
 
+#: Classes and functions registered with :func:`register_keras_serializable`, by registered name.
+_CUSTOM_OBJECTS: dict = {}
+
+
+def register_keras_serializable(package="Custom", name=None):
+    """Decorator (Keras's): files name the class ``'package>Name'``, and ``load_model`` finds it without
+    ``custom_objects``.  Only classes you register this way (or pass yourself) are ever built from a file."""
+    def decorator(obj):
+        key = f"{package}>{name or obj.__name__}"
+        _CUSTOM_OBJECTS[key] = obj
+        try:
+            obj._registered_name = key
+        except (AttributeError, TypeError):   # pragma: no cover - builtins
+            pass
+        return obj
+
+    return decorator
+
+
+def get_custom_objects() -> dict:
+    """The registered custom objects (Keras's ``saving.get_custom_objects``)."""
+    return _CUSTOM_OBJECTS
+
+
+def _with_registered(custom_objects):
+    return {**_CUSTOM_OBJECTS, **(custom_objects or {})}
+
+
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Load a model saved with ``save`` (by glassnet or by Keras): ``.keras``, ``.h5`` or ``.hdf5``.
 
@@ -102,11 +131,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if path.endswith(".keras"):
         from .keras_zip import load_keras
 
-        return load_keras(path, custom_objects=custom_objects, compile=compile)
+        return load_keras(path, custom_objects=_with_registered(custom_objects), compile=compile)
     if path.endswith(_H5_SUFFIXES):
         from .legacy_h5 import load_h5
 
-        return load_h5(path, custom_objects=custom_objects, compile=compile)
+        return load_h5(path, custom_objects=_with_registered(custom_objects), compile=compile)
     if os.path.isdir(path):
         raise ModelFileError(f"{where}: {path!r} is a directory; glassnet loads '.keras' and '.h5' files "
                              f"(not SavedModel or unzipped model directories)")
@@ -164,7 +193,7 @@ def to_json(model, **kwargs) -> str:
 
 def model_from_json(json_string, custom_objects=None):
     """Rebuild a model from ``to_json``'s text (compiled if the text carries compile arguments, as in Keras)."""
-    return serialization.model_from_json(json_string, custom_objects=custom_objects)
+    return serialization.model_from_json(json_string, custom_objects=_with_registered(custom_objects))
 
 
 def compile_config(model):

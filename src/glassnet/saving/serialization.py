@@ -42,6 +42,8 @@ def _layers_registry():
 
 def build_config(model):
     """``{"input_shape": [None, ...]}`` for a built model (Keras's ``get_build_config``), else None."""
+    if type(model).__name__ == "Functional":
+        return {"input_shape": None}          # Keras writes this for functional models
     shape = model.input_shape
     if shape is None:
         return None
@@ -59,12 +61,18 @@ def _serialize_metric(metric):
 def _serialize_metric_list(metrics):
     if metrics is None:
         return None
-    return [_serialize_metric(m) for m in metrics]
+    if isinstance(metrics, dict) and "class_name" not in metrics:     # per output name
+        return {k: _serialize_metric_list(v) for k, v in metrics.items()}
+    return [_serialize_metric_list(m) if isinstance(m, (list, tuple)) else _serialize_metric(m) for m in metrics]
 
 
 def _serialize_loss(loss):
-    if loss is None or isinstance(loss, (str, dict)):
+    if loss is None or isinstance(loss, str):
         return loss
+    if isinstance(loss, dict):              # a serialized loss, or one loss per output name
+        return loss if "class_name" in loss else {k: _serialize_loss(v) for k, v in loss.items()}
+    if isinstance(loss, (list, tuple)):     # one loss per output
+        return [_serialize_loss(v) for v in loss]
     return losses_module.serialize(loss)
 
 
@@ -98,11 +106,12 @@ def serialize_model(model) -> dict:
     Key order as Keras: module, class_name, config, registered_name,
     build_config (built models only), compile_config (``{}`` when not compiled).
     """
+    functional = type(model).__name__ == "Functional"
     out = {
-        "module": "keras",
+        "module": "keras.src.models.functional" if functional else "keras",
         "class_name": type(model).__name__,
         "config": model.get_config(),
-        "registered_name": None,
+        "registered_name": "Functional" if functional else None,
     }
     bc = build_config(model)
     if bc is not None:
@@ -115,7 +124,9 @@ def legacy_model_config(model) -> dict:
     """The ``model_config`` of a legacy ``.h5``: layers as ``{"class_name", "config"}`` only."""
     config = model.get_config()
     config = dict(config)
-    config["layers"] = [{"class_name": e["class_name"], "config": e["config"]} for e in config["layers"]]
+    config["layers"] = [{"class_name": e["class_name"], "config": e["config"],
+                         **{k: e[k] for k in ("name", "inbound_nodes", "registered_name") if e.get(k) is not None}}
+                        for e in config["layers"]]
     return {"class_name": type(model).__name__, "config": config}
 
 
@@ -164,9 +175,17 @@ def check_config_tree(obj, where: str, custom_objects=None, _depth: int = 0, _pa
     if isinstance(obj, dict):
         class_name = obj.get("class_name")
         if isinstance(class_name, str) and "config" in obj:
-            name_given = class_name in custom_objects or (
+            name_given = class_name in custom_objects or obj.get("registered_name") in custom_objects or (
                 class_name == "function" and isinstance(obj.get("config"), str)
                 and obj["config"] in custom_objects)
+            if class_name == "__keras_tensor__":     # a reference to a layer's output in a functional graph
+                cfg = obj.get("config")
+                if not (isinstance(cfg, dict) and set(cfg) <= {"shape", "dtype", "keras_history", "sparse",
+                                                              "ragged", "name"}
+                        and isinstance(cfg.get("keras_history"), list) and len(cfg["keras_history"]) == 3):
+                    raise ModelFileError(f"{where}: a malformed symbolic tensor reference at {_path or 'the top'}: "
+                                         f"{str(obj)[:200]}")
+                return
             if class_name.startswith("__"):
                 raise ModelFileError(
                     f"{where}: refusing the serialized entry {class_name!r} at {_path or 'the top'}: "
@@ -209,8 +228,8 @@ def _layer_class(entry: dict, index: int, where: str, custom_objects: dict):
     if isinstance(registered, str) and registered in custom_objects:
         return custom_objects[registered]
     if class_name in ("Sequential", "Functional", "Model"):
-        raise ModelFileError(f"{where}: layer #{index} is a nested model ({class_name}); glassnet loads only "
-                             f"flat Sequential models")
+        raise ModelFileError(f"{where}: layer #{index} is a nested {class_name} model inside a Sequential one; "
+                             f"glassnet loads nested models inside functional models only")
     if class_name in known_layer_names():
         return _layers_registry().lookup(class_name)
     raise ModelFileError(
@@ -339,7 +358,11 @@ def model_from_config(config, *, where: str, custom_objects=None, compile=True, 
     check_config_tree({k: v for k, v in config.items() if k != "compile_config"}, where, custom_objects)
     class_name = config.get("class_name")
     if class_name in ("Functional", "Model"):
-        raise ModelFileError(f"{where}: this is a Keras {class_name} model; glassnet loads Sequential models only")
+        model = _functional_from_config(config.get("config"), where=where, custom_objects=custom_objects)
+        if compile and config.get("compile_config"):
+            compile_from_config(model, config["compile_config"], where=where, custom_objects=custom_objects,
+                                legacy=legacy)
+        return model
     if class_name != "Sequential":
         raise ModelFileError(f"{where}: expected a Sequential model config, got class_name={class_name!r}")
     inner = config.get("config")
@@ -402,6 +425,57 @@ def model_from_config(config, *, where: str, custom_objects=None, compile=True, 
     return model
 
 
+def _functional_from_config(inner, *, where: str, custom_objects: dict, depth: int = 0):
+    """A functional model (Keras 3's ``Functional`` config): each layer built from the whitelist, nested
+    functional models recursively; the parameters the layers' build configs declare are checked against
+    ``max_params`` before any weight is allocated."""
+    from ..models.functional import functional_from_config
+    from .limits import get_load_limits, raise_hint
+
+    if not isinstance(inner, dict) or not isinstance(inner.get("layers"), list):
+        raise ModelFileError(f"{where}: the Functional config has no 'layers' list")
+    limits = get_load_limits()
+    if len(inner["layers"]) > limits.max_layers:
+        raise ModelFileError(f"{where}: the config has {len(inner['layers']):,} layers, more than the "
+                             f"{limits.max_layers:,} glassnet loads (max_layers; {raise_hint('max_layers')})")
+    if depth > 10:
+        raise ModelFileError(f"{where}: models nested more than 10 deep")
+    total = [0]
+
+    def build_layer(entry, index):
+        if not isinstance(entry, dict):
+            raise ModelFileError(f"{where}: layer #{index} of the config is not an object: {str(entry)[:200]}")
+        if entry.get("class_name") in ("Functional", "Model"):
+            return _functional_from_config(entry.get("config"), where=where, custom_objects=custom_objects,
+                                           depth=depth + 1)
+        cls = _layer_class(entry, index, where, custom_objects)
+        layer_config = entry.get("config") or {}
+        if not isinstance(layer_config, dict):
+            raise ModelFileError(f"{where}: layer #{index} ({entry['class_name']}) has a config that is not an object")
+        try:
+            layer = cls.from_config(dict(layer_config))
+        except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
+            raise ModelFileError(f"{where}: cannot build layer #{index} ({entry['class_name']} "
+                                 f"{layer_config.get('name')!r}) from the file's config: {exc}") from exc
+        build = entry.get("build_config")
+        shape = build.get("input_shape") if isinstance(build, dict) else None
+        if isinstance(shape, list) and shape and not isinstance(shape[0], list):
+            shapes = predicted_weight_shapes(layer, tuple(shape[1:]))
+            total[0] += sum(_size(s) for s in shapes or [])
+            if total[0] > limits.max_params:
+                raise ModelFileError(
+                    f"{where}: the config declares more than {limits.max_params:,} parameters (up to layer #{index} "
+                    f"{layer.name!r}): more than glassnet loads by default (max_params; {raise_hint('max_params')})")
+        return layer
+
+    try:
+        return functional_from_config(inner, deserialize=build_layer)
+    except ModelFileError:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError, IndexError) as exc:
+        raise ModelFileError(f"{where}: cannot rebuild the functional model from the file's config: {exc}") from exc
+
+
 def _deserialize_optimizer(cfg, where, custom_objects, legacy):
     if cfg is None:
         return "rmsprop"     # Keras's compile default
@@ -433,21 +507,30 @@ def _deserialize_loss(cfg, where, custom_objects):
         if isinstance(cfg, str) and cfg.lower() not in ("crossentropy", "ce"):
             losses_module.get(cfg)      # validate now (unknown names raise, listing the known ones)
         return cfg
+    if isinstance(cfg, dict) and "class_name" not in cfg:      # one loss per output, by output name
+        return {k: _deserialize_loss(v, where, custom_objects) for k, v in cfg.items()}
     if isinstance(cfg, dict):
         return losses_module.deserialize(cfg, custom_objects=custom_objects)
-    raise ModelFileError(f"{where}: glassnet models have one output, so the loss must be one name or object; "
-                         f"got {str(cfg)[:200]}")
+    if isinstance(cfg, list):                                    # one loss per output, in order
+        return [_deserialize_loss(v, where, custom_objects) for v in cfg]
+    raise ModelFileError(f"{where}: the loss must be a name, a config object, or a list or dict of them (one "
+                         f"per output); got {str(cfg)[:200]}")
 
 
 def _deserialize_metric_list(cfg, where, custom_objects, what):
     if cfg is None:
         return None
-    if isinstance(cfg, (str, dict)):
+    if isinstance(cfg, str) or (isinstance(cfg, dict) and "class_name" in cfg):
         cfg = [cfg]
-    if not isinstance(cfg, list):
+    if not isinstance(cfg, (list, dict)):
         raise ModelFileError(f"{where}: {what} must be a list, got {str(cfg)[:200]}")
+    if isinstance(cfg, dict) and "class_name" not in cfg:       # per output, by output name
+        return {k: _deserialize_metric_list(v, where, custom_objects, what) for k, v in cfg.items()}
     out = []
     for item in cfg:
+        if isinstance(item, list) or item is None:             # per output, in order
+            out.append(_deserialize_metric_list(item, where, custom_objects, what))
+            continue
         if isinstance(item, str):
             if item in custom_objects:
                 out.append(custom_objects[item])

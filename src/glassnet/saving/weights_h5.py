@@ -97,19 +97,43 @@ def optimizer_variables(optimizer) -> list:
 # ====================================================================== writing
 def write_state(h5file, model) -> None:
     """Write the model's state into an open, empty ``h5py.File`` in Keras 3's layout."""
-    top = h5file.create_group("vars")
-    top.attrs["name"] = model.name
-    for layer, key in layer_keys(model):
-        group = h5file.create_group(f"layers/{key}/vars")
-        group.attrs["name"] = layer.name
-        for i, var in enumerate(layer.weights):
-            group[str(i)] = var.numpy()
+    _write_layers(h5file, model)
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and getattr(model, "compiled", False):
         group = h5file.create_group("optimizer/vars")
         group.attrs["name"] = optimizer.name
         for i, var in enumerate(optimizer_variables(optimizer)):
             group[str(i)] = var.numpy()
+
+
+def _write_layers(group, model, prefix="") -> None:
+    """``vars`` of the model, then ``layers/<key>/vars`` of each layer; a nested model gets its own
+    ``layers/<key>/layers/...`` (Keras 3's layout)."""
+    top = group.create_group(f"{prefix}vars")
+    top.attrs["name"] = model.name
+    for layer, key in layer_keys(model):
+        if _is_model(layer):
+            _write_layers(group, layer, f"{prefix}layers/{key}/")
+            continue
+        sub = group.create_group(f"{prefix}layers/{key}/vars")
+        sub.attrs["name"] = layer.name
+        for i, var in enumerate(layer.weights):
+            sub[str(i)] = var.numpy()
+
+
+def _is_model(layer) -> bool:
+    from ..models.model import Model
+
+    return isinstance(layer, Model)
+
+
+def _layer_stores(model, prefix=""):
+    """``(layer, 'layers/<key>/vars')`` for every layer that holds weights, nested models walked."""
+    for layer, key in layer_keys(model):
+        if _is_model(layer):
+            yield from _layer_stores(layer, f"{prefix}layers/{key}/")
+        else:
+            yield layer, f"{prefix}layers/{key}/vars"
 
 
 def state_bytes(model, where: str) -> bytes:
@@ -206,9 +230,10 @@ def read_state(h5file, model, where: str, skip_mismatch: bool = False, load_opti
     """
     h5py = require_h5py(where)
     pending = []
-    for layer, key in layer_keys(model):
+    for layer, path in _layer_stores(model):
+        key = path[len("layers/"):-len("/vars")]
         variables = layer.weights
-        group = safe_group(h5py, h5file, f"layers/{key}/vars", where)
+        group = safe_group(h5py, h5file, path, where)
         if group is None and not variables:
             continue
         if group is None:
