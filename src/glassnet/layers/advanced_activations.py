@@ -111,7 +111,6 @@ class ELU(_ActivationLayer):
         self._fn = activations.ELU(self.alpha)
 
     def get_config(self):
-        # Keras 3's ELU writes no "alpha" (it would be lost); glassnet writes it, which Keras accepts.
         config = super().get_config()
         config["alpha"] = self.alpha
         return config
