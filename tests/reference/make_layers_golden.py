@@ -11,6 +11,9 @@ Contents:
   fixed input (inference, and training where the two differ); the output, the weights after
   the call (BatchNormalization's moving statistics), ``layer.losses`` and ``get_config()``.
 * ``constraints``: each constraint applied to a fixed array, and its config.
+* ``files``: two Keras-saved models that use the new layers, written to
+  ``keras_files/layers_mix`` and ``keras_files/layers_bag`` (``.keras`` and legacy ``.h5``),
+  with their inputs, predictions and weights.
 * ``training``: 3-epoch ``fit(shuffle=False)`` runs of small Sequential models from fixed initial
   weights: the initial and final weights (BatchNormalization's moving statistics included) and
   the per-epoch losses.
@@ -242,6 +245,55 @@ def make_training():
     return out
 
 
+def make_files():
+    """Keras-saved models using the new layers (``keras_files/layers_*.keras`` / ``.h5``) and their
+    predictions, for glassnet to load."""
+    folder = HERE / "keras_files"
+    folder.mkdir(exist_ok=True)
+    x = normal(24, 6)
+    y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, size=24)]
+    tokens = rng.integers(0, 12, size=(24, 5)).astype(np.int64)
+    y_reg = normal(24, 1)
+    keras.utils.set_random_seed(11)
+    mix = keras.Sequential([
+        keras.Input(shape=(6,)),
+        keras.layers.Dense(8, kernel_constraint=keras.constraints.MaxNorm(2.0)),
+        keras.layers.BatchNormalization(),
+        keras.layers.PReLU(alpha_initializer="random_normal"),
+        keras.layers.GaussianNoise(0.1),
+        keras.layers.Reshape((2, 4)),
+        keras.layers.LayerNormalization(),
+        keras.layers.Permute((2, 1)),
+        keras.layers.GlobalAveragePooling1D(),
+        keras.layers.LeakyReLU(),
+        keras.layers.Dense(3),
+        keras.layers.Softmax(),
+    ])
+    mix.compile(optimizer="adam", loss="categorical_crossentropy")
+    mix.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    bag = keras.Sequential([
+        keras.Input(shape=(5,), dtype="int32"),
+        keras.layers.Embedding(12, 4, embeddings_constraint=keras.constraints.UnitNorm(axis=1)),
+        keras.layers.GlobalMaxPooling1D(),
+        keras.layers.ELU(),
+        keras.layers.UnitNormalization(),
+        keras.layers.RepeatVector(2),
+        keras.layers.Reshape((-1,)),
+        keras.layers.Rescaling(2.0, offset=0.5),
+        keras.layers.Dense(1),
+    ])
+    bag.compile(optimizer="sgd", loss="mse")
+    bag.fit(tokens, y_reg, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    out = {}
+    for name, model, inputs in (("layers_mix", mix, x), ("layers_bag", bag, tokens)):
+        for suffix in (".keras", ".h5"):
+            model.save(folder / f"{name}{suffix}")
+        out[name] = {"x": inputs.tolist() if inputs.dtype.kind == "i" else f32(inputs),
+                     "prediction": f32(model.predict(inputs, verbose=0)),
+                     "weights": [f32(w) for w in model.get_weights()]}
+    return out
+
+
 def main():
     data = {
         "meta": {"keras": keras.__version__, "tensorflow": tf.__version__, "numpy": np.__version__,
@@ -249,6 +301,7 @@ def main():
         "forward": make_forward(),
         "constraints": make_constraints(),
         "training": make_training(),
+        "files": make_files(),
     }
     path = HERE / "keras_layers.json"
     tmp = path.with_suffix(".json.tmp")
