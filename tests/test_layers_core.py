@@ -383,3 +383,12 @@ def test_bad_input_shapes_are_named():
         AlphaDropout(0.5, noise_shape=(None, 2))(np.ones((2, 3)), training=True)
     with pytest.raises(ValueError, match="Rescaling .*broadcast"):
         Rescaling([1.0, 2.0]).build((3,))
+
+
+def test_automatic_names_are_keras_names():
+    assert GlobalAveragePooling1D().name.startswith("global_average_pooling1d")
+    assert GlobalMaxPooling1D().name.startswith("global_max_pooling1d")
+    assert SpatialDropout1D(0.1).name.startswith("spatial_dropout1d")
+    assert SpatialDropout2D(0.1).name.startswith("spatial_dropout2d")
+    assert BatchNormalization().name.startswith("batch_normalization")
+    assert PReLU().name.startswith("p_re_lu")

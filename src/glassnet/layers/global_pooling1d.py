@@ -13,14 +13,23 @@ Together with ``Embedding`` they make the bag-of-embeddings text model.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
-from .base import LAYERS, Layer
+from .base import LAYERS, Layer, unique_name
+
+
+def _keras_name(class_name: str) -> str:
+    """Keras's ``to_snake_case``: 'GlobalAveragePooling1D' -> 'global_average_pooling1d'."""
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
 class _GlobalPooling1D(Layer):
-    def __init__(self, data_format=None, keepdims=False, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, data_format=None, keepdims=False, name=None, **kwargs):
+        # Keras's automatic name: 'global_average_pooling1d' (digits stay glued to the next letter)
+        super().__init__(name=name or unique_name(_keras_name(type(self).__name__)), **kwargs)
         if data_format is None:
             data_format = "channels_last"
         if data_format not in ("channels_last", "channels_first"):

@@ -9,16 +9,26 @@ channels_last or ``(n, channels, rows, cols)`` channels_first)::
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
-from .base import LAYERS
+from .base import LAYERS, unique_name
 from .dropout import Dropout
+
+
+def _keras_name(class_name: str) -> str:
+    """Keras's ``to_snake_case``: 'SpatialDropout1D' -> 'spatial_dropout1d'."""
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
 class _SpatialDropout(Dropout):
     _ndim = 3
 
     def __init__(self, rate, seed=None, name=None, dtype=None, **kwargs):
+        if name is None:       # Keras's automatic name: 'spatial_dropout1d'
+            name = unique_name(_keras_name(type(self).__name__))
         super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
 
     def _noise_shape(self, x):
