@@ -392,3 +392,20 @@ def test_automatic_names_are_keras_names():
     assert SpatialDropout2D(0.1).name.startswith("spatial_dropout2d")
     assert BatchNormalization().name.startswith("batch_normalization")
     assert PReLU().name.startswith("p_re_lu")
+
+
+def test_embedding_mask_zero_warns_that_sequential_does_not_pass_masks():
+    with pytest.warns(UserWarning, match="does not pass masks"):
+        Sequential([layers.Input((4,)), Embedding(5, 2, mask_zero=True), GlobalAveragePooling1D()])
+    emb = Embedding(5, 2, mask_zero=True)
+    np.testing.assert_array_equal(emb.compute_mask(np.array([[0, 3, 0]])), [[False, True, False]])
+
+
+def test_noise_layer_generators_are_part_of_the_model_rng_state():
+    model = Sequential([layers.Input((3,)), GaussianNoise(0.1, seed=1, name="noise"), layers.Dense(1)])
+    state = model.get_rng_state()
+    assert "layer/noise" in state
+    x = np.ones((4, 3), dtype="float32")
+    first = model.layers[0].forward(x, training=True)
+    model.set_rng_state(state)
+    np.testing.assert_array_equal(model.layers[0].forward(x, training=True), first)

@@ -17,6 +17,8 @@ uses to average over the real tokens only.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import constraints, initializers, regularizers
@@ -60,6 +62,12 @@ class Embedding(Layer):
             self.built = False          # the table exists; the input shape is set when the model builds
 
     def build(self, input_shape=None):
+        if self.mask_zero and not self.built:
+            warnings.warn(
+                f"Embedding {self.name!r}: mask_zero=True gives compute_mask(x) = (x != 0), but glassnet's "
+                "Sequential does not pass masks between layers yet, so the layers after it also see the "
+                "padding steps (Keras would skip them); pass the mask yourself, e.g. "
+                "GlobalAveragePooling1D().forward(y, mask=embedding.compute_mask(x))", UserWarning, stacklevel=2)
         if self.embeddings is None:
             self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
                                               initializer=self.embeddings_initializer, name="embeddings",
