@@ -493,7 +493,8 @@ def _more_layer_nodes(g, layer, x, shape):
         return y, (layer.n,) + tuple(shape)
     if kind is L.Rescaling:
         def value(v, what):
-            return g.const(v) if isinstance(v, float) else g.weight(f"{name}/{what}", v)
+            v = np.asarray(v, dtype=np.float32)
+            return g.const(float(v)) if v.ndim == 0 else g.weight(f"{name}/{what}", v)
         y = g.op("Mul", [x, value(layer.scale, "scale")], name)
         return g.op("Add", [y, value(layer.offset, "offset")], name), shape
     if kind is L.Embedding:                               # Gather(E, int64(x))

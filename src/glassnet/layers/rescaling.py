@@ -32,6 +32,13 @@ def _value(v, name):
     return arr
 
 
+def _as_given(v):
+    if isinstance(v, dict):                  # a serialized ndarray comes back as an ndarray
+        cfg = v.get("config") or {}
+        return np.asarray(cfg.get("value"), dtype=cfg.get("dtype", "float32"))
+    return list(v) if isinstance(v, tuple) else v
+
+
 def _serialize(v):
     if isinstance(v, np.ndarray):
         return {"class_name": "__numpy__", "config": {"value": v.tolist(), "dtype": str(v.dtype)}}
@@ -44,14 +51,17 @@ class Rescaling(Layer):
 
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
-        self.scale = _value(scale, "scale")
-        self.offset = _value(offset, "offset")
+        self._scale = _value(scale, "scale")           # what forward uses: a float or an array
+        self._offset = _value(offset, "offset")
+        # as given (a number, a list or an array), as Keras keeps and serializes them
+        self.scale = self._scale if isinstance(self._scale, float) else _as_given(scale)
+        self.offset = self._offset if isinstance(self._offset, float) else _as_given(offset)
 
     def _cast(self, v, x):
         return v if isinstance(v, float) else v.astype(x.dtype)
 
     def compute_output_shape(self, input_shape):
-        for v, name in ((self.scale, "scale"), (self.offset, "offset")):
+        for v, name in ((self._scale, "scale"), (self._offset, "offset")):
             if isinstance(v, np.ndarray) and None not in input_shape:
                 try:
                     ok = np.broadcast_shapes(tuple(input_shape), v.shape) == tuple(input_shape)
@@ -63,11 +73,11 @@ class Rescaling(Layer):
         return tuple(input_shape)
 
     def forward(self, x, training=False):
-        return x * self._cast(self.scale, x) + self._cast(self.offset, x)
+        return x * self._cast(self._scale, x) + self._cast(self._offset, x)
 
     def backward(self, grad):
         """dC/dx = dC/dy * scale."""
-        return grad * self._cast(self.scale, grad)
+        return grad * self._cast(self._scale, grad)
 
     def get_config(self):
         config = super().get_config()
