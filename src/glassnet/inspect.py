@@ -201,9 +201,10 @@ class GradientCheckReport:
 
 
 def _float64_clone(model):
-    """A float64 copy of ``model`` (same layers, weights and loss), dropout switched off."""
+    """A float64 copy of ``model`` (same layers, weights and loss), dropout and noise switched off."""
     from .layers import LAYERS
     from .layers.dropout import Dropout
+    from .layers.noise import AlphaDropout, GaussianDropout, GaussianNoise
     from .models import Sequential
 
     cfg = model.get_config()
@@ -214,8 +215,10 @@ def _float64_clone(model):
             entry["config"].pop("dtype", None)
             entry["config"]["name"] = entry["config"]["name"] + "_gc"
             layer = LAYERS.deserialize(entry)
-            if isinstance(layer, Dropout):
+            if isinstance(layer, (Dropout, GaussianDropout, AlphaDropout)):
                 layer.rate = 0.0
+            elif isinstance(layer, GaussianNoise):
+                layer.stddev = 0.0
             clone.add(layer)
         clone.build(model.input_shape)
         clone.set_weights([w.astype(np.float64) for w in model.get_weights()])

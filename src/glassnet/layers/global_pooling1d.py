@@ -78,7 +78,8 @@ class GlobalAveragePooling1D(_GlobalPooling1D):
                 raise ValueError(f"GlobalAveragePooling1D {self.name!r}: mask must have shape "
                                  f"{(x.shape[0], x.shape[ax])} (batch, steps), got {m.shape}")
             m = m[:, :, None] if ax == 1 else m[:, None, :]
-            w = m / np.sum(m, axis=ax, keepdims=True)        # m_t / sum m (NaN for an all-masked row, as Keras)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                w = m / np.sum(m, axis=ax, keepdims=True)    # m_t / sum m (NaN for an all-masked row, as Keras)
             y = np.sum(x * w, axis=ax, keepdims=True)
         if training:
             self._in_shape, self._weights_t = x.shape, w
