@@ -8,7 +8,8 @@ of the table that were looked up::
 
     dC/dE[i, :] = sum over the positions p with x[p] = i of dC/dy[p, :]
 
-(computed with ``np.add.at``; an index used twice gets both contributions).  The
+(one ``np.bincount`` over the rows used in the batch; an index used twice gets both
+contributions).  The
 indices are not differentiable, so no gradient flows to the input.
 
 ``mask_zero=True`` declares index 0 as padding: ``compute_mask(x)`` is ``x != 0``
@@ -119,9 +120,15 @@ class Embedding(Layer):
         """dC/dE = scatter-add of dC/dy into the looked-up rows; returns zeros (indices have no gradient)."""
         if self.activity_regularizer is not None:
             grad = grad + self.activity_regularizer.gradient(self.a) / self.a.shape[0]
+        d = self.output_dim
+        # the scatter-add as one bincount over the rows actually used (memory ~ the error itself):
+        # entry (k, j) of the k-th used row collects every error value dC/dy[p, j] with x[p] = rows[k]
+        rows, inv = np.unique(self.indices.reshape(-1), return_inverse=True)
+        flat = (inv.reshape(-1, 1) * d + np.arange(d)).reshape(-1)
+        sums = np.bincount(flat, weights=grad.reshape(-1), minlength=rows.size * d)
         dE = self.embeddings.grad
         dE[...] = 0
-        np.add.at(dE, self.indices.reshape(-1), grad.reshape(-1, self.output_dim))
+        dE[rows] = sums.reshape(rows.size, d)
         return np.zeros(self.indices.shape, dtype=grad.dtype)
 
     def get_config(self):
