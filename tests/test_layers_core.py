@@ -436,3 +436,21 @@ def test_model_gradient_check_through_every_new_layer():
     bag.compile(optimizer="adam", loss="categorical_crossentropy")
     report = inspect.gradient_check(bag, tokens, y, tolerance=1e-6)
     assert report.passed, str(report)
+
+
+def test_inference_writes_nothing_on_the_layers():
+    """predict may run from several threads: no layer keeps anything from an inference pass."""
+    x3 = np.random.default_rng(0).normal(size=(4, 3, 5)).astype("float32")
+    cases = [(make(), shape) for _, make, shape, _ in CASES] + [(Embedding(5, 2), (4, 3))]
+    for layer, shape in cases:
+        x = x3 if shape == (4, 3, 5) else np.abs(np.random.default_rng(1).normal(size=shape)).astype("float32")
+        if isinstance(layer, Embedding):
+            x = np.zeros(shape, dtype="float32")
+        layer.build(x.shape[1:])
+        layer.forward(x, training=True)              # a training pass leaves its quantities ...
+        before = {k: v for k, v in vars(layer).items() if not isinstance(v, np.ndarray)}
+        arrays = {k for k, v in vars(layer).items() if isinstance(v, np.ndarray)}
+        layer.forward(x, training=False)             # ... which an inference pass must not touch
+        after = {k: v for k, v in vars(layer).items() if not isinstance(v, np.ndarray)}
+        assert {k for k, v in vars(layer).items() if isinstance(v, np.ndarray)} == arrays, type(layer).__name__
+        assert set(after) == set(before) and all(after[k] is before[k] for k in before), type(layer).__name__

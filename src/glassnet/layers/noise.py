@@ -78,7 +78,9 @@ class GaussianDropout(_NoiseLayer):
 
     def forward(self, x, training=False):
         """y = x * m,  m ~ N(1, rate / (1 - rate))  (training);  y = x  (inference)."""
-        if not training or self.rate == 0.0:
+        if not training:
+            return x          # inference: identity, and nothing is written (thread-safe predict)
+        if self.rate == 0.0:
             self.mask = None
             return x
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
@@ -140,7 +142,9 @@ class AlphaDropout(_NoiseLayer):
 
     def forward(self, x, training=False):
         """y = a (x keep + alpha' (1 - keep)) + b  (training);  y = x  (inference)."""
-        if not training or self.rate == 0.0:
+        if not training:
+            return x
+        if self.rate == 0.0:
             self.scale_mask = None
             return x
         rate = self.rate
