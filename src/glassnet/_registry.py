@@ -14,6 +14,14 @@ from __future__ import annotations
 import re
 
 
+def keras_snake_case(name: str) -> str:
+    """Keras's ``to_snake_case`` for automatic layer names and file keys: digits stay glued to the
+    next capital (``'Conv2D'`` -> ``'conv2d'``, ``'GlobalAveragePooling1D'`` -> ``'global_average_pooling1d'``)."""
+    name = re.sub(r"\W+", "", name)
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
+
+
 def snake_case(name: str) -> str:
     """``'GlorotUniform'`` -> ``'glorot_uniform'`` (Keras's rule)."""
     s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)

@@ -8,6 +8,10 @@ computes (float32 in, float32 out, any batch size)::
     Flatten          Flatten(axis=1)
     Dropout          nothing: inference mode keeps every unit (inverted dropout needs no rescaling)
     Activation       the activation's own ONNX operator, or its formula in ONNX operators
+    ReLU, LeakyReLU, ELU, Softmax, PReLU (PRelu), BatchNormalization (moving statistics),
+    LayerNormalization, UnitNormalization, Reshape, Permute (Transpose), RepeatVector (Expand),
+    Rescaling, Embedding (Gather), GlobalAverage/MaxPooling1D (ReduceMean/Max); the noise layers
+    and ActivityRegularization vanish (inference)
     output "output"  float32 [batch, ...]
 
 Every built-in glassnet activation is expressed exactly (``relu`` in all of Keras's forms
@@ -406,10 +410,105 @@ def _layer_nodes(g, layer, x, shape):
         return g.op("Flatten", [x], layer.name, axis=1), (flat,)
     if kind in (Dropout, InputLayer):
         return x, shape      # inference: Dropout passes its input through unchanged
+    more = _more_layer_nodes(g, layer, x, shape)
+    if more is not None:
+        return more
     raise ValueError(
         f"to_onnx: layer {layer.name!r} is a {kind.__name__}, which ONNX export does not support; "
-        f"the exportable layers are Dense, Dropout, Flatten and Activation"
+        f"the exportable layers are Dense, Dropout, Flatten, Activation and those listed in "
+        f"glassnet.export's docstring"
     )
+
+
+# ------------------------------------------------ activation, normalization, shape, embedding layers
+def _axes_of(axis, rank):
+    """A layer's ``axis`` (int or list, counted with the batch axis) as sorted positive axes."""
+    return sorted(int(a) % rank for a in (axis if isinstance(axis, (list, tuple)) else [axis]))
+
+
+def _per_feature(g, axis, value, ndim, base):
+    """A per-feature vector shaped to broadcast along ``axis`` of a rank-``ndim`` tensor."""
+    shape = [1] * (ndim - axis)
+    shape[0] = value.shape[0]
+    return g.weight(base, np.asarray(value).reshape(shape))
+
+
+def _more_layer_nodes(g, layer, x, shape):
+    """ONNX nodes for the layers of glassnet.layers beyond Dense/Dropout/Flatten/Activation, in
+    inference mode (noise layers vanish; BatchNormalization uses its moving statistics);
+    ``None`` for a layer not handled here."""
+    from . import layers as L
+
+    kind, name, rank = type(layer), layer.name, len(shape) + 1
+    if kind in (L.GaussianNoise, L.GaussianDropout, L.AlphaDropout, L.SpatialDropout1D, L.SpatialDropout2D,
+                L.ActivityRegularization):
+        return x, shape                                   # the identity in inference
+    if kind is L.ReLU:
+        act = A.ReLU(negative_slope=layer.negative_slope, max_value=layer.max_value, threshold=layer.threshold)
+        return _CONVERTERS[A.ReLU](g, act, x, name, shape)
+    if kind is L.LeakyReLU:
+        return _CONVERTERS[A.LeakyReLU](g, A.LeakyReLU(layer.negative_slope), x, name, shape)
+    if kind is L.ELU:
+        return _CONVERTERS[A.ELU](g, A.ELU(layer.alpha), x, name, shape)
+    if kind is L.Softmax:
+        axis = tuple(layer.axis) if isinstance(layer.axis, list) else layer.axis
+        return _CONVERTERS[A.Softmax](g, A.Softmax(axis), x, name, shape)
+    if kind is L.PReLU:                                   # max(x, 0) - alpha max(-x, 0)
+        return g.op("PRelu", [x, g.weight(f"{name}/alpha", layer.alpha.value)], name), shape
+    if kind is L.BatchNormalization:                      # (x - mean) / sqrt(var + eps) * gamma + beta
+        ax = _axes_of(layer.axis, rank)[0]
+        inv = 1.0 / np.sqrt(layer.moving_variance.value + np.float32(layer.epsilon))
+        y = g.op("Sub", [x, _per_feature(g, ax, layer.moving_mean.value, rank, f"{name}/moving_mean")], name)
+        y = g.op("Mul", [y, _per_feature(g, ax, inv, rank, f"{name}/inv_std")], name)
+        if layer.scale:
+            y = g.op("Mul", [y, _per_feature(g, ax, layer.gamma.value, rank, f"{name}/gamma")], name)
+        if layer.center:
+            y = g.op("Add", [y, _per_feature(g, ax, layer.beta.value, rank, f"{name}/beta")], name)
+        return y, shape
+    if kind is L.LayerNormalization:                      # per-sample statistics over its axes
+        axes = _axes_of(layer.axis, rank)
+        param_shape = [shape[a - 1] if a in axes else 1 for a in range(1, rank)]
+        centered = g.op("Sub", [x, g.reduce("ReduceMean", x, axes, name)], name)
+        var = g.reduce("ReduceMean", g.op("Mul", [centered, centered], name), axes, name)
+        inv = g.op("Reciprocal", [g.op("Sqrt", [_add_const(g, var, layer.epsilon, name)], name)], name)
+        y = g.op("Mul", [centered, inv], name)
+        if layer.scale:
+            y = g.op("Mul", [y, g.weight(f"{name}/gamma", layer.gamma.value.reshape(param_shape))], name)
+        if layer.center:
+            y = g.op("Add", [y, g.weight(f"{name}/beta", layer.beta.value.reshape(param_shape))], name)
+        return y, shape
+    if kind is L.UnitNormalization:                       # x * min(1 / sqrt(sum x^2), 1e12)
+        sq = g.reduce("ReduceSum", g.op("Mul", [x, x], name), _axes_of(layer.axis, rank), name)
+        inv = g.op("Min", [g.op("Reciprocal", [g.op("Sqrt", [sq], name)], name), g.const(1e12)], name)
+        return g.op("Mul", [x, inv], name), shape
+    if kind is L.Reshape:
+        out = tuple(layer.compute_output_shape(shape))
+        target = [0] + [-1 if d is None else int(d) for d in out]
+        return g.op("Reshape", [x, g.const(target, np.int64)], name), out
+    if kind is L.Permute:
+        return g.op("Transpose", [x], name, perm=[0] + list(layer.dims)), layer.compute_output_shape(shape)
+    if kind is L.RepeatVector:
+        y = g.op("Unsqueeze", [x, g.const([1], np.int64)], name)
+        y = g.op("Expand", [y, g.const([1, layer.n, 1], np.int64)], name)
+        return y, (layer.n,) + tuple(shape)
+    if kind is L.Rescaling:
+        def value(v, what):
+            v = np.asarray(v, dtype=np.float32)
+            return g.const(float(v)) if v.ndim == 0 else g.weight(f"{name}/{what}", v)
+        y = g.op("Mul", [x, value(layer.scale, "scale")], name)
+        return g.op("Add", [y, value(layer.offset, "offset")], name), shape
+    if kind is L.Embedding:                               # Gather(E, int64(x))
+        idx = g.op("Cast", [x], name, to=g.onnx.TensorProto.INT64)
+        table = g.weight(f"{name}/embeddings", layer.embeddings.value)
+        return g.op("Gather", [table, idx], name, axis=0), tuple(shape) + (layer.output_dim,)
+    if kind in (L.GlobalAveragePooling1D, L.GlobalMaxPooling1D):
+        op = "ReduceMean" if kind is L.GlobalAveragePooling1D else "ReduceMax"
+        ax = 1 if layer.data_format == "channels_last" else 2
+        y = g.reduce(op, x, [ax], name)
+        if not layer.keepdims:
+            y = g.op("Squeeze", [y, g.const([ax], np.int64)], name)
+        return y, layer.compute_output_shape(shape)
+    return None
 
 
 # ============================================================================ entry point

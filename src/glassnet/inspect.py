@@ -14,7 +14,6 @@ differences ``(C(w + h) - C(w - h)) / 2h`` computed in float64.
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 

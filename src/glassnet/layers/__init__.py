@@ -13,6 +13,27 @@ __all__ = ["Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "
 __all__ += ["Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract", "add", "average",
             "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]
 
+# Activation, normalization, noise, shape and embedding layers (issue 12)
+from .activity_regularization import ActivityRegularization  # noqa: E402
+from .advanced_activations import ELU, LeakyReLU, PReLU, ReLU, Softmax  # noqa: E402
+from .batch_normalization import BatchNormalization  # noqa: E402
+from .embedding import Embedding  # noqa: E402
+from .global_pooling1d import GlobalAveragePooling1D, GlobalMaxPooling1D  # noqa: E402
+from .layer_normalization import LayerNormalization  # noqa: E402
+from .noise import AlphaDropout, GaussianDropout, GaussianNoise  # noqa: E402
+from .rescaling import Rescaling  # noqa: E402
+from .reshaping import Permute, RepeatVector, Reshape  # noqa: E402
+from .spatial_dropout import SpatialDropout1D, SpatialDropout2D  # noqa: E402
+from .unit_normalization import UnitNormalization  # noqa: E402
+
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalMaxPool1D = GlobalMaxPooling1D
+__all__ += ["ActivityRegularization", "AlphaDropout", "BatchNormalization", "ELU", "Embedding",
+            "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D", "GlobalAvgPool1D",
+            "GlobalMaxPool1D", "GlobalMaxPooling1D", "LayerNormalization", "LeakyReLU", "PReLU",
+            "Permute", "ReLU", "RepeatVector", "Rescaling", "Reshape", "Softmax", "SpatialDropout1D",
+            "SpatialDropout2D", "UnitNormalization"]
+
 
 def serialize(layer) -> dict:
     """Keras's dict form of a layer: module, class_name, config, registered_name."""

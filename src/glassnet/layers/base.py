@@ -12,7 +12,7 @@ import threading
 import numpy as np
 
 from .. import config
-from .._registry import Registry, snake_case
+from .._registry import Registry, keras_snake_case
 from .._validation import check_positive_int
 from .. import symbolic
 from ..variables import Variable
@@ -119,7 +119,7 @@ class Layer:
             raise TypeError(f"{where}: unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
         if name is not None and not isinstance(name, str):
             raise TypeError(f"{where}: name must be a string, got {type(name).__name__}")
-        self.name = name or unique_name(snake_case(type(self).__name__))
+        self.name = name or unique_name(keras_snake_case(type(self).__name__))
         self.trainable = bool(trainable)
         self.dtype = str(np.dtype(dtype)) if dtype is not None else config.floatx()
         self._variables: list[Variable] = []

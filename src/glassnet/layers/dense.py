@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import activations, initializers, regularizers
+from .. import activations, constraints, initializers, regularizers
 from .._validation import check_positive_int
 from .base import LAYERS, Layer
 
@@ -38,6 +38,8 @@ class Dense(Layer):
         kernel_initializer / bias_initializer: Keras defaults 'glorot_uniform' / 'zeros'.
         kernel_regularizer / bias_regularizer: e.g. ``L2(0.01)``: adds 0.01 * sum(W^2) to the loss.
         activity_regularizer: penalty on the outputs a, divided by the batch size (Keras 3).
+        kernel_constraint / bias_constraint: e.g. ``MaxNorm(2)``: a projection the optimizer applies
+            to the weight after every update (see ``glassnet.constraints``).
         input_dim / input_shape: optional, to declare the input of the first layer.
 
     Attributes after a forward pass in training (read them, the notes' quantities):
@@ -57,8 +59,8 @@ class Dense(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)
-        _reject_constraint(kernel_constraint, "kernel_constraint")
-        _reject_constraint(bias_constraint, "bias_constraint")
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         _reject_constraint(lora_rank, "lora_rank")
         _reject_constraint(quantization_config, "quantization_config")
         self.kernel = None
@@ -72,11 +74,13 @@ class Dense(Layer):
             raise ValueError(
                 f"Dense {self.name!r}: the last dimension of the input must be known, got input shape {input_shape}"
             )
+        # a constraint is applied by the optimizer after each update
         self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer=self.kernel_initializer,
-                                      name="kernel", regularizer=self.kernel_regularizer)
+                                      name="kernel", regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
         if self.use_bias:
             self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer, name="bias",
-                                        regularizer=self.bias_regularizer)
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape) -> tuple:
@@ -148,8 +152,10 @@ class Dense(Layer):
             if self.bias_regularizer is not None else None,
             "activity_regularizer": regularizers.serialize(self.activity_regularizer)
             if self.activity_regularizer is not None else None,
-            "kernel_constraint": None,
-            "bias_constraint": None,
+            "kernel_constraint": constraints.serialize(self.kernel_constraint)
+            if self.kernel_constraint is not None else None,
+            "bias_constraint": constraints.serialize(self.bias_constraint)
+            if self.bias_constraint is not None else None,
             "quantization_config": None,
         })
         return config

@@ -16,10 +16,11 @@ path models use) does, for the gradients ``g`` of the variables ``w``:
    ``lr`` the learning rate (a schedule is evaluated at ``iterations``, the
    count of calls before this one) and ``t = iterations + 1`` the 1-based step
    (with accumulation ``t`` counts updates, not calls; schedules see calls)
-6. variable constraints, if a variable has a ``constraint``
-7. EMA of the weights (if ``use_ema``): ``avg <- mu * avg + (1 - mu) * w`` with
+6. EMA of the weights (if ``use_ema``): ``avg <- mu * avg + (1 - mu) * w`` with
    ``mu = ema_momentum`` (``mu = 0`` on the very first call, so ``avg = w``);
    every ``ema_overwrite_frequency`` steps the weights are replaced by ``avg``
+7. variable constraints, ``w <- constraint(w)`` for each variable that has a
+   ``constraint`` (on every call, as Keras 3 does)
 8. ``iterations += 1``
 
 Conventions that differ from PyTorch: Keras's ``weight_decay`` is *decoupled*
@@ -655,14 +656,20 @@ class Optimizer:
             self._prepare_step(step)
             for i0, i1, p, g in runs:
                 self._update_step(p, g, self._run_slots(i0, i1), lr, step)
-            for _, _, _, v in entries:
-                constraint = getattr(v, "constraint", None)
-                if constraint is not None:
-                    v.assign(constraint(v.value))
 
         if self.use_ema:
             self._update_ema()
+        self._apply_constraints(entries)
         self._iteration_var.value += 1
+
+    @staticmethod
+    def _apply_constraints(entries) -> None:
+        """Step 7: ``w <- constraint(w)`` for each variable that has a ``constraint`` attribute
+        (Keras 3 does it at the end of every ``apply``, after the update and the EMA)."""
+        for _, p, _, v in entries:
+            constraint = getattr(v, "constraint", None)
+            if constraint is not None:   # p: the variable's values as the update wrote them
+                p[...] = np.asarray(constraint(p.reshape(v.shape)), dtype=p.dtype).reshape(-1)
 
     def _clip(self, entries, runs) -> None:
         dt = self._dtype

@@ -23,10 +23,10 @@ class names numbered per class in model order (``dense``, ``dense_1``,
 from __future__ import annotations
 
 import io
-import re
 
 import numpy as np
 
+from .._registry import keras_snake_case
 from ._common import (HDF5_SIGNATURE, ModelFileError, check_can_write, check_declared_storage, check_global_heaps,
                       check_readable,
                       describe_foreign, fspath, read_array, reading, require_h5py, safe_dataset, safe_group, sniff,
@@ -35,13 +35,6 @@ from ._common import (HDF5_SIGNATURE, ModelFileError, check_can_write, check_dec
 from .limits import get_load_limits
 
 WEIGHTS_SUFFIX = ".weights.h5"
-
-
-def keras_snake_case(name: str) -> str:
-    """Keras's ``to_snake_case``: ``'Dense'`` -> ``'dense'``, ``'Conv2D'`` -> ``'conv2d'``."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 class _KeyNamer:
