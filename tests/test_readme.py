@@ -6,7 +6,7 @@ import pytest
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 SELF_CONTAINED = ["The Keras workflow", "Backpropagation you can see", "The perceptron", "Activations", "Losses",
-                  "Initializers and regularizers", "ONNX export"]
+                  "Initializers and regularizers", "ONNX export", "Functional models", "Your own layers"]
 
 
 def snippets(section: str) -> list[str]:
