@@ -86,6 +86,10 @@ class Layer:
             if "compute_output_shape" not in cls.__dict__:
                 cls.compute_output_shape = _inferred_output_shape
             cls.accumulates_gradients = True
+            cls.__setattr__ = _tracking_setattr
+
+    #: True for layers whose backward ADDS into ``var.grad`` (those that run ``call`` on the tape)
+    accumulates_gradients = False
 
     def call(self, inputs, training=None):
         """The layer's computation.  A built-in layer's ``call`` is its explicit ``forward`` (so
@@ -98,19 +102,6 @@ class Layer:
         if training is None:
             training = getattr(_CALL_CONTEXT, "training", False)
         return autodiff.call_layer(_Builtin(self, builtin), inputs, training=bool(training))
-
-    def __setattr__(self, name, value):
-        """Layers assigned as attributes (``self.dense = Dense(4)``) are tracked: their weights are this
-        layer's weights too (as Keras tracks them)."""
-        if isinstance(value, Layer) and name != "_owner" and "_sublayers" in self.__dict__ and value is not self:
-            if all(value is not l for l in self._sublayers):
-                self._sublayers.append(value)
-        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value) \
-                and "_sublayers" in self.__dict__:
-            for v in value:
-                if all(v is not l for l in self._sublayers):
-                    self._sublayers.append(v)
-        object.__setattr__(self, name, value)
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
                  batch_input_shape=None, batch_size=None, **kwargs):
@@ -438,6 +429,19 @@ class _Builtin:
 
     def __getattr__(self, item):
         return getattr(self.layer, item)
+
+
+def _tracking_setattr(self, name, value):
+    """Layers assigned as attributes of a layer or model that defines ``call`` (``self.dense = Dense(4)``) are
+    tracked: their weights are the owner's too (as Keras tracks them)."""
+    if "_sublayers" in self.__dict__ and name != "_owner":
+        found = [value] if isinstance(value, Layer) else (
+            list(value) if isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value)
+            else [])
+        for v in found:
+            if v is not self and all(v is not l for l in self._sublayers):
+                self._sublayers.append(v)
+    object.__setattr__(self, name, value)
 
 
 def _call_forward(self, x, training=False):

@@ -110,6 +110,7 @@ class CompiledLoss:
         if all(s is None for s in specs):
             self.losses = None
         self.trackers = [LossTracker(f"{n}_loss") for n in self.names] if multi else []
+        self.fused_cache = None      # (graph, the fused step of each output): see Trainer._fused_steps
 
     @property
     def multi(self) -> bool:
@@ -120,6 +121,7 @@ class CompiledLoss:
         for i, spec in enumerate(self.specs):
             if self.losses[i] is None and spec is not None:
                 self.losses[i] = losses_module.resolve(spec, y_shapes[i], out_shapes[i])
+                self.fused_cache = None
 
 
 def _shape_resolved(spec) -> bool:

@@ -22,7 +22,7 @@ class _Step:
     """One node in execution order, with the tensor slots it reads and writes."""
 
     __slots__ = ("node", "layer", "inputs", "outputs", "many", "multi_out", "shared", "run_backward",
-                 "backprop_inputs", "saved")
+                 "backprop_inputs", "saved", "zero_grads", "sets_input_grad")
 
     def __init__(self, node, slot):
         self.node = node
@@ -35,6 +35,8 @@ class _Step:
         self.run_backward = True
         self.backprop_inputs = True
         self.saved = None
+        self.zero_grads = False          # a recorded call adds into var.grad: zero them before its backward
+        self.sets_input_grad = hasattr(self.layer, "needs_input_grad")
 
 
 def map_graph(inputs, outputs):
@@ -138,6 +140,7 @@ class Graph:
             own = has_trainable(st.layer)
             st.backprop_inputs = below
             st.run_backward = below or own
+            st.zero_grads = st.shared or st.layer.accumulates_gradients
             for s in st.outputs:
                 requires[s] = below or own
 
@@ -193,11 +196,11 @@ class Graph:
             layer = st.layer
             if st.shared:
                 vars(layer).update(st.saved)
-            if st.shared or getattr(layer, "accumulates_gradients", False):
+            if st.zero_grads:
                 for v in layer.weights:          # a recorded call adds its gradients: start from zero
                     v.grad[...] = 0.0
-            if hasattr(layer, "needs_input_grad"):   # a recorded call needs every input gradient
-                layer.needs_input_grad = st.backprop_inputs or getattr(layer, "accumulates_gradients", False)
+            if st.sets_input_grad:               # a recorded call needs every input gradient
+                layer.needs_input_grad = st.backprop_inputs or layer.accumulates_gradients
             if k in delta_steps:
                 gin = layer.backward(g, grad_is_delta=True)
             else:

@@ -141,9 +141,9 @@ class Trainer:
         """For each output: the graph step whose activation is fused with that output's loss
         (softmax/sigmoid + cross-entropy, computed from the logits z as Keras's TensorFlow backend
         does, even with ``from_logits=True``), else None."""
-        key = (id(self._graph), tuple(id(l) for l in self._compiled_loss.losses or ()))
-        cache = self.__dict__.get("_fused_cache")
-        if cache is not None and cache[0] == key:
+        cl = self._compiled_loss
+        cache = cl.fused_cache
+        if cache is not None and cache[0] is self._graph:
             return cache[1]
         fused = []
         for i, loss in enumerate(self._compiled_loss.losses or []):
@@ -158,7 +158,7 @@ class Trainer:
                         and not self._graph.steps[k].shared):
                     k = None
             fused.append(k)
-        self._fused_cache = (key, fused)
+        cl.fused_cache = (self._graph, fused)
         return fused
 
     def compute_loss_and_gradients(self, x, y, sample_weight=None):
@@ -246,7 +246,7 @@ class Trainer:
         value, y_pred, parts = self.compute_loss_and_gradients(x, y, sample_weight)
         n = _rows(x)
         self._loss_tracker.update_state(value, n)
-        self.apply_gradients()
+        self.optimizer.step_flat(self._trainable_params, self._trainable_grads, self._train_segments)
         self._update_metrics(y, y_pred, parts, n, sample_weight)
         return value
 
