@@ -264,7 +264,8 @@ class Model(Trainer, Layer):
         signature = tuple((id(v), id(v) in train_ids) for v in variables)
         self._regularized = [v for v in trainable if v.regularizer is not None]
         self._activity_regularized = [l for l in self.layers if getattr(l, "activity_regularizer", None) is not None]
-        dtype = np.dtype(dtype or config.floatx())
+        # the variables' own float type (a model built inside floatx_scope('float64') stays float64)
+        dtype = np.dtype(dtype or (variables[0].dtype if variables else config.floatx()))
         if signature == self._pack_signature and self._pack_is_current() and self._params.dtype == dtype:
             return
         self._params, self._grads, self._segments = pack(variables, dtype=dtype)
@@ -304,11 +305,12 @@ class Model(Trainer, Layer):
         check); afterwards the weights are exactly what they were, in floatx again."""
         self._ensure_packed()
         saved = [v.numpy() for v, _ in self._segments]
+        own = self._params.dtype
         self._pack(dtype=dtype)
         try:
             yield self
         finally:
-            self._pack(dtype=config.floatx())
+            self._pack(dtype=own)
             for (v, _), value in zip(self._segments, saved):
                 v.value[...] = value
 
