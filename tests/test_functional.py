@@ -184,3 +184,39 @@ def test_gradient_check(name):
     model.set_weights([w + 0.1 * rng.normal(size=w.shape).astype(w.dtype) for w in model.get_weights()])
     report = inspect.gradient_check(model, x, y)
     assert report.max_relative_error < 1e-6, str(report)
+
+
+@pytest.mark.parametrize("name", ["wide_deep", "two_outputs", "shared_layer", "merges", "frozen_base"])
+def test_onnx_export_of_functional_graphs(name, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    from glassnet.export import to_onnx
+
+    model, split = CASES[name]()
+    x, _ = split(data(5))
+    to_onnx(model, tmp_path / "m.onnx")
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    xs = x if isinstance(x, list) else [x]
+    feeds = {i.name: np.asarray(v, dtype="float32") for i, v in zip(session.get_inputs(), xs)}
+    got = session.run(None, feeds)
+    want = model.predict(x, verbose=0)
+    want = want if isinstance(want, list) else [want]
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)    # float32 kernels of two libraries
+
+
+def test_subclassed_model_is_not_exportable():
+    class Sub(Model):
+        def __init__(self):
+            super().__init__()
+            self.d = Dense(1)
+
+        def call(self, inputs):
+            return self.d(inputs)
+
+    from glassnet.export import to_onnx
+
+    pytest.importorskip("onnx")
+    m = Sub()
+    m(np.ones((2, 3), dtype="float32"))
+    with pytest.raises(ValueError, match="subclassed model's call cannot be exported"):
+        to_onnx(m, None)

@@ -384,6 +384,88 @@ def _activation(g, layer, x, shape):
 
 
 # ============================================================================ layers
+def _build_graph_onnx(onnx, model, opset, version):
+    """A functional model: every node of its graph in order, tensors named after the layer calls that make
+    them; inputs and outputs named after their layers (``input`` / ``output`` when there is one)."""
+    if not model.is_graph_network() or not model.built:
+        raise ValueError(f"to_onnx: {type(model).__name__} models are exported when they are functional graphs "
+                         f"of built-in layers (Sequential or Model(inputs, outputs)); a subclassed model's call "
+                         f"cannot be exported")
+    helper, TensorProto = onnx.helper, onnx.TensorProto
+    g = _Graph(onnx, opset)
+    names, shapes = {}, {}
+    inputs = model.inputs
+    in_names = ["input"] if len(inputs) == 1 else [t.node.layer.name for t in inputs]
+    for t, name in zip(inputs, in_names):
+        names[id(t)], shapes[id(t)] = name, tuple(t.shape[1:])
+    _graph_nodes(g, model, names, shapes)
+    outputs = model.outputs
+    out_names = ["output"] if len(outputs) == 1 else [t.node.layer.name for t in outputs]
+    final = [g.rename_output(names[id(t)], name) for t, name in zip(outputs, out_names)]
+    graph = helper.make_graph(
+        g.nodes, model.name,
+        inputs=[helper.make_tensor_value_info(n, TensorProto.FLOAT, _dims(shapes[id(t)], n))
+                for t, n in zip(inputs, in_names)],
+        outputs=[helper.make_tensor_value_info(n, TensorProto.FLOAT, _dims(shapes[id(t)], n))
+                 for t, n in zip(outputs, final)],
+        initializer=g.initializers,
+        doc_string=f"glassnet functional model {model.name!r}: " + ", ".join(
+            f"{type(l).__name__}({l.name})" for l in model.layers),
+    )
+    opsets = [helper.make_opsetid("", opset)]
+    proto = helper.make_model(graph, opset_imports=opsets, producer_name="glassnet", producer_version=version,
+                              ir_version=helper.find_min_ir_version_for(opsets),
+                              doc_string="Exported by glassnet.export.to_onnx")
+    helper.set_model_props(proto, {"glassnet_version": version, "model_name": model.name,
+                                   "framework": "glassnet (Keras 3 API on NumPy)"})
+    onnx.checker.check_model(proto, full_check=True)
+    return proto
+
+
+def _graph_nodes(g, model, names, shapes):
+    """Add the nodes of ``model``'s graph; ``names`` / ``shapes`` map each symbolic tensor (by id) to its ONNX
+    name and sample shape, and are filled in for every tensor the graph makes (nested models inlined)."""
+    from .models.model import Model
+
+    for node in model.graph_nodes():
+        if not node.inputs:                  # an InputLayer: its tensor is already named
+            continue
+        layer = node.layer
+        xs = [names[id(t)] for t in node.inputs]
+        ins = [shapes[id(t)] for t in node.inputs]
+        if isinstance(layer, Model):
+            inner_names = {id(t): x for t, x in zip(layer.inputs, xs)}
+            inner_shapes = {id(t): s for t, s in zip(layer.inputs, ins)}
+            _graph_nodes(g, layer, inner_names, inner_shapes)
+            outs = [(inner_names[id(t)], inner_shapes[id(t)]) for t in layer.outputs]
+        elif node.structure == "list":
+            outs = [_merge_nodes(g, layer, xs, ins)]
+        else:
+            outs = [_layer_nodes(g, layer, xs[0], ins[0])]
+        for t, (x, shape) in zip(node.outputs, outs):
+            names[id(t)], shapes[id(t)] = x, tuple(shape)
+
+
+def _merge_nodes(g, layer, xs, shapes):
+    """Merging layers: Concat, Add, Sub, Mul, Mean, Max, Min, and Dot as a product summed over features."""
+    from .layers import merging
+
+    kind, out_shape = type(layer), tuple(layer.compute_output_shape([list(s) for s in shapes]))
+    simple = {merging.Add: "Sum", merging.Subtract: "Sub", merging.Multiply: "Mul", merging.Average: "Mean",
+              merging.Maximum: "Max", merging.Minimum: "Min"}
+    if kind in simple:
+        return g.op(simple[kind], xs, layer.name), out_shape
+    if kind is merging.Concatenate:
+        return g.op("Concat", xs, layer.name, axis=layer.axis), out_shape
+    if kind is merging.Dot:
+        a, b = xs
+        if layer.normalize:
+            a, b = (g.op("LpNormalization", [v], layer.name, axis=-1, p=2) for v in (a, b))
+        prod = g.op("Mul", [a, b], layer.name)
+        return g.reduce("ReduceSum", prod, [1], layer.name), out_shape
+    raise ValueError(f"to_onnx: merging layer {layer.name!r} ({kind.__name__}) has no ONNX export")
+
+
 def _layer_nodes(g, layer, x, shape):
     """Add ``layer``'s nodes after tensor ``x``; returns (output name, output sample shape)."""
     from .layers import Activation, Dense, Dropout, Flatten
@@ -532,10 +614,13 @@ def _build_onnx(model, opset: int = 17):
     ``onnx.checker.check_model(..., full_check=True)``."""
     onnx = _import_onnx("to_onnx")
     from . import __version__
+    from .models.model import Model
     from .models.sequential import Sequential
 
+    if not isinstance(model, Model):
+        raise TypeError(f"to_onnx: model must be a glassnet model, got {type(model).__name__}")
     if not isinstance(model, Sequential):
-        raise TypeError(f"to_onnx: model must be a glassnet Sequential model, got {type(model).__name__}")
+        return _build_graph_onnx(onnx, model, _check_opset(opset, onnx), __version__)
     opset = _check_opset(opset, onnx)
     if not model.layers:
         raise ValueError("to_onnx: the model has no layers; add some with model.add(...)")
