@@ -158,3 +158,31 @@ def test_add_weight_unknown_initializer():
 
     with pytest.raises(ValueError, match="add_weight.*zeroes"):
         Custom().build((2,))
+
+
+def test_tensors_have_numpy_and_learning_rate_too():
+    model = Sequential([Input((2,)), Dense(1)])
+    out = model(np.ones((3, 2), dtype="float32"))
+    assert isinstance(out.numpy(), np.ndarray) and type(out.numpy()) is np.ndarray
+    assert model.layers[0](np.ones((1, 2))).numpy().shape == (1, 1)
+    opt = keras.optimizers.Adam(0.01)
+    assert opt.learning_rate.numpy() == np.float32(0.01)
+
+
+def test_trace_step_shows_a_custom_layers_operations():
+    from glassnet import inspect, ops
+
+    class Square(layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], 2), name="w")
+
+        def call(self, inputs):
+            return ops.square(ops.matmul(inputs, self.w))
+
+    model = Sequential([Input((3,)), Square(name="sq"), Dense(1)])
+    model.compile("sgd", "mse")
+    trace = inspect.trace_step(model, np.ones((4, 3)), np.ones((4, 1)))
+    ops_seen = [r["op"] for r in trace.layers[0]["tape"]]
+    assert "matmul" in ops_seen and "square" in ops_seen
+    assert all(r["grad"] is not None for r in trace.layers[0]["tape"])    # dC/d(op) after backward
+    assert "square" in str(trace)

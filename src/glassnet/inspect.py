@@ -81,7 +81,10 @@ class Trace:
             out.append(f"  layer {i}: {L['name']} ({L['class']}{act})")
             if "z" in L and L["z"] is not None:
                 out.append(f"    z = a_prev W + b =\n{_indent(_fmt(L['z']), 6)}")
-            out.append(f"    a = f(z) =\n{_indent(_fmt(L['a']), 6)}")
+            if L.get("a") is not None:
+                out.append(f"    a = f(z) =\n{_indent(_fmt(L['a']), 6)}")
+            for op in L.get("tape") or []:
+                out.append(f"    {op['op']}{tuple(op['input_shapes'])} -> {op['output'].shape}")
         out.append("")
         out.append("Backward pass (delta = dC/dz; the Hadamard product with f'(z) is inside delta)")
         for i in range(len(self.layers), 0, -1):
@@ -123,6 +126,8 @@ def trace_step(model, x, y, sample_weight=None) -> Trace:
     The model's weights and optimizer really are updated, exactly as one batch of ``fit``
     would update them.
     """
+    from .models.model import Model
+
     where = "trace_step"
     x, y, sample_weight = model.prepare_batch(x, y, sample_weight, where)
     layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
@@ -139,10 +144,18 @@ def trace_step(model, x, y, sample_weight=None) -> Trace:
         rec["a_prev"] = _copy(getattr(layer, "a_prev", a_prev))
         rec["z"] = _copy(getattr(layer, "z", None))
         a = getattr(layer, "a", None)
-        if a is None:   # layers that keep no output: recompute it from the recorded input
-            a = layer.forward(np.asarray(a_prev, dtype=config.floatx()), training=False) \
-                if not hasattr(layer, "mask") or layer.mask is None else a_prev * layer.mask
-        rec["a"] = _copy(a)
+        recorded = layer.recorded_call
+        if recorded is not None:          # your own layer: what its call computed, op by op, with dC/d(op)
+            rec["tape"] = recorded.tape.trace()
+            a = recorded.output
+        elif a is None and isinstance(a_prev, np.ndarray) and not isinstance(layer, Model):
+            # layers that keep no output: recompute it from the recorded input (a chain of layers)
+            try:
+                a = layer.forward(np.asarray(a_prev, dtype=config.floatx()), training=False) \
+                    if not hasattr(layer, "mask") or layer.mask is None else a_prev * layer.mask
+            except (TypeError, ValueError):
+                a = None
+        rec["a"] = _copy(a) if isinstance(a, np.ndarray) else None
         rec["delta"] = _copy(getattr(layer, "delta", None))
         if layer.weights:
             w_after = layer.get_weights()

@@ -91,6 +91,13 @@ class Layer:
     #: True for layers whose backward ADDS into ``var.grad`` (those that run ``call`` on the tape)
     accumulates_gradients = False
 
+    @property
+    def recorded_call(self):
+        """For a layer that defines ``call``: the last training call, recorded on the autodiff tape
+        (``.tape.trace()`` lists every operation with its output and, after backward, dC/d(output));
+        None for built-in layers."""
+        return self.__dict__.get("_recorded")
+
     def call(self, inputs, training=None):
         """The layer's computation.  A built-in layer's ``call`` is its explicit ``forward`` (so
         ``super().call(x)`` inside your override runs it, and its backward pass is reused)."""

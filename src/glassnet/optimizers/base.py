@@ -55,6 +55,13 @@ OPTIMIZERS = Registry("optimizer", "keras.optimizers")
 _NAME_UIDS: dict[str, int] = {}
 
 
+class ScalarValue(float):
+    """A Python float with Keras's ``.numpy()`` (tutorials call ``optimizer.learning_rate.numpy()``)."""
+
+    def numpy(self):
+        return np.float32(self)
+
+
 def _auto_name(class_name: str) -> str:
     """``'adam'``, then ``'adam_1'``, ``'adam_2'``... (Keras's naming of unnamed objects)."""
     base = snake_case(class_name)
@@ -260,7 +267,7 @@ class Optimizer:
         Settable: ``opt.learning_rate = 0.01`` (stored as float32), or a new
         schedule / callable.  A float cannot replace a schedule (as in Keras).
         """
-        return float(self._current_learning_rate())
+        return ScalarValue(self._current_learning_rate())
 
     @learning_rate.setter
     def learning_rate(self, value) -> None:
