@@ -60,6 +60,10 @@ OPERATOR_CASES = [
     ("np_dot_einsum", lambda a, b: np.dot(a, b) + np.einsum("ij,jk->ik", a, b), [normal(3, 4), normal(4, 2)]),
     ("np_cumsum_take", lambda a: np.cumsum(a, axis=1) + np.take(a, [1, 1, 0, 2], axis=1), [normal(3, 4)]),
     ("np_linalg_norm", lambda a: np.linalg.norm(a, axis=1), [normal(3, 4)]),
+    ("np_pad_trace_diagonal", lambda a: np.pad(a, 1, mode="edge") .sum(axis=0) + np.trace(a)
+     + np.diagonal(a).sum(), [normal(3, 4)]),
+    ("np_vstack_hstack_nan_to_num", lambda a: np.vstack([a, a]).sum(0) + np.hstack([a, a]).sum(1).sum()
+     + np.nan_to_num(a), [normal(3, 4)]),
     ("np_broadcast_tile_repeat_flip", lambda a: np.flip(np.tile(a, 2), 0) + np.repeat(a, 2, axis=1)
      + np.broadcast_to(a[:, :1], (3, 8)), [normal(3, 4)]),
     ("ufunc_reduce", lambda a: np.add.reduce(a, axis=0) * np.maximum.reduce(a, axis=0), [normal(3, 4)]),

@@ -155,6 +155,17 @@ GRAD_CASES = [
     ("normalize", ops.normalize, [normal(3, 4)]),
     ("normalize_order1", lambda x: ops.normalize(x, axis=0, order=1), [away_from(normal(3, 4), [0])]),
     ("moments", lambda x: ops.moments(x, axes=[0])[0] * ops.moments(x, axes=[0])[1], [normal(3, 4)]),
+    ("exp2", ops.exp2, [normal(3, 4)]),
+    ("pad_constant", lambda x: ops.pad(x, ((1, 0), (2, 1)), constant_values=0.5), [normal(3, 4)]),
+    ("pad_reflect", lambda x: ops.pad(x, ((2, 1), (1, 2)), mode="reflect"), [normal(3, 4)]),
+    ("pad_symmetric", lambda x: ops.pad(x, ((0, 0), (3, 3)), mode="symmetric"), [normal(3, 4)]),
+    ("diagonal", lambda x: ops.diagonal(x, offset=1, axis1=1, axis2=2), [normal(2, 3, 4)]),
+    ("diag_1d", lambda x: ops.diag(x, k=-1), [normal(3)]),
+    ("diag_2d", ops.diag, [normal(3, 4)]),
+    ("trace", ops.trace, [normal(3, 4)]),
+    ("vstack_hstack", lambda a, b: ops.vstack([a, b]) + ops.reshape(ops.hstack([a, b]), (2, 4)),
+     [normal(4), normal(4)]),
+    ("nan_to_num", ops.nan_to_num, [normal(3, 4)]),
     # losses
     ("binary_crossentropy", lambda p: ops.binary_crossentropy(np.array([[0., 1.], [1., 0.]]), p),
      [RNG.uniform(0.1, 0.9, size=(2, 2))]),
@@ -229,6 +240,29 @@ def test_more_forward_values_match_numpy():
     np.testing.assert_allclose(ops.rsqrt(np.array([4.0])), [0.5])
     s = ops.stop_gradient(x)
     assert type(s) is np.ndarray and not np.shares_memory(s, x)
+
+
+def test_array_helpers_match_numpy():
+    x = normal(3, 4)
+    for mode in ("constant", "reflect", "symmetric", "edge"):
+        np.testing.assert_array_equal(ops.pad(x, ((1, 2), (2, 0)), mode=mode), np.pad(x, ((1, 2), (2, 0)), mode=mode))
+    np.testing.assert_array_equal(ops.pad(x, 1, constant_values=7.0), np.pad(x, 1, constant_values=7.0))
+    np.testing.assert_array_equal(ops.diagonal(normal(2, 3, 4) * 0 + np.arange(24).reshape(2, 3, 4), 1, 1, 2),
+                                  np.diagonal(np.arange(24.0).reshape(2, 3, 4), 1, 1, 2))
+    np.testing.assert_array_equal(ops.diag(np.array([1.0, 2.0]), 1), np.diag([1.0, 2.0], 1))
+    np.testing.assert_array_equal(ops.diag(x, -1), np.diag(x, -1))
+    np.testing.assert_allclose(ops.trace(x), np.trace(x))
+    np.testing.assert_array_equal(ops.vstack([x, x]), np.vstack([x, x]))
+    np.testing.assert_array_equal(ops.hstack([x, x]), np.hstack([x, x]))
+    np.testing.assert_array_equal(ops.nan_to_num(np.array([np.nan, np.inf, 1.0])),
+                                  np.nan_to_num(np.array([np.nan, np.inf, 1.0])))
+    np.testing.assert_array_equal(ops.multi_hot(np.array([[0, 2], [1, 1]]), 3), [[1, 0, 1], [0, 1, 0]])
+    assert ops.count_nonzero(np.array([0.0, 1.0, 2.0])) == 2
+    assert ops.any(x > 0) and not ops.all(x > 10)
+    np.testing.assert_array_equal(ops.eye(2, 3, 1), np.eye(2, 3, 1))
+    assert ops.identity(2).dtype == np.float32 and ops.linspace(0, 1, 5).dtype == np.float32
+    assert ops.is_tensor(x) and not ops.is_tensor([1.0])
+    np.testing.assert_allclose(ops.exp2(np.array([3.0])), [8.0])
 
 
 def test_stop_gradient_blocks_the_gradient():

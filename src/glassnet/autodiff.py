@@ -449,6 +449,12 @@ def _log_vjp(a, out):
     return (lambda g: g / a,)
 
 
+@_rule(np.exp2)
+def _exp2_vjp(a, out):
+    """``2^a``: d/da = 2^a ln 2."""
+    return (lambda g: g * out * np.log(2.0),)
+
+
 @_rule(np.log1p)
 def _log1p_vjp(a, out):
     """``log(1 + a)``: d/da = 1/(1 + a)."""
@@ -682,7 +688,7 @@ _NO_GRAD_FUNCTIONS = {
 
 _FUNCTION_SUGGEST = {
     "asarray": "the Tensor itself", "array": "the Tensor itself", "copy": "glassnet.ops.copy",
-    "split": "slicing (x[:, :k]) or glassnet.ops.take", "pad": "glassnet.ops.concatenate",
+    "split": "glassnet.ops.split",
     "linalg.norm": "glassnet.ops.norm", "average": "glassnet.ops.mean", "diff": "slicing: x[1:] - x[:-1]",
     "cumprod": "glassnet.ops.prod", "sort": "glassnet.ops.take(x, np.argsort(ops.convert_to_numpy(x)))",
 }
@@ -780,6 +786,14 @@ def _build_routes():
         np.outer: lambda a, b, out=None: ops.outer(a, b),
         np.round: lambda a, decimals=0, out=None: ops.round(a, decimals),
         np.around: lambda a, decimals=0, out=None: ops.round(a, decimals),
+        np.pad: lambda array, pad_width, mode="constant", **kw: ops.pad(
+            array, pad_width, mode, kw.get("constant_values")),
+        np.diagonal: lambda a, offset=0, axis1=0, axis2=1: ops.diagonal(a, offset, axis1, axis2),
+        np.diag: lambda v, k=0: ops.diag(v, k),
+        np.trace: lambda a, offset=0, axis1=0, axis2=1, dtype=None, out=None: ops.trace(a, offset, axis1, axis2),
+        np.vstack: lambda tup, **kw: ops.vstack(tup),
+        np.hstack: lambda tup, **kw: ops.hstack(tup),
+        np.nan_to_num: lambda x, copy=True, nan=0.0, posinf=None, neginf=None: ops.nan_to_num(x, nan, posinf, neginf),
     }
     _FUNCTION_ROUTES.update(routes)
 

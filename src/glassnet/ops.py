@@ -52,7 +52,9 @@ __all__ = [
     # more keras.ops
     "stop_gradient", "split", "average", "sort", "take_along_axis", "top_k", "slice", "tril", "triu",
     "normalize", "moments", "logaddexp", "hypot", "arctan", "sinh", "cosh", "rsqrt", "mod",
-    "floor_divide", "isinf",
+    "floor_divide", "isinf", "exp2", "logical_xor", "pad", "any", "all", "count_nonzero", "vstack",
+    "hstack", "ravel", "diagonal", "diag", "trace", "eye", "identity", "linspace", "nan_to_num",
+    "multi_hot", "is_tensor",
     # losses
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
 ]
@@ -818,7 +820,7 @@ def _plain_key(key):
 
 def _basic(key) -> bool:
     keys = key if isinstance(key, tuple) else (key,)
-    return all(k is None or k is Ellipsis or isinstance(k, (_slice, numbers.Integral)) for k in keys)
+    return builtins.all(k is None or k is Ellipsis or isinstance(k, (_slice, numbers.Integral)) for k in keys)
 
 
 def getitem(x, key):
@@ -926,7 +928,7 @@ def arange(start, stop=None, step=None, dtype=None):
         step = 1
     if dtype is None:
         args = [v for v in (start, stop, step) if v is not None]
-        dtype = "int32" if all(isinstance(v, numbers.Integral) for v in args) else config.floatx()
+        dtype = "int32" if builtins.all(isinstance(v, numbers.Integral) for v in args) else config.floatx()
     if stop is None:
         return np.arange(0, start, step, dtype=dtype)
     return np.arange(start, stop, step, dtype=dtype)
@@ -1178,6 +1180,144 @@ def moments(x, axes, keepdims=False, synchronized=False):
     """``(mean, variance)`` over ``axes`` (population variance), both recorded."""
     axes = tuple(axes) if isinstance(axes, (list, tuple)) else axes
     return mean(x, axis=axes, keepdims=keepdims), var(x, axis=axes, keepdims=keepdims)
+
+
+def exp2(x):
+    """``2^x``.  d/dx = 2^x ln 2."""
+    return power(2.0, _fin(x))
+
+
+def logical_xor(x1, x2):
+    """Elementwise exclusive or (boolean)."""
+    return np.logical_xor(plain(x1), plain(x2))
+
+
+def _gather_flat(name, x, index):
+    """``x.ravel()[index]`` for an integer ``index`` array (-1: a constant 0 entry).  VJP: g added
+    back at the indices (repeated indices accumulate)."""
+    x = _arr(x)
+    a = plain(x)
+    flat = a.reshape(-1)
+    valid = index >= 0
+    out = np.where(valid, flat[np.where(valid, index, 0)], 0).astype(a.dtype)
+
+    def vjp(g):
+        z = np.zeros(a.size, g.dtype)
+        np.add.at(z, index[valid], g[valid])
+        return z.reshape(a.shape)
+    return record(name, (x,), out, (vjp,))
+
+
+def pad(x, pad_width, mode="constant", constant_values=None):
+    """``np.pad`` (modes ``'constant'``, ``'reflect'``, ``'symmetric'``, ``'edge'``...).  VJP: each
+    output position sends g back to the input position it copies (padding by a constant: none)."""
+    if constant_values is not None and mode != "constant":
+        raise ValueError(f"pad: constant_values can only be given with mode='constant', got mode={mode!r}")
+    a = plain(x)
+    index = np.pad(np.arange(a.size).reshape(a.shape), pad_width, mode=mode,
+                   **({"constant_values": -1} if mode == "constant" else {}))
+    out = _gather_flat("pad", x, index)
+    if mode == "constant" and constant_values not in (None, 0):
+        out = add(out, np.where(index < 0, constant_values, 0).astype(a.dtype))
+    return out
+
+
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    """The diagonal ``offset`` of the planes ``(axis1, axis2)`` (moved to the last axis, as NumPy).
+    VJP: g written back onto that diagonal."""
+    a = plain(x)
+    index = np.diagonal(np.arange(a.size).reshape(a.shape), offset, axis1, axis2)
+    return _gather_flat("diagonal", x, index)
+
+
+def diag(x, k=0):
+    """A 1-D ``x`` -> the square matrix with ``x`` on diagonal ``k``; a 2-D ``x`` -> its diagonal ``k``."""
+    a = plain(x)
+    if a.ndim == 2:
+        return diagonal(x, offset=k)
+    if a.ndim != 1:
+        raise ValueError(f"diag: x must be 1-D or 2-D, got shape {a.shape}")
+    index = np.diag(np.arange(a.size) + 1, k) - 1
+    return _gather_flat("diag", x, index)
+
+
+def trace(x, offset=0, axis1=0, axis2=1):
+    """Sum along the diagonal ``offset`` of the planes ``(axis1, axis2)``."""
+    return sum(diagonal(x, offset, axis1, axis2), axis=-1)
+
+
+def ravel(x):
+    """``x`` flattened to 1-D."""
+    return reshape(x, (-1,))
+
+
+def vstack(xs):
+    """Stack along the first axis (1-D inputs become rows)."""
+    xs = [_arr(v) for v in xs]
+    return concatenate([reshape(v, (1, -1)) if np.ndim(plain(v)) == 1 else v for v in xs], axis=0)
+
+
+def hstack(xs):
+    """Stack along the second axis (the first for 1-D inputs)."""
+    xs = [_arr(v) for v in xs]
+    return concatenate(xs, axis=0 if np.ndim(plain(xs[0])) == 1 else 1)
+
+
+def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    """NaN and +-inf replaced by finite numbers.  d/dx = 1 where ``x`` is finite, else 0."""
+    x = _farr(x)
+    a = plain(x)
+    out = np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
+    finite = np.isfinite(a)
+    return record("nan_to_num", (x,), out, (lambda g: g * finite,))
+
+
+def any(x, axis=None, keepdims=False):
+    """Whether any entry is true (non-zero) over ``axis`` (boolean)."""
+    return np.any(plain(x), axis=_tuple_axis(axis), keepdims=keepdims)
+
+
+def all(x, axis=None, keepdims=False):
+    """Whether every entry is true (non-zero) over ``axis`` (boolean)."""
+    return np.all(plain(x), axis=_tuple_axis(axis), keepdims=keepdims)
+
+
+def count_nonzero(x, axis=None):
+    """The number of non-zero entries over ``axis`` (``int32``)."""
+    return np.asarray(np.count_nonzero(plain(x), axis=_tuple_axis(axis))).astype(np.int32)
+
+
+def eye(N, M=None, k=0, dtype=None):
+    """A 2-D array with ones on diagonal ``k`` (``floatx()`` by default)."""
+    return np.eye(N, M, k, dtype=_dtype(dtype))
+
+
+def identity(n, dtype=None):
+    """The ``n x n`` identity matrix."""
+    return np.identity(n, dtype=_dtype(dtype))
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    """``num`` evenly spaced numbers from ``start`` to ``stop`` (``floatx()`` by default)."""
+    return np.linspace(plain(start), plain(stop), num, endpoint=endpoint, retstep=retstep,
+                       dtype=_dtype(dtype), axis=axis)
+
+
+def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwargs):
+    """``out[c] = 1`` for every class ``c`` present in each sample's integer labels (the last axis
+    of a 2-D ``inputs``, or all of a 1-D one).  Not differentiable."""
+    if num_classes is None:
+        num_classes = kwargs.pop("num_tokens", None)
+    if num_classes is None or kwargs:
+        raise ValueError("multi_hot: num_classes must be given" if num_classes is None
+                         else f"multi_hot: unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
+    hot = one_hot(inputs, num_classes, axis=axis, dtype=dtype, sparse=sparse)
+    return np.max(hot, axis=1 if np.ndim(plain(inputs)) > 1 else 0)
+
+
+def is_tensor(x):
+    """Whether ``x`` is an array (NumPy is glassnet's tensor type)."""
+    return isinstance(x, np.ndarray)
 
 
 # =============================================================================== losses

@@ -88,6 +88,13 @@ CASES = {
     "moments": "lambda x: ops.moments(x, axes=[1])[0] + ops.moments(x, axes=[1])[1]",
     "rsqrt": "lambda x: ops.rsqrt(ops.abs(x) + 1.0)",
     "stop_gradient": "lambda x: x * ops.stop_gradient(x)",
+    "pad_reflect": "lambda x: ops.pad(x, ((1, 1), (2, 0)), mode='reflect')",
+    "pad_constant": "lambda x: ops.pad(x, ((0, 1), (1, 1)), constant_values=2.0)",
+    "diagonal_trace": "lambda x: ops.diagonal(x, offset=1) * ops.trace(x)",
+    "diag": "lambda x: ops.diag(ops.diag(x), k=1)",
+    "exp2_nan_to_num": "lambda x: ops.nan_to_num(ops.exp2(x * 0.5))",
+    "vstack_hstack": "lambda x: ops.sum(ops.vstack([x, x * 2.0]), axis=0) "
+                     "+ ops.sum(ops.hstack([x[:2], x[1:]]), axis=1)[:, None]",
     "binary_crossentropy": "lambda x: ops.binary_crossentropy(ops.cast(x > 0.4, 'float32'), ops.sigmoid(x))",
     "binary_crossentropy_logits":
         "lambda x: ops.binary_crossentropy(ops.cast(x > 0.4, 'float32'), x, from_logits=True)",
