@@ -425,7 +425,7 @@ def _positive_vjp(a, out):
     return (_same,)
 
 
-@_rule(np.absolute)
+@_rule(np.absolute, np.fabs)
 def _abs_vjp(a, out):
     """``|a|``: d/da = sign(a) (0 at a = 0, as TensorFlow)."""
     return (lambda g: g * np.sign(a),)
@@ -533,6 +533,72 @@ def _cosh_vjp(a, out):
     return (lambda g: g * np.sinh(a),)
 
 
+@_rule(np.cbrt)
+def _cbrt_vjp(a, out):
+    """``a^(1/3)``: d/da = 1/(3 a^(2/3)) = 1/(3 out^2)."""
+    return (lambda g: g / (3 * out * out),)
+
+
+@_rule(np.arcsin)
+def _arcsin_vjp(a, out):
+    """``arcsin a``: d/da = 1/sqrt(1 - a^2)."""
+    return (lambda g: g / np.sqrt(1 - a * a),)
+
+
+@_rule(np.arccos)
+def _arccos_vjp(a, out):
+    """``arccos a``: d/da = -1/sqrt(1 - a^2)."""
+    return (lambda g: -g / np.sqrt(1 - a * a),)
+
+
+@_rule(np.arcsinh)
+def _arcsinh_vjp(a, out):
+    """``arcsinh a``: d/da = 1/sqrt(a^2 + 1)."""
+    return (lambda g: g / np.sqrt(a * a + 1),)
+
+
+@_rule(np.arccosh)
+def _arccosh_vjp(a, out):
+    """``arccosh a``: d/da = 1/sqrt(a^2 - 1)."""
+    return (lambda g: g / np.sqrt(a * a - 1),)
+
+
+@_rule(np.arctanh)
+def _arctanh_vjp(a, out):
+    """``arctanh a``: d/da = 1/(1 - a^2)."""
+    return (lambda g: g / (1 - a * a),)
+
+
+@_rule(np.arctan2)
+def _arctan2_vjp(a, b, out):
+    """``arctan2(a, b)`` (the angle of the point (b, a)): d/da = b/(a^2 + b^2), d/db = -a/(a^2 + b^2)."""
+    return (lambda g: g * b / (a * a + b * b)), (lambda g: -g * a / (a * a + b * b))
+
+
+@_rule(np.deg2rad)
+def _deg2rad_vjp(a, out):
+    """``a pi / 180``: d/da = pi / 180."""
+    return (lambda g: g * (np.pi / 180.0),)
+
+
+@_rule(np.rad2deg)
+def _rad2deg_vjp(a, out):
+    """``a 180 / pi``: d/da = 180 / pi."""
+    return (lambda g: g * (180.0 / np.pi),)
+
+
+@_rule(np.logaddexp2)
+def _logaddexp2_vjp(a, b, out):
+    """``log2(2^a + 2^b)``: d/da = 2^(a - out), d/db = 2^(b - out)."""
+    return (lambda g: g * np.exp2(a - out)), (lambda g: g * np.exp2(b - out))
+
+
+@_rule(np.fmod)
+def _fmod_vjp(a, b, out):
+    """``fmod(a, b) = a - b trunc(a/b)``: d/da = 1, d/db = -trunc(a/b) (almost everywhere)."""
+    return _same, (lambda g: -g * np.trunc(a / b))
+
+
 @_rule(np.maximum, np.fmax)
 def _maximum_vjp(a, b, out):
     """``max(a, b)``: g goes to ``a`` where a >= b, else to ``b`` (TensorFlow's tie rule)."""
@@ -606,9 +672,7 @@ _NO_GRAD_UFUNCS = {
     np.isfinite, np.signbit,
 }
 
-_UFUNC_SUGGEST = {
-    "arcsin": "compose it from ops", "arccos": "compose it from ops", "clip": "glassnet.ops.clip",
-}
+_UFUNC_SUGGEST = {"clip": "glassnet.ops.clip", "heaviside": "glassnet.ops.where"}
 
 
 def _apply_ufunc(ufunc, method, inputs, out, kwargs):

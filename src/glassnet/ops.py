@@ -54,7 +54,11 @@ __all__ = [
     "normalize", "moments", "logaddexp", "hypot", "arctan", "sinh", "cosh", "rsqrt", "mod",
     "floor_divide", "isinf", "exp2", "logical_xor", "pad", "any", "all", "count_nonzero", "vstack",
     "hstack", "ravel", "diagonal", "diag", "trace", "eye", "identity", "linspace", "nan_to_num",
-    "multi_hot", "is_tensor",
+    "multi_hot", "is_tensor", "amax", "amin", "ptp", "argsort", "allclose", "isclose", "nonzero",
+    "array", "empty", "empty_like", "fmax", "fmin", "fmod", "tan", "cbrt", "arcsin", "arccos",
+    "arcsinh", "arccosh", "arctanh", "arctan2", "fabs", "trunc", "deg2rad", "rad2deg", "logaddexp2",
+    "get_item", "divide_no_nan", "erfc", "sparse_sigmoid", "threshold", "tensordot", "inner", "vdot",
+    "roll", "flipud", "fliplr", "unstack", "signbit", "isneginf", "isposinf", "tri",
     # losses
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
 ]
@@ -1318,6 +1322,244 @@ def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwa
 def is_tensor(x):
     """Whether ``x`` is an array (NumPy is glassnet's tensor type)."""
     return isinstance(x, np.ndarray)
+
+
+def amax(x, axis=None, keepdims=False):
+    """Maximum over ``axis`` (see :func:`max`)."""
+    return max(x, axis=axis, keepdims=keepdims)
+
+
+def amin(x, axis=None, keepdims=False):
+    """Minimum over ``axis`` (see :func:`min`)."""
+    return min(x, axis=axis, keepdims=keepdims)
+
+
+def ptp(x, axis=None, keepdims=False):
+    """Range ``max - min`` over ``axis``."""
+    return subtract(max(x, axis=axis, keepdims=keepdims), min(x, axis=axis, keepdims=keepdims))
+
+
+def argsort(x, axis=-1):
+    """Indices that sort ``x`` along ``axis`` (not differentiable)."""
+    return np.argsort(plain(x), axis=axis, kind="stable")
+
+
+def allclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether all entries are close: ``|x1 - x2| <= atol + rtol |x2|`` (a bool)."""
+    return bool(np.allclose(plain(x1), plain(x2), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Elementwise ``|x1 - x2| <= atol + rtol |x2|`` (boolean)."""
+    return np.isclose(plain(x1), plain(x2), rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def nonzero(x):
+    """The indices of the non-zero entries, one array per axis."""
+    return np.nonzero(plain(x))
+
+
+def array(x, dtype=None):
+    """``x`` as an array (see :func:`convert_to_tensor`)."""
+    return convert_to_tensor(x, dtype=dtype)
+
+
+def empty(shape, dtype=None):
+    """A new array of ``shape`` (zeros, so that nothing depends on leftover memory)."""
+    return zeros(shape, dtype=dtype)
+
+
+def empty_like(x, dtype=None):
+    """A new array of ``x``'s shape and dtype (zeros)."""
+    return zeros_like(x, dtype=dtype)
+
+
+def fmax(x1, x2):
+    """Elementwise maximum ignoring NaN.  g goes to ``x1`` where x1 >= x2, else to ``x2``."""
+    return np.fmax(_in(x1), _in(x2))
+
+
+def fmin(x1, x2):
+    """Elementwise minimum ignoring NaN.  g goes to ``x1`` where x1 <= x2, else to ``x2``."""
+    return np.fmin(_in(x1), _in(x2))
+
+
+def fmod(x1, x2):
+    """Remainder with the sign of ``x1``: ``x1 - x2 trunc(x1/x2)``."""
+    return np.fmod(_in(x1), _in(x2))
+
+
+def tan(x):
+    """Tangent.  d/dx = 1 + tan^2(x)."""
+    return np.tan(_fin(x))
+
+
+def cbrt(x):
+    """Cube root.  d/dx = 1/(3 x^(2/3))."""
+    return np.cbrt(_fin(x))
+
+
+def arcsin(x):
+    """Inverse sine.  d/dx = 1/sqrt(1 - x^2)."""
+    return np.arcsin(_fin(x))
+
+
+def arccos(x):
+    """Inverse cosine.  d/dx = -1/sqrt(1 - x^2)."""
+    return np.arccos(_fin(x))
+
+
+def arcsinh(x):
+    """Inverse hyperbolic sine.  d/dx = 1/sqrt(x^2 + 1)."""
+    return np.arcsinh(_fin(x))
+
+
+def arccosh(x):
+    """Inverse hyperbolic cosine.  d/dx = 1/sqrt(x^2 - 1)."""
+    return np.arccosh(_fin(x))
+
+
+def arctanh(x):
+    """Inverse hyperbolic tangent.  d/dx = 1/(1 - x^2)."""
+    return np.arctanh(_fin(x))
+
+
+def arctan2(x1, x2):
+    """The angle of the point ``(x2, x1)``.  d/dx1 = x2/(x1^2 + x2^2), d/dx2 = -x1/(x1^2 + x2^2)."""
+    return np.arctan2(_fin(x1), _fin(x2))
+
+
+def fabs(x):
+    """``|x|`` as a float.  d/dx = sign(x)."""
+    return np.fabs(_fin(x))
+
+
+def trunc(x):
+    """``x`` rounded towards 0.  d/dx = 0."""
+    return np.trunc(_fin(x))
+
+
+def deg2rad(x):
+    """Degrees to radians: ``x pi / 180``."""
+    return np.deg2rad(_fin(x))
+
+
+def rad2deg(x):
+    """Radians to degrees: ``x 180 / pi``."""
+    return np.rad2deg(_fin(x))
+
+
+def logaddexp2(x1, x2):
+    """``log2(2^x1 + 2^x2)``.  d/dx1 = 2^(x1 - out)."""
+    return np.logaddexp2(_fin(x1), _fin(x2))
+
+
+def get_item(x, key):
+    """``x[key]`` (see :func:`getitem`)."""
+    return getitem(x, key)
+
+
+def divide_no_nan(x1, x2):
+    """``x1 / x2``, and 0 where ``x2 == 0`` (composed: no gradient flows through the zeros)."""
+    x1, x2 = _in(x1), _in(x2)
+    zero = plain(x2) == 0
+    return where(zero, 0.0, divide(x1, where(zero, 1.0, x2)))
+
+
+def erfc(x):
+    """The complementary error function ``1 - erf(x)``.  d/dx = -2/sqrt(pi) exp(-x^2)."""
+    x = _farr(x)
+    a = plain(x)
+    out = _act._erfc(a)
+    return record("erfc", (x,), out, (lambda g: g * (-2.0 / np.sqrt(np.pi)) * np.exp(-a * a),))
+
+
+def sparse_sigmoid(x):
+    """0 for x <= -1, ``(x + 1) / 2`` for |x| < 1, 1 for x >= 1."""
+    return _activation(_act.SparseSigmoid(), x)
+
+
+def threshold(x, threshold, default_value):
+    """``x`` where x > threshold, else ``default_value``.  d/dx = 1 where x > threshold."""
+    return _activation(_act.Threshold(threshold, default_value), x)
+
+
+def tensordot(x1, x2, axes=2):
+    """Sum of products over ``axes`` (an int n: the last n axes of ``x1`` with the first n of
+    ``x2``; or two lists of axes), as ``np.tensordot``.  Recorded as an einsum."""
+    x1, x2 = _arr(x1), _arr(x2)
+    n1, n2 = np.ndim(plain(x1)), np.ndim(plain(x2))
+    if isinstance(axes, numbers.Integral):
+        a1, a2 = list(range(n1 - axes, n1)), list(range(axes))
+    else:
+        a1, a2 = ([axes[0]] if isinstance(axes[0], numbers.Integral) else list(axes[0]),
+                  [axes[1]] if isinstance(axes[1], numbers.Integral) else list(axes[1]))
+    a1, a2 = [a % n1 for a in a1], [a % n2 for a in a2]
+    letters = iter("abcdefghijklmnopqrstuvwxyz")
+    s1 = [next(letters) for _ in range(n1)]
+    s2 = [next(letters) for _ in range(n2)]
+    for i, j in zip(a1, a2):
+        s2[j] = s1[i]
+    out = [c for i, c in enumerate(s1) if i not in a1] + [c for j, c in enumerate(s2) if j not in a2]
+    return einsum(f"{''.join(s1)},{''.join(s2)}->{''.join(out)}", x1, x2)
+
+
+def inner(x1, x2):
+    """Inner product over the last axes (a product when one input is a scalar)."""
+    if np.ndim(plain(x1)) == 0 or np.ndim(plain(x2)) == 0:
+        return multiply(x1, x2)
+    return tensordot(x1, x2, axes=([-1], [-1]))
+
+
+def vdot(x1, x2):
+    """Dot product of the flattened inputs."""
+    return sum(multiply(reshape(x1, (-1,)), reshape(x2, (-1,))))
+
+
+def roll(x, shift, axis=None):
+    """``x`` rolled by ``shift`` along ``axis`` (the flattened ``x`` when None).  VJP: rolled back."""
+    a = plain(x)
+    index = np.roll(np.arange(a.size).reshape(a.shape), shift, axis)
+    return _gather_flat("roll", x, index)
+
+
+def flipud(x):
+    """Reverse the first axis."""
+    return flip(x, 0)
+
+
+def fliplr(x):
+    """Reverse the second axis."""
+    return flip(x, 1)
+
+
+def unstack(x, num=None, axis=0):
+    """The slices of ``x`` along ``axis``, as a list (each recorded as indexing)."""
+    n = np.shape(plain(x))[axis]
+    if num is not None and num != n:
+        raise ValueError(f"unstack: num={num} does not match the size {n} of axis {axis}")
+    ax = axis % np.ndim(plain(x))
+    return [getitem(x, (_slice(None),) * ax + (k,)) for k in range(n)]
+
+
+def signbit(x):
+    """Whether the sign bit is set (boolean)."""
+    return np.signbit(plain(x))
+
+
+def isneginf(x):
+    """Elementwise ``x == -inf`` (boolean)."""
+    return np.isneginf(plain(x))
+
+
+def isposinf(x):
+    """Elementwise ``x == +inf`` (boolean)."""
+    return np.isposinf(plain(x))
+
+
+def tri(N, M=None, k=0, dtype=None):
+    """Ones on and below diagonal ``k`` of an ``N x M`` array (``floatx()`` by default)."""
+    return np.tri(N, M, k, dtype=_dtype(dtype))
 
 
 # =============================================================================== losses
