@@ -431,3 +431,28 @@ def test_signatures_are_keras_ops_signatures():
 def test_every_public_name_is_defined():
     for name in ops.__all__:
         assert callable(getattr(ops, name)), name
+
+
+def test_symbolic_tensors_go_to_the_registered_handler():
+    """The hook a functional-API engine uses for ops on its symbolic tensors."""
+    class Symbolic:
+        def __init__(self, shape):
+            self.shape = shape
+
+    calls = []
+
+    def handler(fn, args, kwargs):
+        calls.append((fn, args, kwargs))
+        return "node"
+
+    ops.register_symbolic(Symbolic, handler)
+    try:
+        s = Symbolic((None, 3))
+        assert ops.expand_dims(s, -1) == "node"
+        assert ops.concatenate([np.ones((2, 3)), s], axis=1) == "node"
+        fn, args, kwargs = calls[-1]
+        assert fn is ops.concatenate and kwargs == {"axis": 1}
+        np.testing.assert_array_equal(ops.relu(np.array([-1.0, 1.0])), [0.0, 1.0])   # arrays unaffected
+    finally:
+        ops.register_symbolic((), None)
+    assert ops.sum(np.ones(3)) == 3.0

@@ -16,6 +16,7 @@ differentiated (their results are constants of the recorded computation).
 from __future__ import annotations
 
 import builtins
+import functools
 import numbers
 
 import numpy as np
@@ -1626,3 +1627,46 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     logp = log_softmax(logits, axis=-1)
     mask = one_hot(t, np.shape(output)[-1], dtype=plain(output).dtype)
     return negative(sum(multiply(mask, logp), axis=-1))
+
+
+# =============================================================================== symbolic tensors
+# The functional API's symbolic tensors (Keras's ``x = ops.expand_dims(inputs, -1)`` on an
+# ``Input``) are not arrays: a model engine registers their type and a handler that records the
+# call as a graph node, with ``register_symbolic``.  Every public function above is wrapped so
+# that a call with a symbolic argument (anywhere in lists / tuples / dicts) goes to the handler.
+_SYMBOLIC_TYPES: tuple = ()
+_SYMBOLIC_HANDLER = None
+
+
+def register_symbolic(types, handler) -> None:
+    """Send calls of ``glassnet.ops`` functions that receive an instance of ``types`` to
+    ``handler(fn, args, kwargs)``, whose result the call returns (``fn`` is the ops function,
+    to apply later to real arrays).  ``types=()`` removes the hook."""
+    global _SYMBOLIC_TYPES, _SYMBOLIC_HANDLER
+    _SYMBOLIC_TYPES = tuple(types) if isinstance(types, (list, tuple)) else (types,)
+    _SYMBOLIC_HANDLER = handler if _SYMBOLIC_TYPES else None
+
+
+def _has_symbolic(x) -> bool:
+    if isinstance(x, _SYMBOLIC_TYPES):
+        return True
+    if isinstance(x, (list, tuple)):
+        return builtins.any(_has_symbolic(v) for v in x)
+    if isinstance(x, dict):
+        return builtins.any(_has_symbolic(v) for v in x.values())
+    return False
+
+
+def _symbolic_aware(fn):
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        if _SYMBOLIC_TYPES and (_has_symbolic(args) or _has_symbolic(kwargs)):
+            return _SYMBOLIC_HANDLER(call, args, kwargs)
+        return fn(*args, **kwargs)
+    return call
+
+
+for _name in __all__:
+    globals()[_name] = _symbolic_aware(globals()[_name])
+del _name
+__all__.append("register_symbolic")
