@@ -609,3 +609,42 @@ def test_loss_values_and_gradient_for_a_custom_loss():
 
     with pytest.raises(DisconnectedGradientError, match=r"loss 'detached'.*np\.asarray"):
         autodiff.loss_values_and_gradient(detached, y_true, y_pred)
+
+
+# ----------------------------------------------------------------------- random programs
+UNARY = [
+    lambda a: np.exp(a * 0.3), np.tanh, ops.sigmoid, ops.softplus, lambda a: a ** 2, np.sin,
+    lambda a: ops.log1p(a * a), lambda a: np.sqrt(a * a + 1.0), ops.softmax, lambda a: ops.log_softmax(a, axis=0),
+    lambda a: a - ops.mean(a, axis=1, keepdims=True), lambda a: a * ops.sum(a, axis=0, keepdims=True),
+    lambda a: ops.logsumexp(a, axis=-1, keepdims=True) - a, lambda a: a[::-1] * 1.5, ops.gelu,
+    lambda a: ops.concatenate([a[:, 2:], a[:, :2]], axis=1), lambda a: ops.cumsum(a, axis=1) * 0.3,
+]
+BINARY = [
+    np.add, np.subtract, np.multiply, lambda a, b: a / (1.0 + b * b), lambda a, b: ops.where(b > 0, a, b),
+    lambda a, b: (a @ b.T) @ a * 0.1, lambda a, b: ops.stack([a, b], axis=-1).sum(axis=-1),
+]
+
+
+def random_program(rng, depth):
+    """A random expression of the two inputs (3, 4) and (4,) -- broadcast in binary nodes."""
+    if depth == 0:
+        return (lambda a, b: a) if rng.random() < 0.7 else (lambda a, b: a * 0.0 + b)
+    if rng.random() < 0.5:
+        f, inner = UNARY[rng.integers(len(UNARY))], random_program(rng, depth - 1)
+        return lambda a, b: f(inner(a, b))
+    f = BINARY[rng.integers(len(BINARY))]
+    left, right = random_program(rng, depth - 1), random_program(rng, depth - 1)
+    return lambda a, b: f(left(a, b), right(a, b))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_programs_have_the_numeric_gradient(seed):
+    """Property: any composition of recorded operations differentiates correctly (fan-out,
+    broadcasting, reductions and shape changes mixed)."""
+    rng = np.random.default_rng(seed)
+    program = random_program(rng, depth=4)
+
+    def fn(a, b):
+        return program(a, b) + a * 1e-3 + b * 1e-3    # both inputs always reach the output
+
+    check_gradients(fn, rng.normal(size=(3, 4)), rng.normal(size=(4,)), tol=1e-6, seed=seed)

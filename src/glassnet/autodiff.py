@@ -1010,49 +1010,49 @@ class Tensor(np.ndarray):
     def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
         if not self._recording():
             return super().sum(axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
-        return _FUNCTION_ROUTES_CALL(np.sum, self, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
+        return _route(np.sum, self, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
 
     def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
         if not self._recording():
             return super().mean(axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
-        return _FUNCTION_ROUTES_CALL(np.mean, self, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
+        return _route(np.mean, self, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
 
     def max(self, axis=None, out=None, keepdims=False, **kw):
         if not self._recording():
             return super().max(axis=axis, out=out, keepdims=keepdims, **kw)
-        return _FUNCTION_ROUTES_CALL(np.max, self, axis=axis, out=out, keepdims=keepdims, **kw)
+        return _route(np.max, self, axis=axis, out=out, keepdims=keepdims, **kw)
 
     def min(self, axis=None, out=None, keepdims=False, **kw):
         if not self._recording():
             return super().min(axis=axis, out=out, keepdims=keepdims, **kw)
-        return _FUNCTION_ROUTES_CALL(np.min, self, axis=axis, out=out, keepdims=keepdims, **kw)
+        return _route(np.min, self, axis=axis, out=out, keepdims=keepdims, **kw)
 
     def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
         if not self._recording():
             return super().prod(axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
-        return _FUNCTION_ROUTES_CALL(np.prod, self, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
+        return _route(np.prod, self, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
 
     def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
         if not self._recording():
             return super().var(axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kw)
-        return _FUNCTION_ROUTES_CALL(np.var, self, axis=axis, dtype=dtype, out=out, ddof=ddof,
+        return _route(np.var, self, axis=axis, dtype=dtype, out=out, ddof=ddof,
                                      keepdims=keepdims, **kw)
 
     def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
         if not self._recording():
             return super().std(axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kw)
-        return _FUNCTION_ROUTES_CALL(np.std, self, axis=axis, dtype=dtype, out=out, ddof=ddof,
+        return _route(np.std, self, axis=axis, dtype=dtype, out=out, ddof=ddof,
                                      keepdims=keepdims, **kw)
 
     def cumsum(self, axis=None, dtype=None, out=None):
         if not self._recording():
             return super().cumsum(axis=axis, dtype=dtype, out=out)
-        return _FUNCTION_ROUTES_CALL(np.cumsum, self, axis=axis, dtype=dtype, out=out)
+        return _route(np.cumsum, self, axis=axis, dtype=dtype, out=out)
 
     def clip(self, min=None, max=None, out=None, **kw):
         if not self._recording():
             return super().clip(min, max, out=out, **kw)
-        return _FUNCTION_ROUTES_CALL(np.clip, self, min, max, out=out)
+        return _route(np.clip, self, min, max, out=out)
 
     def dot(self, b, out=None):
         if not self._recording():
@@ -1073,7 +1073,7 @@ class Tensor(np.ndarray):
         return ops.copy(self)
 
 
-def _FUNCTION_ROUTES_CALL(func, *args, **kwargs):
+def _route(func, *args, **kwargs):
     if not _FUNCTION_ROUTES:
         _build_routes()
     return _FUNCTION_ROUTES[func](*args, **kwargs)
