@@ -448,6 +448,13 @@ def test_record_call_runs_a_custom_call_and_its_backward():
     assert "tanh" in [r.op for r in rec.tape.records]
 
 
+def test_record_call_inside_a_recording_is_refused():
+    with Tape() as tape:
+        x = tape.watch(normal(2, 2))
+        with pytest.raises(ValueError, match=r"call fn directly"):
+            autodiff.record_call(lambda t: t * 2, x)
+
+
 def test_record_call_reports_bad_calls_by_name():
     def returns_string(x):
         return "oops"

@@ -1177,6 +1177,13 @@ class RecordedCall:
     def __init__(self, fn, inputs, variables=None, name=None, **kwargs):
         self.name = name or getattr(fn, "__qualname__", type(fn).__name__)
         self.variables = list(variables or ())
+        outer = active_tape()
+        if outer is not None and any(outer.tracks(x) for x in _leaves(inputs)):
+            raise ValueError(
+                f"{self.name}: record_call on inputs that an active tape already records would cut "
+                f"them off from it (only the innermost tape records); inside a recorded call, call "
+                f"fn directly (or autodiff.call_layer for a built-in layer)"
+            )
         self.tape = Tape()
         with self.tape:
             self.inputs = _map(self.tape.watch, inputs)
