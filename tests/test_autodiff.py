@@ -655,3 +655,14 @@ def test_random_programs_have_the_numeric_gradient(seed):
         return program(a, b) + a * 1e-3 + b * 1e-3    # both inputs always reach the output
 
     check_gradients(fn, rng.normal(size=(3, 4)), rng.normal(size=(4,)), tol=1e-6, seed=seed)
+
+
+def test_unwrap_and_recorded_inputs():
+    w = Variable(np.ones(2), dtype="float64")
+    with Tape() as tape:
+        t = tape.watch(np.ones(2))
+        assert autodiff.recorded_inputs([np.ones(1), {"a": t}])
+        assert not autodiff.recorded_inputs([np.ones(1)])
+        out = autodiff.unwrap({"x": [t * 2, w], "n": 3})
+    assert type(out["x"][0]) is np.ndarray and type(out["x"][1]) is np.ndarray and out["n"] == 3
+    assert not autodiff.recorded_inputs(t)    # no active tape any more

@@ -40,7 +40,7 @@ __all__ = [
     "Tensor", "Tape", "Record", "NotDifferentiableError", "DisconnectedGradientError",
     "active_tape", "lift", "plain", "record", "value_and_grad", "VariableArithmetic",
     "attach_variable_arithmetic", "RecordedCall", "record_call", "call_layer",
-    "loss_values_and_gradient",
+    "loss_values_and_gradient", "unwrap", "recorded_inputs",
 ]
 
 
@@ -1163,6 +1163,19 @@ def _leaves(x) -> list:
     out = []
     _map(out.append, x)
     return out
+
+
+def unwrap(x):
+    """``x`` (an array, Tensor, Variable or a nest of lists / tuples / dicts of them) with every
+    leaf as a plain ndarray (Tensors as views): what a layer hands on outside a recording."""
+    return _map(lambda t: plain(t) if isinstance(t, (np.ndarray, Variable)) else t, x)
+
+
+def recorded_inputs(x) -> bool:
+    """Whether the active tape records any leaf of ``x`` (a Layer's ``__call__`` then runs its
+    ``call`` under that tape, or :func:`call_layer` for a built-in layer)."""
+    tape = active_tape()
+    return tape is not None and any(tape.tracks(t) for t in _leaves(x))
 
 
 class RecordedCall:
