@@ -666,3 +666,79 @@ def test_unwrap_and_recorded_inputs():
         out = autodiff.unwrap({"x": [t * 2, w], "n": 3})
     assert type(out["x"][0]) is np.ndarray and type(out["x"][1]) is np.ndarray and out["n"] == 3
     assert not autodiff.recorded_inputs(t)    # no active tape any more
+
+
+def test_recommended_layer_wiring_with_nested_custom_and_built_in_layers():
+    """The Layer.__call__ / forward / backward wiring proposed to the engine: a custom block whose
+    call uses a built-in Dense (one record, its own backward) and a nested custom layer (runs
+    under the block's tape); gradients match central differences."""
+    from glassnet import initializers
+    from glassnet.layers.base import Layer
+
+    class Wired(Layer):
+        def __call__(self, x, training=False):
+            if autodiff.recorded_inputs(x):
+                return self.call(x, training=training)      # record on the caller's tape
+            if not self.built:
+                self.build(np.shape(x)[1:])
+            return self.forward(x, training=training)
+
+        def forward(self, x, training=False):
+            if not training:
+                return autodiff.unwrap(self.call(x, training=False))
+            self._recorded = autodiff.record_call(self.call, x, variables=self.trainable_weights,
+                                                  training=training, name=self.name)
+            return self._recorded.output
+
+        def backward(self, grad):
+            for v in self.trainable_weights:
+                v.grad[...] = 0.0
+            return self._recorded.backward(grad)
+
+    class Scale(Wired):
+        def build(self, input_shape):
+            self.s = self.add_weight(shape=(input_shape[-1],), initializer=initializers.get("ones"), name="s")
+            super().build(input_shape)
+
+        def call(self, x, training=False):
+            return ops.tanh(x * self.s)
+
+    class Block(Wired):
+        def build(self, input_shape):
+            self.dense = Dense(input_shape[-1], activation="sigmoid", dtype="float64")
+            self.dense.build(input_shape)
+            self.scale = Scale(dtype="float64")
+            self.scale.build(input_shape)
+            super().build(input_shape)
+
+        @property
+        def trainable_weights(self):
+            return self.dense.trainable_weights + self.scale.trainable_weights
+
+        def call(self, x, training=False):
+            h = autodiff.call_layer(self.dense, x, training=training)
+            return self.scale(h, training=training) + x          # residual
+
+    block = Block(dtype="float64")
+    x = normal(6, 3)
+    block(x)                                       # builds, inference path
+    block.scale.s.assign(normal(3))
+    g = normal(6, 3)
+    out = block.forward(x, training=True)
+    dx = block.backward(g)
+    (nx,) = numeric_grads(lambda a: block.call(a), [x.copy()], g)
+    assert rel_error(dx, nx) < 1e-6
+    np.testing.assert_allclose(out, block.call(x), rtol=1e-14)
+    s = block.scale.s
+    grad_s = s.grad.copy()
+
+    def f(value):
+        old = s.value.copy()
+        s.value[...] = value
+        try:
+            return block.call(x)
+        finally:
+            s.value[...] = old
+    (ns,) = numeric_grads(f, [s.value.copy()], g)
+    assert rel_error(grad_s, ns) < 1e-6
+    assert [r.op.split("(")[0] for r in block._recorded.tape.records][:2] == ["Dense", "multiply"]
