@@ -187,6 +187,21 @@ GRAD_CASES = [
     ("flipud_fliplr", lambda x: ops.flipud(x) * C34 + ops.fliplr(x), [normal(3, 4)]),
     ("unstack", lambda x: ops.unstack(x, axis=1)[1] * ops.unstack(x)[0][:3], [normal(3, 4)]),
     ("get_item", lambda x: ops.get_item(x, (slice(1, None), [0, 3])), [normal(3, 4)]),
+    ("scatter", lambda v: ops.scatter(np.array([[0, 1], [2, 3], [0, 1]]), v, (3, 4)), [normal(3)]),
+    ("scatter_rows", lambda v: ops.scatter(np.array([[2], [0]]), v, (3, 4)), [normal(2, 4)]),
+    ("scatter_update", lambda a, u: ops.scatter_update(a, np.array([[0, 1], [2, 3], [0, 1]]), u),
+     [normal(3, 4), normal(3)]),
+    ("scatter_update_add", lambda a, u: ops.scatter_update(a, np.array([[1], [1]]), u, reduction="add"),
+     [normal(3, 4), normal(2, 4)]),
+    ("slice_update", lambda a, u: ops.slice_update(a, (1, 1), u), [normal(3, 4), normal(2, 2)]),
+    ("segment_sum", lambda d: ops.segment_sum(d, np.array([0, 2, 0, 1])), [normal(4, 3)]),
+    ("segment_sum_sorted", lambda d: ops.segment_sum(d, np.array([0, 0, 1, 3]), sorted=True), [normal(4, 3)]),
+    ("cumprod", lambda x: ops.cumprod(x, axis=1), [normal(3, 4)]),
+    ("cumprod_with_zero", lambda x: ops.cumprod(x * np.array([1.0, 0.0, 1.0, 1.0])), [normal(3, 4)]),
+    ("select", lambda a, b: ops.select([a > 0.5, b > 0], [a, b * 2], default=a * 0.5),
+     [away_from(normal(3, 4), [0.5]), away_from(normal(3, 4), [0])]),
+    ("meshgrid", lambda a, b: ops.meshgrid(a, b)[0] * ops.meshgrid(a, b)[1]
+     + ops.meshgrid(a, b, indexing="ij")[1].T, [normal(4), normal(3)]),
     # losses
     ("binary_crossentropy", lambda p: ops.binary_crossentropy(np.array([[0., 1.], [1., 0.]]), p),
      [RNG.uniform(0.1, 0.9, size=(2, 2))]),
@@ -303,6 +318,31 @@ def test_numpy_equivalents():
     assert [u.tolist() for u in ops.unstack(np.eye(2))] == [[1.0, 0.0], [0.0, 1.0]]
     assert ops.allclose(x, x + 1e-9) and ops.isclose(x, x).all()
     assert ops.empty((2,)).tolist() == [0.0, 0.0] and ops.array([1.0]).dtype == np.float32
+
+
+def test_scatter_and_segment_values():
+    np.testing.assert_array_equal(ops.scatter(np.array([[0, 1], [0, 1], [1, 0]]), np.array([1.0, 2.0, 5.0]), (2, 2)),
+                                  [[0.0, 3.0], [5.0, 0.0]])          # repeated indices add (tf.scatter_nd)
+    a = np.zeros((2, 2))
+    np.testing.assert_array_equal(ops.scatter_update(a, np.array([[0, 0], [0, 0]]), np.array([1.0, 2.0])),
+                                  [[2.0, 0.0], [0.0, 0.0]])          # the last update is kept
+    _, (ga, gu) = autodiff.value_and_grad(
+        lambda x, u: ops.scatter_update(x, np.array([[0, 0], [0, 0]]), u), a, np.array([1.0, 2.0]))
+    np.testing.assert_array_equal(ga, [[0.0, 1.0], [1.0, 1.0]])
+    np.testing.assert_array_equal(gu, [0.0, 1.0])
+    np.testing.assert_array_equal(ops.slice_update(np.zeros((2, 3)), (0, 1), np.ones((1, 2))),
+                                  [[0.0, 1.0, 1.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(ops.segment_sum(np.array([1.0, 2.0, 3.0]), np.array([1, 0, 1])), [2.0, 4.0])
+    np.testing.assert_array_equal(ops.segment_sum(np.array([1.0, 2.0]), np.array([0, 2]), sorted=True),
+                                  [1.0, 0.0, 2.0])
+    np.testing.assert_array_equal(ops.segment_sum(np.array([1.0, 2.0]), np.array([0, 5]), num_segments=2),
+                                  [1.0, 0.0])                          # out-of-range ids dropped
+    np.testing.assert_allclose(ops.cumprod(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=0), [[1.0, 2.0], [3.0, 8.0]])
+    np.testing.assert_array_equal(ops.select([np.array([True, False]), np.array([True, True])],
+                                             [np.array([1.0, 1.0]), np.array([2.0, 2.0])], 9.0), [1.0, 2.0])
+    for got, want in zip(ops.meshgrid(np.arange(3.0), np.arange(2.0)), np.meshgrid(np.arange(3.0), np.arange(2.0))):
+        np.testing.assert_array_equal(got, want)
+    assert [v.tolist() for v in ops.unravel_index(np.array([5]), (2, 3))] == [[1], [2]]
 
 
 def test_stop_gradient_blocks_the_gradient():

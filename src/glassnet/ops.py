@@ -60,6 +60,8 @@ __all__ = [
     "arcsinh", "arccosh", "arctanh", "arctan2", "fabs", "trunc", "deg2rad", "rad2deg", "logaddexp2",
     "get_item", "divide_no_nan", "erfc", "sparse_sigmoid", "threshold", "tensordot", "inner", "vdot",
     "roll", "flipud", "fliplr", "unstack", "signbit", "isneginf", "isposinf", "tri",
+    "scatter", "scatter_update", "slice_update", "segment_sum", "cumprod", "select", "meshgrid",
+    "unravel_index",
     # losses
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
 ]
@@ -1561,6 +1563,158 @@ def isposinf(x):
 def tri(N, M=None, k=0, dtype=None):
     """Ones on and below diagonal ``k`` of an ``N x M`` array (``floatx()`` by default)."""
     return np.tri(N, M, k, dtype=_dtype(dtype))
+
+
+def _nd_index(indices, where):
+    idx = plain(indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{where}: indices must be integers, got dtype {idx.dtype}")
+    if idx.ndim < 1:
+        raise ValueError(f"{where}: indices must have shape (N, k), got a scalar")
+    idx = idx.reshape(-1, idx.shape[-1]) if idx.ndim > 1 else idx.reshape(-1, 1)
+    return tuple(idx.T)
+
+
+def scatter(indices, values, shape):
+    """Zeros of ``shape`` with ``values`` added at ``indices`` (``(N, k)``: the first k coordinates
+    of each of N entries; repeated indices add up), as ``tf.scatter_nd``.  VJP: g at the indices."""
+    key = _nd_index(indices, "scatter")
+    values = _farr(values)
+    v = plain(values)
+    out = np.zeros(tuple(shape), v.dtype)
+    np.add.at(out, key, v.reshape((-1,) + out.shape[len(key):]))
+    return record("scatter", (values,), out, (lambda g: g[key].reshape(v.shape),))
+
+
+def scatter_update(inputs, indices, updates, reduction=None):
+    """``inputs`` with the entries at ``indices`` replaced by ``updates`` (``reduction=None``; the
+    last of repeated indices wins) or increased by them (``reduction="add"``).  VJP: ``inputs``
+    gets g except where replaced; ``updates`` gets g at the indices (for a replacement, only the
+    update that was kept)."""
+    if reduction not in (None, "add"):
+        raise ValueError(f"scatter_update: glassnet supports reduction=None or 'add', got {reduction!r}")
+    key = _nd_index(indices, "scatter_update")
+    inputs, updates = _farr(inputs), _farr(updates)
+    a, u = plain(inputs), plain(updates)
+    u2 = u.reshape((-1,) + a.shape[len(key):])
+    out = a.copy()
+    if reduction == "add":
+        np.add.at(out, key, u2)
+        return record("scatter_update", (inputs, updates), out,
+                      (lambda g: g, lambda g: g[key].reshape(u.shape)))
+    out[key] = u2
+    flat = np.ravel_multi_index(key, a.shape[:len(key)])
+    kept = np.zeros(len(flat), bool)
+    kept[len(flat) - 1 - np.unique(flat[::-1], return_index=True)[1]] = True   # last occurrence
+
+    def g_inputs(g):
+        z = g.copy()
+        z[key] = 0
+        return z
+
+    def g_updates(g):
+        gu = g[key]
+        gu[~kept] = 0
+        return gu.reshape(u.shape)
+    return record("scatter_update", (inputs, updates), out, (g_inputs, g_updates))
+
+
+def slice_update(inputs, start_indices, updates):
+    """``inputs`` with the block starting at ``start_indices`` replaced by ``updates``.  VJP:
+    ``inputs`` gets g outside the block, ``updates`` gets g inside it."""
+    inputs, updates = _farr(inputs), _farr(updates)
+    a, u = plain(inputs), plain(updates)
+    key = tuple(_slice(int(st), int(st) + n) for st, n in zip(start_indices, u.shape))
+    out = a.copy()
+    out[key] = u
+
+    def g_inputs(g):
+        z = g.copy()
+        z[key] = 0
+        return z
+    return record("slice_update", (inputs, updates), out, (g_inputs, lambda g: g[key]))
+
+
+def segment_sum(data, segment_ids, num_segments=None, sorted=False):
+    """``out[s] = sum of the rows of data whose segment id is s``; ``num_segments`` defaults to the
+    number of distinct ids (``max id + 1`` when ``sorted``), as TensorFlow; rows whose id is out of
+    range are dropped.  VJP: each row gets g of its segment."""
+    if sorted and num_segments is not None:
+        raise ValueError("segment_sum: num_segments cannot be set when sorted is True")
+    data = _farr(data)
+    d = plain(data)
+    ids = plain(segment_ids).astype(np.intp)
+    if num_segments is None:
+        num_segments = int(ids.max()) + 1 if sorted and ids.size else len(np.unique(ids))
+    valid = (ids >= 0) & (ids < num_segments)
+    out = np.zeros((int(num_segments),) + d.shape[ids.ndim:], d.dtype)
+    np.add.at(out, ids[valid], d[valid])
+
+    def vjp(g):
+        z = np.zeros(d.shape, g.dtype)
+        z[valid] = g[ids[valid]]
+        return z
+    return record("segment_sum", (data,), out, (vjp,))
+
+
+def cumprod(x, axis=None, dtype=None):
+    """Running product along ``axis`` (flattened when None).  d y_i / d x_j = prod of x_k for
+    k <= i, k != j: computed without dividing by x (zeros are handled) through the recurrence
+    ``r_j = g_j + x_(j+1) r_(j+1)``, ``dC/dx_j = (prod_(k<j) x_k) r_j``."""
+    x = _arr(x)
+    a = plain(x)
+    out = np.cumprod(a, axis=axis, dtype=dtype)
+
+    def vjp(g):
+        ax = 0 if axis is None else axis % a.ndim
+        xa = np.moveaxis(a.reshape(-1) if axis is None else a, ax, 0)
+        ga = np.moveaxis(g.reshape(-1) if axis is None else g, ax, 0)
+        n = xa.shape[0]
+        r = np.empty(ga.shape, np.result_type(ga, xa))
+        r[n - 1] = ga[n - 1]
+        for j in range(n - 2, -1, -1):   # a recurrence along the axis, vectorised over the rest
+            r[j] = ga[j] + xa[j + 1] * r[j + 1]
+        before = np.concatenate([np.ones_like(xa[:1]), np.cumprod(xa[:-1], axis=0)], axis=0)
+        return np.moveaxis(before * r, 0, ax).reshape(a.shape)
+    return record("cumprod", (x,), out, (vjp,))
+
+
+def select(condlist, choicelist, default=0):
+    """``choicelist[i]`` where ``condlist[i]`` is the first true condition, else ``default``
+    (composed from recorded ``where``)."""
+    if len(condlist) != len(choicelist):
+        raise ValueError(f"select: condlist and choicelist must have the same length, got "
+                         f"{len(condlist)} and {len(choicelist)}")
+    result = default
+    for cond, choice in builtins.reversed(list(zip(condlist, choicelist))):
+        result = where(cond, choice, result)
+    if isinstance(result, numbers.Number):
+        return np.asarray(result)
+    return result
+
+
+def meshgrid(*x, indexing="xy"):
+    """Coordinate arrays from 1-D inputs, as ``np.meshgrid`` (each recorded as a broadcast)."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
+    sizes = [np.size(plain(v)) for v in x]
+    shape = list(sizes)
+    if indexing == "xy" and len(x) > 1:
+        shape[0], shape[1] = shape[1], shape[0]
+    grids = []
+    for i, v in enumerate(x):
+        axis = i
+        if indexing == "xy" and len(x) > 1 and i < 2:
+            axis = 1 - i
+        view = [1] * len(x)
+        view[axis] = sizes[i]
+        grids.append(broadcast_to(reshape(v, tuple(view)), tuple(shape)))
+    return grids
+
+
+def unravel_index(indices, shape):
+    """The coordinates of flat ``indices`` in an array of ``shape`` (a tuple of arrays)."""
+    return np.unravel_index(plain(indices), shape)
 
 
 # =============================================================================== losses

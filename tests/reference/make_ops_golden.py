@@ -104,6 +104,13 @@ CASES = {
     "tensordot": "lambda x: ops.tensordot(x, ops.reshape(x, (6, 3)), axes=1)",
     "roll_unstack": "lambda x: ops.roll(x, 2, axis=1) + ops.unstack(x)[1]",
     "ptp_amax": "lambda x: ops.ptp(x, axis=1) * ops.amax(x, axis=1)",
+    # TensorFlow's cumprod gradient divides by x and gives 0 at an entry equal to 0 (the true
+    # derivative is the product of the other factors, which glassnet gives): no zeros here.
+    "cumprod": "lambda x: ops.cumprod(x + 0.1, axis=1)",
+    "scatter_update": "lambda x: ops.scatter_update(x, np.array([[0, 1], [2, 4]]), ops.sum(x, axis=1)[:2] * 2.0)",
+    "scatter_update_add": "lambda x: ops.scatter_update(x, np.array([[1], [1]]), x[:2] * 3.0, reduction='add')",
+    "segment_sum": "lambda x: ops.segment_sum(x, np.array([1, 0, 1]), num_segments=2)",
+    "select": "lambda x: ops.select([x > 1.0, x < -0.5], [x * 2.0, ops.exp(x)], x * 0.5)",
     "binary_crossentropy": "lambda x: ops.binary_crossentropy(ops.cast(x > 0.4, 'float32'), ops.sigmoid(x))",
     "binary_crossentropy_logits":
         "lambda x: ops.binary_crossentropy(ops.cast(x > 0.4, 'float32'), x, from_logits=True)",
