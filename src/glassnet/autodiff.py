@@ -40,7 +40,7 @@ __all__ = [
     "Tensor", "Tape", "Record", "NotDifferentiableError", "DisconnectedGradientError",
     "active_tape", "lift", "plain", "record", "value_and_grad", "VariableArithmetic",
     "attach_variable_arithmetic", "RecordedCall", "record_call", "call_layer",
-    "loss_values_and_gradient", "unwrap", "recorded_inputs",
+    "loss_values_and_gradient", "unwrap", "recorded_inputs", "call_activation",
 ]
 
 
@@ -1163,6 +1163,19 @@ def _leaves(x) -> list:
     out = []
     _map(out.append, x)
     return out
+
+
+def call_activation(act, x):
+    """Apply a ``glassnet.activations.ActivationFunction`` ``a = act(x)``, recorded (when ``x`` is)
+    as one operation whose VJP is the activation's own ``backward(g, z, a)`` -- the derivative
+    the built-in layers use.  (``ActivationFunction.__call__`` can send recorded inputs here: a
+    few activations compute in place or with ``np.split``, which the tape refuses.)"""
+    x = lift(x)
+    z = plain(x)
+    if z.dtype.kind != "f":
+        z = z.astype(config.floatx())
+    a = act.call(z)
+    return record(getattr(act, "name", type(act).__name__), (x,), a, (lambda g: act.backward(g, z, a),))
 
 
 def unwrap(x):

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import activations as _act
 from . import config
-from .autodiff import Tensor, lift, plain, record
+from .autodiff import Tensor, call_activation, lift, plain, record
 from .variables import Variable
 
 __all__ = [
@@ -403,12 +403,7 @@ def where(condition, x1=None, x2=None):
 def _activation(act, x):
     """Apply a glassnet ActivationFunction ``a = f(z)``; VJP: ``act.backward(g, z, a)`` (the
     built-in layers' own derivative, so numbers match them)."""
-    x = _fin(x)
-    z = plain(x)
-    if z.dtype.kind != "f":
-        z = z.astype(config.floatx())
-    a = act.call(z)
-    return record(act.name, (x,), a, (lambda g: act.backward(g, z, a),))
+    return call_activation(act, _fin(x))
 
 
 def sigmoid(x):
