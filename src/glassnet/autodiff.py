@@ -182,6 +182,7 @@ class Tape:
         weights: one the records do not connect (it was used as ``variable.value`` or through a
         NumPy call) raises :class:`DisconnectedGradientError`.  A watched input that does not
         reach the output raises the same error unless ``unconnected="zero"`` (zeros returned).
+        Call it once per recording: a second call adds the Variables' gradients again.
         """
         if unconnected not in ("raise", "zero"):
             raise ValueError(f"Tape.gradient: unconnected must be 'raise' or 'zero', got {unconnected!r}")
