@@ -50,6 +50,9 @@ golden: $(REFENV)/bin/python
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_keras_files.py
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_ops_golden.py
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_layers_golden.py
+	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_custom_training_golden.py
+	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_functional_golden.py
+	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_functional_files.py
 
 # The live round trip: files glassnet writes, loaded by real Keras (and back)
 check-keras: $(REFENV)/bin/python $(STAMP)

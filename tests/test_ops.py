@@ -30,7 +30,7 @@ def positive(*shape):
     return RNG.uniform(0.5, 2.0, size=shape)
 
 
-C43, C32 = normal(4, 3), normal(3, 2)
+C43, C32, C34 = normal(4, 3), normal(3, 2), normal(3, 4)
 
 # (id, function of the inputs, inputs)  -- broadcasting shapes where an op takes two inputs.
 GRAD_CASES = [
@@ -155,6 +155,53 @@ GRAD_CASES = [
     ("normalize", ops.normalize, [normal(3, 4)]),
     ("normalize_order1", lambda x: ops.normalize(x, axis=0, order=1), [away_from(normal(3, 4), [0])]),
     ("moments", lambda x: ops.moments(x, axes=[0])[0] * ops.moments(x, axes=[0])[1], [normal(3, 4)]),
+    ("exp2", ops.exp2, [normal(3, 4)]),
+    ("pad_constant", lambda x: ops.pad(x, ((1, 0), (2, 1)), constant_values=0.5), [normal(3, 4)]),
+    ("pad_reflect", lambda x: ops.pad(x, ((2, 1), (1, 2)), mode="reflect"), [normal(3, 4)]),
+    ("pad_symmetric", lambda x: ops.pad(x, ((0, 0), (3, 3)), mode="symmetric"), [normal(3, 4)]),
+    ("diagonal", lambda x: ops.diagonal(x, offset=1, axis1=1, axis2=2), [normal(2, 3, 4)]),
+    ("diag_1d", lambda x: ops.diag(x, k=-1), [normal(3)]),
+    ("diag_2d", ops.diag, [normal(3, 4)]),
+    ("trace", ops.trace, [normal(3, 4)]),
+    ("vstack_hstack", lambda a, b: ops.vstack([a, b]) + ops.reshape(ops.hstack([a, b]), (2, 4)),
+     [normal(4), normal(4)]),
+    ("nan_to_num", ops.nan_to_num, [normal(3, 4)]),
+    ("amax_amin_ptp", lambda x: ops.amax(x, axis=0) + ops.amin(x, axis=0) * ops.ptp(x, axis=0), [normal(3, 4)]),
+    ("fmax_fmin_fmod", lambda a, b: ops.fmax(a, b) + ops.fmin(a, 0.2) + ops.fmod(a, 0.9),
+     [away_from(normal(3, 4), [0.9 * k for k in range(-4, 5)]), normal(4)]),
+    ("inverse_trig", lambda x: ops.arcsin(x * 0.3) + ops.arccos(x * 0.3) * 2 + ops.arcsinh(x)
+     + ops.arccosh(x * x + 1.5) + ops.arctanh(x * 0.3) + ops.tan(x * 0.3), [normal(3, 4)]),
+    ("arctan2", ops.arctan2, [normal(3, 4), normal(4)]),
+    ("cbrt_fabs_degrees", lambda x: ops.cbrt(x * x + 1) + ops.fabs(x + 5.0) + ops.deg2rad(x) + ops.rad2deg(x),
+     [normal(3, 4)]),
+    ("logaddexp2", ops.logaddexp2, [normal(3, 4), normal(3, 1)]),
+    ("divide_no_nan", lambda a, b: ops.divide_no_nan(a, b * np.array([1.0, 0.0, 1.0, 0.0])),
+     [normal(3, 4), positive(4)]),
+    ("erfc", ops.erfc, [normal(3, 4)]),
+    ("sparse_sigmoid", ops.sparse_sigmoid, [away_from(2 * normal(3, 4), [-1, 1])]),
+    ("threshold", lambda x: ops.threshold(x, 0.2, -1.0), [away_from(normal(3, 4), [0.2])]),
+    ("tensordot", lambda a, b: ops.tensordot(a, b, axes=([0, 2], [2, 0])), [normal(2, 3, 4), normal(4, 5, 2)]),
+    ("tensordot_int", lambda a, b: ops.tensordot(a, b, axes=1), [normal(3, 4), normal(4, 2)]),
+    ("inner_vdot", lambda a, b: ops.inner(a, b) + ops.vdot(a, b), [normal(3, 4), normal(3, 4)]),
+    ("roll", lambda x: ops.roll(x, 2, axis=1) * C34 + ops.roll(x, -5) , [normal(3, 4)]),
+    ("flipud_fliplr", lambda x: ops.flipud(x) * C34 + ops.fliplr(x), [normal(3, 4)]),
+    ("unstack", lambda x: ops.unstack(x, axis=1)[1] * ops.unstack(x)[0][:3], [normal(3, 4)]),
+    ("get_item", lambda x: ops.get_item(x, (slice(1, None), [0, 3])), [normal(3, 4)]),
+    ("scatter", lambda v: ops.scatter(np.array([[0, 1], [2, 3], [0, 1]]), v, (3, 4)), [normal(3)]),
+    ("scatter_rows", lambda v: ops.scatter(np.array([[2], [0]]), v, (3, 4)), [normal(2, 4)]),
+    ("scatter_update", lambda a, u: ops.scatter_update(a, np.array([[0, 1], [2, 3], [0, 1]]), u),
+     [normal(3, 4), normal(3)]),
+    ("scatter_update_add", lambda a, u: ops.scatter_update(a, np.array([[1], [1]]), u, reduction="add"),
+     [normal(3, 4), normal(2, 4)]),
+    ("slice_update", lambda a, u: ops.slice_update(a, (1, 1), u), [normal(3, 4), normal(2, 2)]),
+    ("segment_sum", lambda d: ops.segment_sum(d, np.array([0, 2, 0, 1])), [normal(4, 3)]),
+    ("segment_sum_sorted", lambda d: ops.segment_sum(d, np.array([0, 0, 1, 3]), sorted=True), [normal(4, 3)]),
+    ("cumprod", lambda x: ops.cumprod(x, axis=1), [normal(3, 4)]),
+    ("cumprod_with_zero", lambda x: ops.cumprod(x * np.array([1.0, 0.0, 1.0, 1.0])), [normal(3, 4)]),
+    ("select", lambda a, b: ops.select([a > 0.5, b > 0], [a, b * 2], default=a * 0.5),
+     [away_from(normal(3, 4), [0.5]), away_from(normal(3, 4), [0])]),
+    ("meshgrid", lambda a, b: ops.meshgrid(a, b)[0] * ops.meshgrid(a, b)[1]
+     + ops.meshgrid(a, b, indexing="ij")[1].T, [normal(4), normal(3)]),
     # losses
     ("binary_crossentropy", lambda p: ops.binary_crossentropy(np.array([[0., 1.], [1., 0.]]), p),
      [RNG.uniform(0.1, 0.9, size=(2, 2))]),
@@ -229,6 +276,73 @@ def test_more_forward_values_match_numpy():
     np.testing.assert_allclose(ops.rsqrt(np.array([4.0])), [0.5])
     s = ops.stop_gradient(x)
     assert type(s) is np.ndarray and not np.shares_memory(s, x)
+
+
+def test_array_helpers_match_numpy():
+    x = normal(3, 4)
+    for mode in ("constant", "reflect", "symmetric", "edge"):
+        np.testing.assert_array_equal(ops.pad(x, ((1, 2), (2, 0)), mode=mode), np.pad(x, ((1, 2), (2, 0)), mode=mode))
+    np.testing.assert_array_equal(ops.pad(x, 1, constant_values=7.0), np.pad(x, 1, constant_values=7.0))
+    np.testing.assert_array_equal(ops.diagonal(normal(2, 3, 4) * 0 + np.arange(24).reshape(2, 3, 4), 1, 1, 2),
+                                  np.diagonal(np.arange(24.0).reshape(2, 3, 4), 1, 1, 2))
+    np.testing.assert_array_equal(ops.diag(np.array([1.0, 2.0]), 1), np.diag([1.0, 2.0], 1))
+    np.testing.assert_array_equal(ops.diag(x, -1), np.diag(x, -1))
+    np.testing.assert_allclose(ops.trace(x), np.trace(x))
+    np.testing.assert_array_equal(ops.vstack([x, x]), np.vstack([x, x]))
+    np.testing.assert_array_equal(ops.hstack([x, x]), np.hstack([x, x]))
+    np.testing.assert_array_equal(ops.nan_to_num(np.array([np.nan, np.inf, 1.0])),
+                                  np.nan_to_num(np.array([np.nan, np.inf, 1.0])))
+    np.testing.assert_array_equal(ops.multi_hot(np.array([[0, 2], [1, 1]]), 3), [[1, 0, 1], [0, 1, 0]])
+    assert ops.count_nonzero(np.array([0.0, 1.0, 2.0])) == 2
+    assert ops.any(x > 0) and not ops.all(x > 10)
+    np.testing.assert_array_equal(ops.eye(2, 3, 1), np.eye(2, 3, 1))
+    assert ops.identity(2).dtype == np.float32 and ops.linspace(0, 1, 5).dtype == np.float32
+    assert ops.is_tensor(x) and not ops.is_tensor([1.0])
+    np.testing.assert_allclose(ops.exp2(np.array([3.0])), [8.0])
+
+
+def test_numpy_equivalents():
+    x, y = normal(3, 4), normal(4)
+    pairs = [(ops.amax(x, axis=1), x.max(1)), (ops.ptp(x), np.ptp(x)), (ops.argsort(y), np.argsort(y)),
+             (ops.fmod(x, 0.7), np.fmod(x, 0.7)), (ops.arctan2(x, y), np.arctan2(x, y)),
+             (ops.tensordot(x, x, axes=([0], [0])), np.tensordot(x, x, axes=([0], [0]))),
+             (ops.tensordot(normal(2, 3, 4) * 0 + 1, np.ones((3, 4, 5)), 2), np.full((2, 5), 12.0)),
+             (ops.inner(x, x), np.inner(x, x)), (ops.vdot(x, x), np.vdot(x, x)),
+             (ops.roll(x, 1, axis=0), np.roll(x, 1, axis=0)), (ops.roll(x, 3), np.roll(x, 3)),
+             (ops.flipud(x), np.flipud(x)), (ops.fliplr(x), np.fliplr(x)),
+             (ops.divide_no_nan(np.array([1.0, 2.0]), np.array([0.0, 4.0])), [0.0, 0.5]),
+             (ops.erfc(np.array([0.0, 1.0, 3.0])), [1.0, 0.15729920705028513, 2.209049699858544e-05]),
+             (ops.tri(3, 2, 0), np.tri(3, 2)), (ops.cbrt(np.array([-8.0, 27.0])), [-2.0, 3.0])]
+    for got, want in pairs:
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    assert [u.tolist() for u in ops.unstack(np.eye(2))] == [[1.0, 0.0], [0.0, 1.0]]
+    assert ops.allclose(x, x + 1e-9) and ops.isclose(x, x).all()
+    assert ops.empty((2,)).tolist() == [0.0, 0.0] and ops.array([1.0]).dtype == np.float32
+
+
+def test_scatter_and_segment_values():
+    np.testing.assert_array_equal(ops.scatter(np.array([[0, 1], [0, 1], [1, 0]]), np.array([1.0, 2.0, 5.0]), (2, 2)),
+                                  [[0.0, 3.0], [5.0, 0.0]])          # repeated indices add (tf.scatter_nd)
+    a = np.zeros((2, 2))
+    np.testing.assert_array_equal(ops.scatter_update(a, np.array([[0, 0], [0, 0]]), np.array([1.0, 2.0])),
+                                  [[2.0, 0.0], [0.0, 0.0]])          # the last update is kept
+    _, (ga, gu) = autodiff.value_and_grad(
+        lambda x, u: ops.scatter_update(x, np.array([[0, 0], [0, 0]]), u), a, np.array([1.0, 2.0]))
+    np.testing.assert_array_equal(ga, [[0.0, 1.0], [1.0, 1.0]])
+    np.testing.assert_array_equal(gu, [0.0, 1.0])
+    np.testing.assert_array_equal(ops.slice_update(np.zeros((2, 3)), (0, 1), np.ones((1, 2))),
+                                  [[0.0, 1.0, 1.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(ops.segment_sum(np.array([1.0, 2.0, 3.0]), np.array([1, 0, 1])), [2.0, 4.0])
+    np.testing.assert_array_equal(ops.segment_sum(np.array([1.0, 2.0]), np.array([0, 2]), sorted=True),
+                                  [1.0, 0.0, 2.0])
+    np.testing.assert_array_equal(ops.segment_sum(np.array([1.0, 2.0]), np.array([0, 5]), num_segments=2),
+                                  [1.0, 0.0])                          # out-of-range ids dropped
+    np.testing.assert_allclose(ops.cumprod(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=0), [[1.0, 2.0], [3.0, 8.0]])
+    np.testing.assert_array_equal(ops.select([np.array([True, False]), np.array([True, True])],
+                                             [np.array([1.0, 1.0]), np.array([2.0, 2.0])], 9.0), [1.0, 2.0])
+    for got, want in zip(ops.meshgrid(np.arange(3.0), np.arange(2.0)), np.meshgrid(np.arange(3.0), np.arange(2.0))):
+        np.testing.assert_array_equal(got, want)
+    assert [v.tolist() for v in ops.unravel_index(np.array([5]), (2, 3))] == [[1], [2]]
 
 
 def test_stop_gradient_blocks_the_gradient():
@@ -333,3 +447,52 @@ def test_readme_ops_snippet_runs(capsys):
     exec(compile(block, "README:ops", "exec"), {})
     out = capsys.readouterr().out
     assert "['matmul', 'relu', 'add', 'softmax', 'subtract', 'square', 'mean'] (4, 3) (3, 2)" in out
+
+
+@pytest.mark.skipif(not GOLDEN.exists(), reason="tests/reference/keras_ops.json not generated")
+def test_signatures_are_keras_ops_signatures():
+    """Every glassnet.ops function that keras.ops also has takes the same parameters, in the same
+    order, with the same defaults (recorded from keras.ops by make_ops_golden.py)."""
+    import inspect
+    keras_sigs = json.loads(GOLDEN.read_text())["signatures"]
+    mismatches, compared = [], 0
+    for name in ops.__all__:
+        if name not in keras_sigs:
+            continue
+        compared += 1
+        ours = [[p.name, p.kind.name, None if p.default is p.empty else repr(p.default)]
+                for p in inspect.signature(getattr(ops, name)).parameters.values()]
+        if ours != keras_sigs[name]:
+            mismatches.append(f"{name}: glassnet {ours}\n   keras {keras_sigs[name]}")
+    assert compared > 100
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_every_public_name_is_defined():
+    for name in ops.__all__:
+        assert callable(getattr(ops, name)), name
+
+
+def test_symbolic_tensors_go_to_the_registered_handler():
+    """The hook a functional-API engine uses for ops on its symbolic tensors."""
+    class Symbolic:
+        def __init__(self, shape):
+            self.shape = shape
+
+    calls = []
+
+    def handler(fn, args, kwargs):
+        calls.append((fn, args, kwargs))
+        return "node"
+
+    ops.register_symbolic(Symbolic, handler)
+    try:
+        s = Symbolic((None, 3))
+        assert ops.expand_dims(s, -1) == "node"
+        assert ops.concatenate([np.ones((2, 3)), s], axis=1) == "node"
+        fn, args, kwargs = calls[-1]
+        assert fn is ops.concatenate and kwargs == {"axis": 1}
+        np.testing.assert_array_equal(ops.relu(np.array([-1.0, 1.0])), [0.0, 1.0])   # arrays unaffected
+    finally:
+        ops.register_symbolic((), None)
+    assert ops.sum(np.ones(3)) == 3.0

@@ -40,7 +40,7 @@ __all__ = [
     "Tensor", "Tape", "Record", "NotDifferentiableError", "DisconnectedGradientError",
     "active_tape", "lift", "plain", "record", "value_and_grad", "VariableArithmetic",
     "attach_variable_arithmetic", "RecordedCall", "record_call", "call_layer",
-    "loss_values_and_gradient",
+    "loss_values_and_gradient", "unwrap", "recorded_inputs", "call_activation",
 ]
 
 
@@ -182,6 +182,7 @@ class Tape:
         weights: one the records do not connect (it was used as ``variable.value`` or through a
         NumPy call) raises :class:`DisconnectedGradientError`.  A watched input that does not
         reach the output raises the same error unless ``unconnected="zero"`` (zeros returned).
+        Call it once per recording: a second call adds the Variables' gradients again.
         """
         if unconnected not in ("raise", "zero"):
             raise ValueError(f"Tape.gradient: unconnected must be 'raise' or 'zero', got {unconnected!r}")
@@ -425,7 +426,7 @@ def _positive_vjp(a, out):
     return (_same,)
 
 
-@_rule(np.absolute)
+@_rule(np.absolute, np.fabs)
 def _abs_vjp(a, out):
     """``|a|``: d/da = sign(a) (0 at a = 0, as TensorFlow)."""
     return (lambda g: g * np.sign(a),)
@@ -447,6 +448,12 @@ def _expm1_vjp(a, out):
 def _log_vjp(a, out):
     """``log a``: d/da = 1/a."""
     return (lambda g: g / a,)
+
+
+@_rule(np.exp2)
+def _exp2_vjp(a, out):
+    """``2^a``: d/da = 2^a ln 2."""
+    return (lambda g: g * out * np.log(2.0),)
 
 
 @_rule(np.log1p)
@@ -527,6 +534,72 @@ def _cosh_vjp(a, out):
     return (lambda g: g * np.sinh(a),)
 
 
+@_rule(np.cbrt)
+def _cbrt_vjp(a, out):
+    """``a^(1/3)``: d/da = 1/(3 a^(2/3)) = 1/(3 out^2)."""
+    return (lambda g: g / (3 * out * out),)
+
+
+@_rule(np.arcsin)
+def _arcsin_vjp(a, out):
+    """``arcsin a``: d/da = 1/sqrt(1 - a^2)."""
+    return (lambda g: g / np.sqrt(1 - a * a),)
+
+
+@_rule(np.arccos)
+def _arccos_vjp(a, out):
+    """``arccos a``: d/da = -1/sqrt(1 - a^2)."""
+    return (lambda g: -g / np.sqrt(1 - a * a),)
+
+
+@_rule(np.arcsinh)
+def _arcsinh_vjp(a, out):
+    """``arcsinh a``: d/da = 1/sqrt(a^2 + 1)."""
+    return (lambda g: g / np.sqrt(a * a + 1),)
+
+
+@_rule(np.arccosh)
+def _arccosh_vjp(a, out):
+    """``arccosh a``: d/da = 1/sqrt(a^2 - 1)."""
+    return (lambda g: g / np.sqrt(a * a - 1),)
+
+
+@_rule(np.arctanh)
+def _arctanh_vjp(a, out):
+    """``arctanh a``: d/da = 1/(1 - a^2)."""
+    return (lambda g: g / (1 - a * a),)
+
+
+@_rule(np.arctan2)
+def _arctan2_vjp(a, b, out):
+    """``arctan2(a, b)`` (the angle of the point (b, a)): d/da = b/(a^2 + b^2), d/db = -a/(a^2 + b^2)."""
+    return (lambda g: g * b / (a * a + b * b)), (lambda g: -g * a / (a * a + b * b))
+
+
+@_rule(np.deg2rad)
+def _deg2rad_vjp(a, out):
+    """``a pi / 180``: d/da = pi / 180."""
+    return (lambda g: g * (np.pi / 180.0),)
+
+
+@_rule(np.rad2deg)
+def _rad2deg_vjp(a, out):
+    """``a 180 / pi``: d/da = 180 / pi."""
+    return (lambda g: g * (180.0 / np.pi),)
+
+
+@_rule(np.logaddexp2)
+def _logaddexp2_vjp(a, b, out):
+    """``log2(2^a + 2^b)``: d/da = 2^(a - out), d/db = 2^(b - out)."""
+    return (lambda g: g * np.exp2(a - out)), (lambda g: g * np.exp2(b - out))
+
+
+@_rule(np.fmod)
+def _fmod_vjp(a, b, out):
+    """``fmod(a, b) = a - b trunc(a/b)``: d/da = 1, d/db = -trunc(a/b) (almost everywhere)."""
+    return _same, (lambda g: -g * np.trunc(a / b))
+
+
 @_rule(np.maximum, np.fmax)
 def _maximum_vjp(a, b, out):
     """``max(a, b)``: g goes to ``a`` where a >= b, else to ``b`` (TensorFlow's tie rule)."""
@@ -600,9 +673,7 @@ _NO_GRAD_UFUNCS = {
     np.isfinite, np.signbit,
 }
 
-_UFUNC_SUGGEST = {
-    "arcsin": "compose it from ops", "arccos": "compose it from ops", "clip": "glassnet.ops.clip",
-}
+_UFUNC_SUGGEST = {"clip": "glassnet.ops.clip", "heaviside": "glassnet.ops.where"}
 
 
 def _apply_ufunc(ufunc, method, inputs, out, kwargs):
@@ -682,7 +753,7 @@ _NO_GRAD_FUNCTIONS = {
 
 _FUNCTION_SUGGEST = {
     "asarray": "the Tensor itself", "array": "the Tensor itself", "copy": "glassnet.ops.copy",
-    "split": "slicing (x[:, :k]) or glassnet.ops.take", "pad": "glassnet.ops.concatenate",
+    "split": "glassnet.ops.split",
     "linalg.norm": "glassnet.ops.norm", "average": "glassnet.ops.mean", "diff": "slicing: x[1:] - x[:-1]",
     "cumprod": "glassnet.ops.prod", "sort": "glassnet.ops.take(x, np.argsort(ops.convert_to_numpy(x)))",
 }
@@ -780,6 +851,14 @@ def _build_routes():
         np.outer: lambda a, b, out=None: ops.outer(a, b),
         np.round: lambda a, decimals=0, out=None: ops.round(a, decimals),
         np.around: lambda a, decimals=0, out=None: ops.round(a, decimals),
+        np.pad: lambda array, pad_width, mode="constant", **kw: ops.pad(
+            array, pad_width, mode, kw.get("constant_values")),
+        np.diagonal: lambda a, offset=0, axis1=0, axis2=1: ops.diagonal(a, offset, axis1, axis2),
+        np.diag: lambda v, k=0: ops.diag(v, k),
+        np.trace: lambda a, offset=0, axis1=0, axis2=1, dtype=None, out=None: ops.trace(a, offset, axis1, axis2),
+        np.vstack: lambda tup, **kw: ops.vstack(tup),
+        np.hstack: lambda tup, **kw: ops.hstack(tup),
+        np.nan_to_num: lambda x, copy=True, nan=0.0, posinf=None, neginf=None: ops.nan_to_num(x, nan, posinf, neginf),
     }
     _FUNCTION_ROUTES.update(routes)
 
@@ -932,49 +1011,49 @@ class Tensor(np.ndarray):
     def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
         if not self._recording():
             return super().sum(axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
-        return _FUNCTION_ROUTES_CALL(np.sum, self, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
+        return _route(np.sum, self, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
 
     def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
         if not self._recording():
             return super().mean(axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
-        return _FUNCTION_ROUTES_CALL(np.mean, self, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
+        return _route(np.mean, self, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
 
     def max(self, axis=None, out=None, keepdims=False, **kw):
         if not self._recording():
             return super().max(axis=axis, out=out, keepdims=keepdims, **kw)
-        return _FUNCTION_ROUTES_CALL(np.max, self, axis=axis, out=out, keepdims=keepdims, **kw)
+        return _route(np.max, self, axis=axis, out=out, keepdims=keepdims, **kw)
 
     def min(self, axis=None, out=None, keepdims=False, **kw):
         if not self._recording():
             return super().min(axis=axis, out=out, keepdims=keepdims, **kw)
-        return _FUNCTION_ROUTES_CALL(np.min, self, axis=axis, out=out, keepdims=keepdims, **kw)
+        return _route(np.min, self, axis=axis, out=out, keepdims=keepdims, **kw)
 
     def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
         if not self._recording():
             return super().prod(axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
-        return _FUNCTION_ROUTES_CALL(np.prod, self, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
+        return _route(np.prod, self, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kw)
 
     def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
         if not self._recording():
             return super().var(axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kw)
-        return _FUNCTION_ROUTES_CALL(np.var, self, axis=axis, dtype=dtype, out=out, ddof=ddof,
+        return _route(np.var, self, axis=axis, dtype=dtype, out=out, ddof=ddof,
                                      keepdims=keepdims, **kw)
 
     def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
         if not self._recording():
             return super().std(axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kw)
-        return _FUNCTION_ROUTES_CALL(np.std, self, axis=axis, dtype=dtype, out=out, ddof=ddof,
+        return _route(np.std, self, axis=axis, dtype=dtype, out=out, ddof=ddof,
                                      keepdims=keepdims, **kw)
 
     def cumsum(self, axis=None, dtype=None, out=None):
         if not self._recording():
             return super().cumsum(axis=axis, dtype=dtype, out=out)
-        return _FUNCTION_ROUTES_CALL(np.cumsum, self, axis=axis, dtype=dtype, out=out)
+        return _route(np.cumsum, self, axis=axis, dtype=dtype, out=out)
 
     def clip(self, min=None, max=None, out=None, **kw):
         if not self._recording():
             return super().clip(min, max, out=out, **kw)
-        return _FUNCTION_ROUTES_CALL(np.clip, self, min, max, out=out)
+        return _route(np.clip, self, min, max, out=out)
 
     def dot(self, b, out=None):
         if not self._recording():
@@ -995,7 +1074,7 @@ class Tensor(np.ndarray):
         return ops.copy(self)
 
 
-def _FUNCTION_ROUTES_CALL(func, *args, **kwargs):
+def _route(func, *args, **kwargs):
     if not _FUNCTION_ROUTES:
         _build_routes()
     return _FUNCTION_ROUTES[func](*args, **kwargs)
@@ -1087,6 +1166,32 @@ def _leaves(x) -> list:
     return out
 
 
+def call_activation(act, x):
+    """Apply a ``glassnet.activations.ActivationFunction`` ``a = act(x)``, recorded (when ``x`` is)
+    as one operation whose VJP is the activation's own ``backward(g, z, a)`` -- the derivative
+    the built-in layers use.  (``ActivationFunction.__call__`` can send recorded inputs here: a
+    few activations compute in place or with ``np.split``, which the tape refuses.)"""
+    x = lift(x)
+    z = plain(x)
+    if z.dtype.kind != "f":
+        z = z.astype(config.floatx())
+    a = act.call(z)
+    return record(getattr(act, "name", type(act).__name__), (x,), a, (lambda g: act.backward(g, z, a),))
+
+
+def unwrap(x):
+    """``x`` (an array, Tensor, Variable or a nest of lists / tuples / dicts of them) with every
+    leaf as a plain ndarray (Tensors as views): what a layer hands on outside a recording."""
+    return _map(lambda t: plain(t) if isinstance(t, (np.ndarray, Variable)) else t, x)
+
+
+def recorded_inputs(x) -> bool:
+    """Whether the active tape records any leaf of ``x`` (a Layer's ``__call__`` then runs its
+    ``call`` under that tape, or :func:`call_layer` for a built-in layer)."""
+    tape = active_tape()
+    return tape is not None and any(tape.tracks(t) for t in _leaves(x))
+
+
 class RecordedCall:
     """A call ``fn(inputs, **kwargs)`` recorded on its own tape, ready for a backward pass.
 
@@ -1099,6 +1204,13 @@ class RecordedCall:
     def __init__(self, fn, inputs, variables=None, name=None, **kwargs):
         self.name = name or getattr(fn, "__qualname__", type(fn).__name__)
         self.variables = list(variables or ())
+        outer = active_tape()
+        if outer is not None and any(outer.tracks(x) for x in _leaves(inputs)):
+            raise ValueError(
+                f"{self.name}: record_call on inputs that an active tape already records would cut "
+                f"them off from it (only the innermost tape records); inside a recorded call, call "
+                f"fn directly (or autodiff.call_layer for a built-in layer)"
+            )
         self.tape = Tape()
         with self.tape:
             self.inputs = _map(self.tape.watch, inputs)

@@ -16,13 +16,14 @@ differentiated (their results are constants of the recorded computation).
 from __future__ import annotations
 
 import builtins
+import functools
 import numbers
 
 import numpy as np
 
 from . import activations as _act
 from . import config
-from .autodiff import Tensor, lift, plain, record
+from .autodiff import Tensor, call_activation, lift, plain, record
 from .variables import Variable
 
 __all__ = [
@@ -52,7 +53,15 @@ __all__ = [
     # more keras.ops
     "stop_gradient", "split", "average", "sort", "take_along_axis", "top_k", "slice", "tril", "triu",
     "normalize", "moments", "logaddexp", "hypot", "arctan", "sinh", "cosh", "rsqrt", "mod",
-    "floor_divide", "isinf",
+    "floor_divide", "isinf", "exp2", "logical_xor", "pad", "any", "all", "count_nonzero", "vstack",
+    "hstack", "ravel", "diagonal", "diag", "trace", "eye", "identity", "linspace", "nan_to_num",
+    "multi_hot", "is_tensor", "amax", "amin", "ptp", "argsort", "allclose", "isclose", "nonzero",
+    "array", "empty", "empty_like", "fmax", "fmin", "fmod", "tan", "cbrt", "arcsin", "arccos",
+    "arcsinh", "arccosh", "arctanh", "arctan2", "fabs", "trunc", "deg2rad", "rad2deg", "logaddexp2",
+    "get_item", "divide_no_nan", "erfc", "sparse_sigmoid", "threshold", "tensordot", "inner", "vdot",
+    "roll", "flipud", "fliplr", "unstack", "signbit", "isneginf", "isposinf", "tri",
+    "scatter", "scatter_update", "slice_update", "segment_sum", "cumprod", "select", "meshgrid",
+    "unravel_index",
     # losses
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
 ]
@@ -394,12 +403,7 @@ def where(condition, x1=None, x2=None):
 def _activation(act, x):
     """Apply a glassnet ActivationFunction ``a = f(z)``; VJP: ``act.backward(g, z, a)`` (the
     built-in layers' own derivative, so numbers match them)."""
-    x = _fin(x)
-    z = plain(x)
-    if z.dtype.kind != "f":
-        z = z.astype(config.floatx())
-    a = act.call(z)
-    return record(act.name, (x,), a, (lambda g: act.backward(g, z, a),))
+    return call_activation(act, _fin(x))
 
 
 def sigmoid(x):
@@ -818,7 +822,7 @@ def _plain_key(key):
 
 def _basic(key) -> bool:
     keys = key if isinstance(key, tuple) else (key,)
-    return all(k is None or k is Ellipsis or isinstance(k, (_slice, numbers.Integral)) for k in keys)
+    return builtins.all(k is None or k is Ellipsis or isinstance(k, (_slice, numbers.Integral)) for k in keys)
 
 
 def getitem(x, key):
@@ -926,7 +930,7 @@ def arange(start, stop=None, step=None, dtype=None):
         step = 1
     if dtype is None:
         args = [v for v in (start, stop, step) if v is not None]
-        dtype = "int32" if all(isinstance(v, numbers.Integral) for v in args) else config.floatx()
+        dtype = "int32" if builtins.all(isinstance(v, numbers.Integral) for v in args) else config.floatx()
     if stop is None:
         return np.arange(0, start, step, dtype=dtype)
     return np.arange(start, stop, step, dtype=dtype)
@@ -1180,6 +1184,534 @@ def moments(x, axes, keepdims=False, synchronized=False):
     return mean(x, axis=axes, keepdims=keepdims), var(x, axis=axes, keepdims=keepdims)
 
 
+def exp2(x):
+    """``2^x``.  d/dx = 2^x ln 2."""
+    return power(2.0, _fin(x))
+
+
+def logical_xor(x1, x2):
+    """Elementwise exclusive or (boolean)."""
+    return np.logical_xor(plain(x1), plain(x2))
+
+
+def _gather_flat(name, x, index):
+    """``x.ravel()[index]`` for an integer ``index`` array (-1: a constant 0 entry).  VJP: g added
+    back at the indices (repeated indices accumulate)."""
+    x = _arr(x)
+    a = plain(x)
+    flat = a.reshape(-1)
+    valid = index >= 0
+    out = np.where(valid, flat[np.where(valid, index, 0)], 0).astype(a.dtype)
+
+    def vjp(g):
+        z = np.zeros(a.size, g.dtype)
+        np.add.at(z, index[valid], g[valid])
+        return z.reshape(a.shape)
+    return record(name, (x,), out, (vjp,))
+
+
+def pad(x, pad_width, mode="constant", constant_values=None):
+    """``np.pad`` (modes ``'constant'``, ``'reflect'``, ``'symmetric'``, ``'edge'``...).  VJP: each
+    output position sends g back to the input position it copies (padding by a constant: none)."""
+    if constant_values is not None and mode != "constant":
+        raise ValueError(f"pad: constant_values can only be given with mode='constant', got mode={mode!r}")
+    a = plain(x)
+    index = np.pad(np.arange(a.size).reshape(a.shape), pad_width, mode=mode,
+                   **({"constant_values": -1} if mode == "constant" else {}))
+    out = _gather_flat("pad", x, index)
+    if mode == "constant" and constant_values not in (None, 0):
+        out = add(out, np.where(index < 0, constant_values, 0).astype(a.dtype))
+    return out
+
+
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    """The diagonal ``offset`` of the planes ``(axis1, axis2)`` (moved to the last axis, as NumPy).
+    VJP: g written back onto that diagonal."""
+    a = plain(x)
+    index = np.diagonal(np.arange(a.size).reshape(a.shape), offset, axis1, axis2)
+    return _gather_flat("diagonal", x, index)
+
+
+def diag(x, k=0):
+    """A 1-D ``x`` -> the square matrix with ``x`` on diagonal ``k``; a 2-D ``x`` -> its diagonal ``k``."""
+    a = plain(x)
+    if a.ndim == 2:
+        return diagonal(x, offset=k)
+    if a.ndim != 1:
+        raise ValueError(f"diag: x must be 1-D or 2-D, got shape {a.shape}")
+    index = np.diag(np.arange(a.size) + 1, k) - 1
+    return _gather_flat("diag", x, index)
+
+
+def trace(x, offset=0, axis1=0, axis2=1):
+    """Sum along the diagonal ``offset`` of the planes ``(axis1, axis2)``."""
+    return sum(diagonal(x, offset, axis1, axis2), axis=-1)
+
+
+def ravel(x):
+    """``x`` flattened to 1-D."""
+    return reshape(x, (-1,))
+
+
+def vstack(xs):
+    """Stack along the first axis (1-D inputs become rows)."""
+    xs = [_arr(v) for v in xs]
+    return concatenate([reshape(v, (1, -1)) if np.ndim(plain(v)) == 1 else v for v in xs], axis=0)
+
+
+def hstack(xs):
+    """Stack along the second axis (the first for 1-D inputs)."""
+    xs = [_arr(v) for v in xs]
+    return concatenate(xs, axis=0 if np.ndim(plain(xs[0])) == 1 else 1)
+
+
+def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    """NaN and +-inf replaced by finite numbers.  d/dx = 1 where ``x`` is finite, else 0."""
+    x = _farr(x)
+    a = plain(x)
+    out = np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
+    finite = np.isfinite(a)
+    return record("nan_to_num", (x,), out, (lambda g: g * finite,))
+
+
+def any(x, axis=None, keepdims=False):
+    """Whether any entry is true (non-zero) over ``axis`` (boolean)."""
+    return np.any(plain(x), axis=_tuple_axis(axis), keepdims=keepdims)
+
+
+def all(x, axis=None, keepdims=False):
+    """Whether every entry is true (non-zero) over ``axis`` (boolean)."""
+    return np.all(plain(x), axis=_tuple_axis(axis), keepdims=keepdims)
+
+
+def count_nonzero(x, axis=None):
+    """The number of non-zero entries over ``axis`` (``int32``)."""
+    return np.asarray(np.count_nonzero(plain(x), axis=_tuple_axis(axis))).astype(np.int32)
+
+
+def eye(N, M=None, k=0, dtype=None):
+    """A 2-D array with ones on diagonal ``k`` (``floatx()`` by default)."""
+    return np.eye(N, M, k, dtype=_dtype(dtype))
+
+
+def identity(n, dtype=None):
+    """The ``n x n`` identity matrix."""
+    return np.identity(n, dtype=_dtype(dtype))
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    """``num`` evenly spaced numbers from ``start`` to ``stop`` (``floatx()`` by default)."""
+    return np.linspace(plain(start), plain(stop), num, endpoint=endpoint, retstep=retstep,
+                       dtype=_dtype(dtype), axis=axis)
+
+
+def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwargs):
+    """``out[c] = 1`` for every class ``c`` present in each sample's integer labels (the last axis
+    of a 2-D ``inputs``, or all of a 1-D one).  Not differentiable."""
+    if num_classes is None:
+        num_classes = kwargs.pop("num_tokens", None)
+    if num_classes is None or kwargs:
+        raise ValueError("multi_hot: num_classes must be given" if num_classes is None
+                         else f"multi_hot: unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
+    hot = one_hot(inputs, num_classes, axis=axis, dtype=dtype, sparse=sparse)
+    return np.max(hot, axis=1 if np.ndim(plain(inputs)) > 1 else 0)
+
+
+def is_tensor(x):
+    """Whether ``x`` is an array (NumPy is glassnet's tensor type)."""
+    return isinstance(x, np.ndarray)
+
+
+def amax(x, axis=None, keepdims=False):
+    """Maximum over ``axis`` (see :func:`max`)."""
+    return max(x, axis=axis, keepdims=keepdims)
+
+
+def amin(x, axis=None, keepdims=False):
+    """Minimum over ``axis`` (see :func:`min`)."""
+    return min(x, axis=axis, keepdims=keepdims)
+
+
+def ptp(x, axis=None, keepdims=False):
+    """Range ``max - min`` over ``axis``."""
+    return subtract(max(x, axis=axis, keepdims=keepdims), min(x, axis=axis, keepdims=keepdims))
+
+
+def argsort(x, axis=-1):
+    """Indices that sort ``x`` along ``axis`` (not differentiable)."""
+    return np.argsort(plain(x), axis=axis, kind="stable")
+
+
+def allclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether all entries are close: ``|x1 - x2| <= atol + rtol |x2|`` (a bool)."""
+    return bool(np.allclose(plain(x1), plain(x2), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Elementwise ``|x1 - x2| <= atol + rtol |x2|`` (boolean)."""
+    return np.isclose(plain(x1), plain(x2), rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def nonzero(x):
+    """The indices of the non-zero entries, one array per axis."""
+    return np.nonzero(plain(x))
+
+
+def array(x, dtype=None):
+    """``x`` as an array (see :func:`convert_to_tensor`)."""
+    return convert_to_tensor(x, dtype=dtype)
+
+
+def empty(shape, dtype=None):
+    """A new array of ``shape`` (zeros, so that nothing depends on leftover memory)."""
+    return zeros(shape, dtype=dtype)
+
+
+def empty_like(x, dtype=None):
+    """A new array of ``x``'s shape and dtype (zeros)."""
+    return zeros_like(x, dtype=dtype)
+
+
+def fmax(x1, x2):
+    """Elementwise maximum ignoring NaN.  g goes to ``x1`` where x1 >= x2, else to ``x2``."""
+    return np.fmax(_in(x1), _in(x2))
+
+
+def fmin(x1, x2):
+    """Elementwise minimum ignoring NaN.  g goes to ``x1`` where x1 <= x2, else to ``x2``."""
+    return np.fmin(_in(x1), _in(x2))
+
+
+def fmod(x1, x2):
+    """Remainder with the sign of ``x1``: ``x1 - x2 trunc(x1/x2)``."""
+    return np.fmod(_in(x1), _in(x2))
+
+
+def tan(x):
+    """Tangent.  d/dx = 1 + tan^2(x)."""
+    return np.tan(_fin(x))
+
+
+def cbrt(x):
+    """Cube root.  d/dx = 1/(3 x^(2/3))."""
+    return np.cbrt(_fin(x))
+
+
+def arcsin(x):
+    """Inverse sine.  d/dx = 1/sqrt(1 - x^2)."""
+    return np.arcsin(_fin(x))
+
+
+def arccos(x):
+    """Inverse cosine.  d/dx = -1/sqrt(1 - x^2)."""
+    return np.arccos(_fin(x))
+
+
+def arcsinh(x):
+    """Inverse hyperbolic sine.  d/dx = 1/sqrt(x^2 + 1)."""
+    return np.arcsinh(_fin(x))
+
+
+def arccosh(x):
+    """Inverse hyperbolic cosine.  d/dx = 1/sqrt(x^2 - 1)."""
+    return np.arccosh(_fin(x))
+
+
+def arctanh(x):
+    """Inverse hyperbolic tangent.  d/dx = 1/(1 - x^2)."""
+    return np.arctanh(_fin(x))
+
+
+def arctan2(x1, x2):
+    """The angle of the point ``(x2, x1)``.  d/dx1 = x2/(x1^2 + x2^2), d/dx2 = -x1/(x1^2 + x2^2)."""
+    return np.arctan2(_fin(x1), _fin(x2))
+
+
+def fabs(x):
+    """``|x|`` as a float.  d/dx = sign(x)."""
+    return np.fabs(_fin(x))
+
+
+def trunc(x):
+    """``x`` rounded towards 0.  d/dx = 0."""
+    return np.trunc(_fin(x))
+
+
+def deg2rad(x):
+    """Degrees to radians: ``x pi / 180``."""
+    return np.deg2rad(_fin(x))
+
+
+def rad2deg(x):
+    """Radians to degrees: ``x 180 / pi``."""
+    return np.rad2deg(_fin(x))
+
+
+def logaddexp2(x1, x2):
+    """``log2(2^x1 + 2^x2)``.  d/dx1 = 2^(x1 - out)."""
+    return np.logaddexp2(_fin(x1), _fin(x2))
+
+
+def get_item(x, key):
+    """``x[key]`` (see :func:`getitem`)."""
+    return getitem(x, key)
+
+
+def divide_no_nan(x1, x2):
+    """``x1 / x2``, and 0 where ``x2 == 0`` (composed: no gradient flows through the zeros)."""
+    x1, x2 = _in(x1), _in(x2)
+    zero = plain(x2) == 0
+    return where(zero, 0.0, divide(x1, where(zero, 1.0, x2)))
+
+
+def erfc(x):
+    """The complementary error function ``1 - erf(x)``.  d/dx = -2/sqrt(pi) exp(-x^2)."""
+    x = _farr(x)
+    a = plain(x)
+    out = _act._erfc(a)
+    return record("erfc", (x,), out, (lambda g: g * (-2.0 / np.sqrt(np.pi)) * np.exp(-a * a),))
+
+
+def sparse_sigmoid(x):
+    """0 for x <= -1, ``(x + 1) / 2`` for |x| < 1, 1 for x >= 1."""
+    return _activation(_act.SparseSigmoid(), x)
+
+
+def threshold(x, threshold, default_value):
+    """``x`` where x > threshold, else ``default_value``.  d/dx = 1 where x > threshold."""
+    return _activation(_act.Threshold(threshold, default_value), x)
+
+
+def tensordot(x1, x2, axes=2):
+    """Sum of products over ``axes`` (an int n: the last n axes of ``x1`` with the first n of
+    ``x2``; or two lists of axes), as ``np.tensordot``.  Recorded as an einsum."""
+    x1, x2 = _arr(x1), _arr(x2)
+    n1, n2 = np.ndim(plain(x1)), np.ndim(plain(x2))
+    if isinstance(axes, numbers.Integral):
+        a1, a2 = list(range(n1 - axes, n1)), list(range(axes))
+    else:
+        a1, a2 = ([axes[0]] if isinstance(axes[0], numbers.Integral) else list(axes[0]),
+                  [axes[1]] if isinstance(axes[1], numbers.Integral) else list(axes[1]))
+    a1, a2 = [a % n1 for a in a1], [a % n2 for a in a2]
+    letters = iter("abcdefghijklmnopqrstuvwxyz")
+    s1 = [next(letters) for _ in range(n1)]
+    s2 = [next(letters) for _ in range(n2)]
+    for i, j in zip(a1, a2):
+        s2[j] = s1[i]
+    out = [c for i, c in enumerate(s1) if i not in a1] + [c for j, c in enumerate(s2) if j not in a2]
+    return einsum(f"{''.join(s1)},{''.join(s2)}->{''.join(out)}", x1, x2)
+
+
+def inner(x1, x2):
+    """Inner product over the last axes (a product when one input is a scalar)."""
+    if np.ndim(plain(x1)) == 0 or np.ndim(plain(x2)) == 0:
+        return multiply(x1, x2)
+    return tensordot(x1, x2, axes=([-1], [-1]))
+
+
+def vdot(x1, x2):
+    """Dot product of the flattened inputs."""
+    return sum(multiply(reshape(x1, (-1,)), reshape(x2, (-1,))))
+
+
+def roll(x, shift, axis=None):
+    """``x`` rolled by ``shift`` along ``axis`` (the flattened ``x`` when None).  VJP: rolled back."""
+    a = plain(x)
+    index = np.roll(np.arange(a.size).reshape(a.shape), shift, axis)
+    return _gather_flat("roll", x, index)
+
+
+def flipud(x):
+    """Reverse the first axis."""
+    return flip(x, 0)
+
+
+def fliplr(x):
+    """Reverse the second axis."""
+    return flip(x, 1)
+
+
+def unstack(x, num=None, axis=0):
+    """The slices of ``x`` along ``axis``, as a list (each recorded as indexing)."""
+    n = np.shape(plain(x))[axis]
+    if num is not None and num != n:
+        raise ValueError(f"unstack: num={num} does not match the size {n} of axis {axis}")
+    ax = axis % np.ndim(plain(x))
+    return [getitem(x, (_slice(None),) * ax + (k,)) for k in range(n)]
+
+
+def signbit(x):
+    """Whether the sign bit is set (boolean)."""
+    return np.signbit(plain(x))
+
+
+def isneginf(x):
+    """Elementwise ``x == -inf`` (boolean)."""
+    return np.isneginf(plain(x))
+
+
+def isposinf(x):
+    """Elementwise ``x == +inf`` (boolean)."""
+    return np.isposinf(plain(x))
+
+
+def tri(N, M=None, k=0, dtype=None):
+    """Ones on and below diagonal ``k`` of an ``N x M`` array (``floatx()`` by default)."""
+    return np.tri(N, M, k, dtype=_dtype(dtype))
+
+
+def _nd_index(indices, where):
+    idx = plain(indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{where}: indices must be integers, got dtype {idx.dtype}")
+    if idx.ndim < 1:
+        raise ValueError(f"{where}: indices must have shape (N, k), got a scalar")
+    idx = idx.reshape(-1, idx.shape[-1]) if idx.ndim > 1 else idx.reshape(-1, 1)
+    return tuple(idx.T)
+
+
+def scatter(indices, values, shape):
+    """Zeros of ``shape`` with ``values`` added at ``indices`` (``(N, k)``: the first k coordinates
+    of each of N entries; repeated indices add up), as ``tf.scatter_nd``.  VJP: g at the indices."""
+    key = _nd_index(indices, "scatter")
+    values = _farr(values)
+    v = plain(values)
+    out = np.zeros(tuple(shape), v.dtype)
+    np.add.at(out, key, v.reshape((-1,) + out.shape[len(key):]))
+    return record("scatter", (values,), out, (lambda g: g[key].reshape(v.shape),))
+
+
+def scatter_update(inputs, indices, updates, reduction=None):
+    """``inputs`` with the entries at ``indices`` replaced by ``updates`` (``reduction=None``; the
+    last of repeated indices wins) or increased by them (``reduction="add"``).  VJP: ``inputs``
+    gets g except where replaced; ``updates`` gets g at the indices (for a replacement, only the
+    update that was kept)."""
+    if reduction not in (None, "add"):
+        raise ValueError(f"scatter_update: glassnet supports reduction=None or 'add', got {reduction!r}")
+    key = _nd_index(indices, "scatter_update")
+    inputs, updates = _farr(inputs), _farr(updates)
+    a, u = plain(inputs), plain(updates)
+    u2 = u.reshape((-1,) + a.shape[len(key):])
+    out = a.copy()
+    if reduction == "add":
+        np.add.at(out, key, u2)
+        return record("scatter_update", (inputs, updates), out,
+                      (lambda g: g, lambda g: g[key].reshape(u.shape)))
+    out[key] = u2
+    flat = np.ravel_multi_index(key, a.shape[:len(key)])
+    kept = np.zeros(len(flat), bool)
+    kept[len(flat) - 1 - np.unique(flat[::-1], return_index=True)[1]] = True   # last occurrence
+
+    def g_inputs(g):
+        z = g.copy()
+        z[key] = 0
+        return z
+
+    def g_updates(g):
+        gu = g[key]
+        gu[~kept] = 0
+        return gu.reshape(u.shape)
+    return record("scatter_update", (inputs, updates), out, (g_inputs, g_updates))
+
+
+def slice_update(inputs, start_indices, updates):
+    """``inputs`` with the block starting at ``start_indices`` replaced by ``updates``.  VJP:
+    ``inputs`` gets g outside the block, ``updates`` gets g inside it."""
+    inputs, updates = _farr(inputs), _farr(updates)
+    a, u = plain(inputs), plain(updates)
+    key = tuple(_slice(int(st), int(st) + n) for st, n in zip(start_indices, u.shape))
+    out = a.copy()
+    out[key] = u
+
+    def g_inputs(g):
+        z = g.copy()
+        z[key] = 0
+        return z
+    return record("slice_update", (inputs, updates), out, (g_inputs, lambda g: g[key]))
+
+
+def segment_sum(data, segment_ids, num_segments=None, sorted=False):
+    """``out[s] = sum of the rows of data whose segment id is s``; ``num_segments`` defaults to the
+    number of distinct ids (``max id + 1`` when ``sorted``), as TensorFlow; rows whose id is out of
+    range are dropped.  VJP: each row gets g of its segment."""
+    if sorted and num_segments is not None:
+        raise ValueError("segment_sum: num_segments cannot be set when sorted is True")
+    data = _farr(data)
+    d = plain(data)
+    ids = plain(segment_ids).astype(np.intp)
+    if num_segments is None:
+        num_segments = int(ids.max()) + 1 if sorted and ids.size else len(np.unique(ids))
+    valid = (ids >= 0) & (ids < num_segments)
+    out = np.zeros((int(num_segments),) + d.shape[ids.ndim:], d.dtype)
+    np.add.at(out, ids[valid], d[valid])
+
+    def vjp(g):
+        z = np.zeros(d.shape, g.dtype)
+        z[valid] = g[ids[valid]]
+        return z
+    return record("segment_sum", (data,), out, (vjp,))
+
+
+def cumprod(x, axis=None, dtype=None):
+    """Running product along ``axis`` (flattened when None).  d y_i / d x_j = prod of x_k for
+    k <= i, k != j: computed without dividing by x (zeros are handled) through the recurrence
+    ``r_j = g_j + x_(j+1) r_(j+1)``, ``dC/dx_j = (prod_(k<j) x_k) r_j``."""
+    x = _arr(x)
+    a = plain(x)
+    out = np.cumprod(a, axis=axis, dtype=dtype)
+
+    def vjp(g):
+        ax = 0 if axis is None else axis % a.ndim
+        xa = np.moveaxis(a.reshape(-1) if axis is None else a, ax, 0)
+        ga = np.moveaxis(g.reshape(-1) if axis is None else g, ax, 0)
+        n = xa.shape[0]
+        r = np.empty(ga.shape, np.result_type(ga, xa))
+        r[n - 1] = ga[n - 1]
+        for j in range(n - 2, -1, -1):   # a recurrence along the axis, vectorised over the rest
+            r[j] = ga[j] + xa[j + 1] * r[j + 1]
+        before = np.concatenate([np.ones_like(xa[:1]), np.cumprod(xa[:-1], axis=0)], axis=0)
+        return np.moveaxis(before * r, 0, ax).reshape(a.shape)
+    return record("cumprod", (x,), out, (vjp,))
+
+
+def select(condlist, choicelist, default=0):
+    """``choicelist[i]`` where ``condlist[i]`` is the first true condition, else ``default``
+    (composed from recorded ``where``)."""
+    if len(condlist) != len(choicelist):
+        raise ValueError(f"select: condlist and choicelist must have the same length, got "
+                         f"{len(condlist)} and {len(choicelist)}")
+    result = default
+    for cond, choice in builtins.reversed(list(zip(condlist, choicelist))):
+        result = where(cond, choice, result)
+    if isinstance(result, numbers.Number):
+        return np.asarray(result)
+    return result
+
+
+def meshgrid(*x, indexing="xy"):
+    """Coordinate arrays from 1-D inputs, as ``np.meshgrid`` (each recorded as a broadcast)."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
+    sizes = [np.size(plain(v)) for v in x]
+    shape = list(sizes)
+    if indexing == "xy" and len(x) > 1:
+        shape[0], shape[1] = shape[1], shape[0]
+    grids = []
+    for i, v in enumerate(x):
+        axis = i
+        if indexing == "xy" and len(x) > 1 and i < 2:
+            axis = 1 - i
+        view = [1] * len(x)
+        view[axis] = sizes[i]
+        grids.append(broadcast_to(reshape(v, tuple(view)), tuple(shape)))
+    return grids
+
+
+def unravel_index(indices, shape):
+    """The coordinates of flat ``indices`` in an array of ``shape`` (a tuple of arrays)."""
+    return np.unravel_index(plain(indices), shape)
+
+
 # =============================================================================== losses
 def binary_crossentropy(target, output, from_logits=False):
     """Elementwise binary cross-entropy (no mean), as keras.ops on TensorFlow.
@@ -1244,3 +1776,46 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     logp = log_softmax(logits, axis=-1)
     mask = one_hot(t, np.shape(output)[-1], dtype=plain(output).dtype)
     return negative(sum(multiply(mask, logp), axis=-1))
+
+
+# =============================================================================== symbolic tensors
+# The functional API's symbolic tensors (Keras's ``x = ops.expand_dims(inputs, -1)`` on an
+# ``Input``) are not arrays: a model engine registers their type and a handler that records the
+# call as a graph node, with ``register_symbolic``.  Every public function above is wrapped so
+# that a call with a symbolic argument (anywhere in lists / tuples / dicts) goes to the handler.
+_SYMBOLIC_TYPES: tuple = ()
+_SYMBOLIC_HANDLER = None
+
+
+def register_symbolic(types, handler) -> None:
+    """Send calls of ``glassnet.ops`` functions that receive an instance of ``types`` to
+    ``handler(fn, args, kwargs)``, whose result the call returns (``fn`` is the ops function,
+    to apply later to real arrays).  ``types=()`` removes the hook."""
+    global _SYMBOLIC_TYPES, _SYMBOLIC_HANDLER
+    _SYMBOLIC_TYPES = tuple(types) if isinstance(types, (list, tuple)) else (types,)
+    _SYMBOLIC_HANDLER = handler if _SYMBOLIC_TYPES else None
+
+
+def _has_symbolic(x) -> bool:
+    if isinstance(x, _SYMBOLIC_TYPES):
+        return True
+    if isinstance(x, (list, tuple)):
+        return builtins.any(_has_symbolic(v) for v in x)
+    if isinstance(x, dict):
+        return builtins.any(_has_symbolic(v) for v in x.values())
+    return False
+
+
+def _symbolic_aware(fn):
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        if _SYMBOLIC_TYPES and (_has_symbolic(args) or _has_symbolic(kwargs)):
+            return _SYMBOLIC_HANDLER(call, args, kwargs)
+        return fn(*args, **kwargs)
+    return call
+
+
+for _name in __all__:
+    globals()[_name] = _symbolic_aware(globals()[_name])
+del _name
+__all__.append("register_symbolic")

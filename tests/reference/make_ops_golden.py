@@ -9,10 +9,12 @@ It writes ``tests/reference/keras_ops.json``: one float32 input ``x`` (with zero
 values on the kinks of relu / relu6 / clip, where the derivative TensorFlow picks matters) and,
 for every case, the expression (evaluated with ``ops`` = ``keras.ops`` here and ``glassnet.ops``
 in the test), a random output weighting ``w``, the value ``f(x)`` and the gradient
-``d sum(w * f(x)) / dx`` from ``tf.GradientTape``.
+``d sum(w * f(x)) / dx`` from ``tf.GradientTape``; and the signature of every keras.ops function
+(parameter names, kinds and defaults).
 """
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import pathlib
@@ -88,6 +90,27 @@ CASES = {
     "moments": "lambda x: ops.moments(x, axes=[1])[0] + ops.moments(x, axes=[1])[1]",
     "rsqrt": "lambda x: ops.rsqrt(ops.abs(x) + 1.0)",
     "stop_gradient": "lambda x: x * ops.stop_gradient(x)",
+    "pad_reflect": "lambda x: ops.pad(x, ((1, 1), (2, 0)), mode='reflect')",
+    "pad_constant": "lambda x: ops.pad(x, ((0, 1), (1, 1)), constant_values=2.0)",
+    "diagonal_trace": "lambda x: ops.diagonal(x, offset=1) * ops.trace(x)",
+    "diag": "lambda x: ops.diag(ops.diag(x), k=1)",
+    "exp2_nan_to_num": "lambda x: ops.nan_to_num(ops.exp2(x * 0.5))",
+    "vstack_hstack": "lambda x: ops.sum(ops.vstack([x, x * 2.0]), axis=0) "
+                     "+ ops.sum(ops.hstack([x[:2], x[1:]]), axis=1)[:, None]",
+    "inverse_trig": "lambda x: ops.arcsin(x * 0.1) + ops.arctanh(x * 0.1) + ops.arcsinh(x) + ops.cbrt(x * x + 1.0)",
+    "arctan2": "lambda x: ops.arctan2(x, ops.flip(x, axis=1) + 0.05)",
+    "divide_no_nan": "lambda x: ops.divide_no_nan(x, ops.where(x > 1.0, x, 0.0))",
+    "erfc": "lambda x: ops.erfc(x * 0.5)",
+    "tensordot": "lambda x: ops.tensordot(x, ops.reshape(x, (6, 3)), axes=1)",
+    "roll_unstack": "lambda x: ops.roll(x, 2, axis=1) + ops.unstack(x)[1]",
+    "ptp_amax": "lambda x: ops.ptp(x, axis=1) * ops.amax(x, axis=1)",
+    # TensorFlow's cumprod gradient divides by x and gives 0 at an entry equal to 0 (the true
+    # derivative is the product of the other factors, which glassnet gives): no zeros here.
+    "cumprod": "lambda x: ops.cumprod(x + 0.1, axis=1)",
+    "scatter_update": "lambda x: ops.scatter_update(x, np.array([[0, 1], [2, 4]]), ops.sum(x, axis=1)[:2] * 2.0)",
+    "scatter_update_add": "lambda x: ops.scatter_update(x, np.array([[1], [1]]), x[:2] * 3.0, reduction='add')",
+    "segment_sum": "lambda x: ops.segment_sum(x, np.array([1, 0, 1]), num_segments=2)",
+    "select": "lambda x: ops.select([x > 1.0, x < -0.5], [x * 2.0, ops.exp(x)], x * 0.5)",
     "binary_crossentropy": "lambda x: ops.binary_crossentropy(ops.cast(x > 0.4, 'float32'), ops.sigmoid(x))",
     "binary_crossentropy_logits":
         "lambda x: ops.binary_crossentropy(ops.cast(x > 0.4, 'float32'), x, from_logits=True)",
@@ -114,7 +137,18 @@ def main():
         grad = tape.gradient(y, x, output_gradients=tf.constant(w))
         cases[name] = {"glassnet": expr, "w": w.tolist(), "value": np.asarray(y).tolist(),
                        "grad": np.asarray(grad).tolist()}
-    OUT.write_text(json.dumps({"x": X.tolist(), "cases": cases}, indent=1) + "\n")
+    signatures = {}
+    for name in sorted(dir(ops)):
+        fn = getattr(ops, name)
+        if name.startswith("_") or not callable(fn) or isinstance(fn, type):
+            continue
+        try:
+            sig = inspect.signature(fn)
+        except (TypeError, ValueError):
+            continue
+        signatures[name] = [[p.name, p.kind.name, None if p.default is p.empty else repr(p.default)]
+                            for p in sig.parameters.values()]
+    OUT.write_text(json.dumps({"x": X.tolist(), "cases": cases, "signatures": signatures}, indent=1) + "\n")
     print(f"wrote {OUT} ({len(cases)} cases)")
 
 
