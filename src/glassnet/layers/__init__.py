@@ -5,9 +5,12 @@ from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
 from .input import Input, InputLayer
+from .preprocessing import (CategoryEncoding, Discretization, Hashing, IntegerLookup, Normalization,
+                            StringLookup)
 
 __all__ = ["Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer", "get", "serialize",
            "deserialize"]
+__all__ += ["CategoryEncoding", "Discretization", "Hashing", "IntegerLookup", "Normalization", "StringLookup"]
 
 
 def serialize(layer) -> dict:

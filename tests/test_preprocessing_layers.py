@@ -1,0 +1,293 @@
+"""Preprocessing layers with adapt() against Keras 3 golden outputs (tests/reference/keras_preprocessing.json,
+written by tests/reference/make_preprocessing_golden.py), plus properties, errors, models and saving."""
+from __future__ import annotations
+
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+from glassnet import layers
+from glassnet.layers.preprocessing import _hash
+
+GOLDEN = json.loads((pathlib.Path(__file__).parent / "reference" / "keras_preprocessing.json").read_text("utf-8"))
+
+# Float statistics are computed by NumPy as Keras does, but summation order may differ across
+# NumPy builds / BLAS kernels: compare floats with a relative tolerance, integers exactly.
+RTOL = 1e-5
+
+
+def _ids(cases):
+    return [c["name"] for c in cases]
+
+
+def _kwargs(kwargs):
+    kwargs = dict(kwargs)
+    if isinstance(kwargs.get("axis"), list):
+        kwargs["axis"] = tuple(kwargs["axis"])
+    return kwargs
+
+
+def _check_output(got, expected):
+    got = np.asarray(got)
+    assert list(got.shape) == expected["shape"]
+    exp = np.asarray(expected["value"])
+    if expected["dtype"] == "object":
+        assert got.tolist() == expected["value"]
+        return
+    assert str(got.dtype) == expected["dtype"]
+    if got.dtype.kind == "f":
+        np.testing.assert_allclose(got, exp.astype(got.dtype), rtol=RTOL, atol=1e-6)
+    else:
+        np.testing.assert_array_equal(got, exp)
+
+
+def _config_subset(config, expected, skip=("name",)):
+    for key, value in expected.items():
+        if key in skip:
+            continue
+        assert key in config, key
+        got = config[key]
+        if isinstance(value, float) or (isinstance(value, list) and value and isinstance(value[0], float)):
+            np.testing.assert_allclose(got, value, rtol=RTOL)
+        else:
+            assert got == value, (key, got, value)
+    assert set(config) == set(expected), set(config) ^ set(expected)
+
+
+# --------------------------------------------------------------------------- Normalization
+@pytest.mark.parametrize("case", GOLDEN["normalization"], ids=_ids(GOLDEN["normalization"]))
+def test_normalization_matches_keras(case):
+    layer = layers.Normalization(**_kwargs(case["kwargs"]))
+    x = np.asarray(case["x"], dtype=case["x_dtype"])
+    if "adapt" in case:
+        layer.adapt(np.asarray(case["adapt"], dtype=case["adapt_dtype"]))
+    elif "adapt_batches" in case:
+        layer.adapt([np.asarray(b, dtype=np.float32) for b in case["adapt_batches"]])
+    _check_output(layer(x), case["output"])
+    assert [w.name for w in layer.weights] == case["weight_names"]
+    for got, exp in zip(layer.get_weights(), case["weights"]):
+        np.testing.assert_allclose(got, np.asarray(exp), rtol=RTOL, atol=1e-7)
+    _config_subset(layer.get_config(), case["config"])
+
+
+def test_normalization_backward_is_the_scaling():
+    """dC/dx = dC/dy / max(sqrt(var), eps), checked by central differences in float64."""
+    rng = np.random.default_rng(0)
+    data = rng.normal(size=(30, 3)) * [1.0, 5.0, 0.2]
+    for invert in (False, True):
+        layer = layers.Normalization(invert=invert, dtype="float64")
+        layer.adapt(data)
+        x = rng.normal(size=(4, 3))
+        g = rng.normal(size=(4, 3))
+        layer.forward(x, training=True)
+        analytic = layer.backward(g)
+        numeric = np.zeros_like(x)
+        h = 1e-6
+        for idx in np.ndindex(*x.shape):
+            xp, xm = x.copy(), x.copy()
+            xp[idx] += h
+            xm[idx] -= h
+            numeric[idx] = ((layer.forward(xp) * g).sum() - (layer.forward(xm) * g).sum()) / (2 * h)
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_normalization_errors():
+    with pytest.raises(ValueError, match="Normalization.*empty"):
+        layers.Normalization().adapt(np.zeros((0, 3), dtype=np.float32))
+    with pytest.raises(ValueError, match="Normalization.*NaN"):
+        layers.Normalization().adapt(np.array([[1.0, np.nan]], dtype=np.float32))
+    with pytest.raises(ValueError, match="Normalization.*empty iterable"):
+        layers.Normalization().adapt(iter([]))
+    with pytest.raises(ValueError, match="mean and variance must be given together"):
+        layers.Normalization(mean=1.0)
+    with pytest.raises(TypeError, match="Normalization.*numbers"):
+        layers.Normalization().adapt(np.array([["a", "b"]]))
+
+
+def test_normalization_accepts_lists_and_pandas():
+    pd = pytest.importorskip("pandas")
+    data = [[1.0, 2.0], [3.0, 6.0], [5.0, 10.0]]
+    a = layers.Normalization()
+    a.adapt(data)
+    b = layers.Normalization()
+    b.adapt(pd.DataFrame(data, columns=["u", "v"]))
+    np.testing.assert_allclose(a.get_weights()[0], [3.0, 6.0])
+    np.testing.assert_allclose(a.get_weights()[1], [8 / 3, 32 / 3], rtol=1e-6)
+    np.testing.assert_allclose(b.get_weights()[1], a.get_weights()[1])
+    np.testing.assert_allclose(b(pd.DataFrame(data)), a(np.asarray(data)))
+
+
+# --------------------------------------------------------------------------- Discretization
+@pytest.mark.parametrize("case", GOLDEN["discretization"], ids=_ids(GOLDEN["discretization"]))
+def test_discretization_matches_keras(case):
+    layer = layers.Discretization(**case["kwargs"])
+    if "adapt" in case:
+        layer.adapt(np.asarray(case["adapt"], dtype=np.float32))
+    elif "adapt_batches" in case:
+        layer.adapt([np.asarray(b, dtype=np.float32) for b in case["adapt_batches"]])
+    if "bin_boundaries" in case:
+        np.testing.assert_allclose(layer.bin_boundaries, case["bin_boundaries"], rtol=RTOL)
+    _check_output(layer(np.asarray(case["x"], dtype=np.float32)), case["output"])
+    _config_subset(layer.get_config(), case["config"])
+    clone = layers.Discretization.from_config(layer.get_config())
+    assert clone.bin_boundaries == layer.bin_boundaries
+
+
+def test_discretization_errors():
+    with pytest.raises(ValueError, match="Discretization.*adapt"):
+        layers.Discretization(num_bins=3)(np.array([[1.0]]))
+    with pytest.raises(ValueError, match="Discretization.*empty"):
+        layers.Discretization(num_bins=3).adapt(np.zeros((0,), dtype=np.float32))
+    with pytest.raises(ValueError, match="Discretization.*NaN"):
+        layers.Discretization(num_bins=3).adapt(np.array([1.0, np.nan]))
+    with pytest.raises(ValueError, match="either num_bins or bin_boundaries"):
+        layers.Discretization(num_bins=3, bin_boundaries=[0.0])
+    with pytest.raises(ValueError, match="sorted"):
+        layers.Discretization(bin_boundaries=[1.0, 0.0])
+
+
+# --------------------------------------------------------------------------- CategoryEncoding
+@pytest.mark.parametrize("case", GOLDEN["category_encoding"], ids=_ids(GOLDEN["category_encoding"]))
+def test_category_encoding_matches_keras(case):
+    layer = layers.CategoryEncoding(**case["kwargs"])
+    x = np.asarray(case["x"], dtype=case.get("x_dtype", "int64"))
+    if "count_weights" in case:
+        got = layer(x, count_weights=np.asarray(case["count_weights"], dtype=np.float32))
+    else:
+        got = layer(x)
+    _check_output(got, case["output"])
+    _config_subset(layer.get_config(), case["config"])
+
+
+def test_category_encoding_rejects_out_of_range():
+    with pytest.raises(ValueError, match=r"CategoryEncoding.*\[0, 3\).*got 3"):
+        layers.CategoryEncoding(num_tokens=3, output_mode="one_hot")(np.array([[0], [3]]))
+    with pytest.raises(ValueError, match="CategoryEncoding.*whole numbers"):
+        layers.CategoryEncoding(num_tokens=3)(np.array([[0.5]]))
+
+
+# --------------------------------------------------------------------------- lookups
+LOOKUPS = GOLDEN["lookup"]
+
+
+@pytest.mark.parametrize("case", LOOKUPS, ids=_ids(LOOKUPS))
+def test_lookup_matches_keras(case):
+    cls = getattr(layers, case["layer"])
+    layer = cls(**case["kwargs"])
+    if "adapt" in case:
+        data = case["adapt"]
+        layer.adapt(data if case["name"].endswith("_list") else np.asarray(data))
+    x = np.asarray(case["x"], dtype=case.get("x_dtype"))
+    _check_output(layer(x), case["output"])
+    assert layer.get_vocabulary() == case["vocabulary"]
+    assert layer.vocabulary_size() == case["vocabulary_size"]
+    _config_subset(layer.get_config(), case["config"])
+
+
+def test_lookup_errors():
+    with pytest.raises(ValueError, match=r"StringLookup.*repeated tokens \['a'\]"):
+        layers.StringLookup(vocabulary=["a", "b", "a"])
+    with pytest.raises(ValueError, match="IntegerLookup.*repeated"):
+        layers.IntegerLookup(vocabulary=[3, 3])
+    with pytest.raises(ValueError, match="StringLookup.*no vocabulary yet.*adapt"):
+        layers.StringLookup()(np.array(["a"]))
+    with pytest.raises(ValueError, match="StringLookup.*adapt.*empty"):
+        layers.StringLookup().adapt(np.array([], dtype=str))
+    with pytest.raises(ValueError, match="num_oov_indices=0.*'z'"):
+        layers.StringLookup(vocabulary=["a"], num_oov_indices=0)(np.array(["a", "z"]))
+    with pytest.raises(TypeError, match="StringLookup.*strings"):
+        layers.StringLookup(vocabulary=["a"])(np.array([1, 2]))
+    with pytest.raises(ValueError, match="cannot also be adapted"):
+        layers.StringLookup(vocabulary=["a"]).adapt(np.array(["a"]))
+
+
+def test_lookup_accepts_lists_and_pandas():
+    pd = pytest.importorskip("pandas")
+    col = pd.Series(["x", "y", "x", "z", "x", "y"], name="color")
+    a = layers.StringLookup()
+    a.adapt(col)
+    assert a.get_vocabulary() == ["[UNK]", "x", "y", "z"]
+    np.testing.assert_array_equal(a(col), [1, 2, 1, 3, 1, 2])
+    np.testing.assert_array_equal(a(["z", "q"]), [3, 0])
+    b = layers.IntegerLookup()
+    b.adapt(pd.Series([5, 5, 7]))
+    assert b.get_vocabulary() == [-1, 5, 7]
+
+
+# --------------------------------------------------------------------------- Hashing
+HASHING = GOLDEN["hashing"]
+
+
+@pytest.mark.parametrize("case", HASHING, ids=_ids(HASHING))
+def test_hashing_matches_keras(case):
+    kwargs = dict(case["kwargs"])
+    layer = layers.Hashing(**kwargs)
+    x = np.asarray(case["x"], dtype=case.get("x_dtype"))
+    _check_output(layer(x), case["output"])
+    _config_subset(layer.get_config(), case["config"])
+
+
+def test_hash_functions_reference_values():
+    """Published test vectors: SipHash-2-4 (Aumasson & Bernstein, key 00..0f, messages 00..n-1)."""
+    key0 = int.from_bytes(bytes(range(8)), "little")
+    key1 = int.from_bytes(bytes(range(8, 16)), "little")
+    assert _hash.siphash64(b"", key0, key1) == 0x726FDB47DD0E0E31
+    assert _hash.siphash64(bytes(range(15)), key0, key1) == 0xA129CA6149BE45E5
+    assert _hash.fingerprint64(b"") == _hash.K2   # FarmHash: the empty string hashes to k2
+
+
+# --------------------------------------------------------------------------- inside models
+def _fit_from(model, case, optimizer):
+    model.compile(optimizer=optimizer, loss=case["loss"])
+    return model.fit
+
+
+def test_normalization_dense_training_matches_keras():
+    from glassnet import Sequential, optimizers
+    from glassnet.layers import Dense, Input
+
+    case = GOLDEN["training"]["normalization_dense"]
+    x = np.asarray(case["x"], dtype=np.float32)
+    y = np.asarray(case["y"], dtype=np.float32)
+    norm = layers.Normalization()
+    norm.adapt(x)
+    model = Sequential([Input((3,)), norm, Dense(2, activation="tanh"), Dense(1)])
+    w = [np.asarray(a, dtype=np.float32) for a in case["initial"]]
+    model.layers[1].set_weights(w[:2])
+    model.layers[2].set_weights(w[2:])
+    model.compile(optimizer=optimizers.SGD(learning_rate=case["optimizer"]["learning_rate"]), loss=case["loss"])
+    hist = model.fit(x, y, batch_size=case["batch_size"], epochs=case["epochs"], shuffle=False, verbose=0)
+    # rtol 1e-4: float32 training over 15 steps; summation order differs from TensorFlow's kernels.
+    for got, exp in zip(model.get_weights(), case["final"]):
+        np.testing.assert_allclose(got, np.asarray(exp, dtype=np.float32), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(hist.history["loss"], case["history"]["loss"], rtol=1e-4)
+
+
+def test_structured_data_pattern_matches_keras():
+    """StringLookup on a column, CategoryEncoding one_hot, then Dense: the structured-data tutorial."""
+    from glassnet import Sequential, optimizers
+    from glassnet.layers import Dense, Input
+
+    case = GOLDEN["training"]["lookup_encoding_dense"]
+    lookup = layers.StringLookup()
+    lookup.adapt(case["column"])
+    assert lookup.get_vocabulary() == case["vocabulary"]
+    idx = lookup(np.asarray(case["column"]).reshape(-1, 1))
+    np.testing.assert_array_equal(idx, case["indices"])
+    depth = lookup.vocabulary_size()
+    model = Sequential([Input((1,)), layers.CategoryEncoding(num_tokens=depth, output_mode="one_hot"), Dense(1, activation="sigmoid")])
+    model.layers[1].set_weights([np.asarray(a, dtype=np.float32) for a in case["initial"]])
+    model.compile(optimizer=optimizers.Adam(learning_rate=case["optimizer"]["learning_rate"]), loss=case["loss"])
+    y = np.asarray(case["y"], dtype=np.float32)
+    hist = model.fit(idx, y, batch_size=case["batch_size"], epochs=case["epochs"], shuffle=False, verbose=0)
+    # rtol 1e-4: float32 Adam over 12 steps (see above).
+    for got, exp in zip(model.layers[1].get_weights(), case["final"]):
+        np.testing.assert_allclose(got, np.asarray(exp, dtype=np.float32), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(hist.history["loss"], case["history"]["loss"], rtol=1e-4)
+
+
+def test_preprocessing_layer_has_no_gradient():
+    with pytest.raises(ValueError, match="not differentiable"):
+        layers.CategoryEncoding(num_tokens=3).backward(np.ones((1, 3)))
