@@ -380,6 +380,33 @@ def training_cases():
     return cases
 
 
+# ----------------------------------------------------------------- files written by Keras
+def keras_files():
+    """Two small models saved by Keras (``.keras``) with adapted preprocessing layers, and their predictions."""
+    folder = OUT.with_name("keras_files")
+    folder.mkdir(exist_ok=True)
+    r = rng(9)
+    out_ = {}
+    x = (r.normal(size=(20, 3)) * [2.0, 0.5, 10.0] + [1.0, -1.0, 4.0]).astype(F32)
+    keras.utils.set_random_seed(3)
+    norm = layers.Normalization()
+    norm.adapt(x)
+    model = keras.Sequential([keras.Input((3,)), norm, layers.Dense(2, activation="relu"), layers.Dense(1)])
+    model.save(folder / "prep_normalization.keras")
+    out_["prep_normalization.keras"] = {"x": to_json(x[:5]), "predict": to_json(model.predict(x[:5], verbose=0)),
+                                        "mean": to_json(norm.get_weights()[0]),
+                                        "variance": to_json(norm.get_weights()[1])}
+    ids = r.integers(0, 8, size=(30, 3)).astype(np.int64) * 11
+    lookup = layers.IntegerLookup(output_mode="multi_hot")
+    lookup.adapt(ids)
+    model = keras.Sequential([keras.Input((3,), dtype="int64"), lookup, layers.Dense(1, activation="sigmoid")])
+    model.save(folder / "prep_integer_lookup.keras")
+    xq = np.array([[0, 11, 22], [77, 77, 5], [33, 44, 55]], dtype=np.int64)
+    out_["prep_integer_lookup.keras"] = {"x": to_json(xq), "predict": to_json(model.predict(xq, verbose=0)),
+                                         "vocabulary": to_json(lookup.get_vocabulary())}
+    return out_
+
+
 def main():
     result = {
         "keras_version": keras.__version__,
@@ -390,6 +417,7 @@ def main():
         "hashing": hashing_cases(),
         "saving": saving_layout(),
         "training": training_cases(),
+        "keras_files": keras_files(),
     }
     OUT.write_text(json.dumps(result, indent=None, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {OUT} ({OUT.stat().st_size} bytes)")

@@ -314,10 +314,17 @@ class IndexLookup(PreprocessingLayer):
         return np.asarray(codes, dtype=np.int64)[inverse].reshape(keys.shape)
 
     def _lookup(self, keys):
+        if len(self._sorted_keys) == 0:
+            out = np.full(keys.shape, -1, dtype=np.int64)
+            return self._finish_lookup(keys, out)
         pos = np.searchsorted(self._sorted_keys, keys)
         pos_c = np.minimum(pos, len(self._sorted_keys) - 1)
         found = self._sorted_keys[pos_c] == keys
         out = np.where(found, self._sorted_index[pos_c], -1).astype(np.int64)
+        return self._finish_lookup(keys, out)
+
+    def _finish_lookup(self, keys, out):
+        """Mask slot, then OOV buckets for the keys not found (out == -1)."""
         if self.mask_token is not None:
             out = np.where(keys == self.mask_token, 0 if self.output_mode == "int" else _INT64_MAX, out)
         unknown = out == -1
@@ -383,6 +390,8 @@ class IndexLookup(PreprocessingLayer):
         if self.input_vocabulary is not None:
             return
         data = files.get("vocabulary.txt")
+        if data is None and self._frozen_vocab_size is None:
+            return                       # saved before it had a vocabulary: nothing to restore
         if data is None:
             raise ValueError(f"{self._where()}: the saved model has no vocabulary.txt asset for this layer")
         text = data.decode("utf-8") if isinstance(data, bytes) else data
