@@ -383,3 +383,15 @@ def test_loads_keras_written_files(fname):
         assert model.layers[0].get_vocabulary() == case["vocabulary"]
     else:
         np.testing.assert_allclose(model.layers[0].get_weights()[0], case["mean"], rtol=1e-6)
+
+
+def test_readme_preprocessing_snippet_runs(tmp_path, monkeypatch, capsys):
+    import re
+
+    text = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    section = re.search(r"^## Preprocessing layers\n(.*?)(?=^## )", text, re.S | re.M).group(1)
+    block = re.findall(r"```python\n(.*?)```", section, re.S)[0]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block, "README:Preprocessing layers", "exec"), {})
+    out = capsys.readouterr().out
+    assert "['[UNK]', 'red', 'green', 'blue']" in out and "[[0. 0.]]" in out
