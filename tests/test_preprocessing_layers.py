@@ -395,3 +395,53 @@ def test_readme_preprocessing_snippet_runs(tmp_path, monkeypatch, capsys):
     exec(compile(block, "README:Preprocessing layers", "exec"), {})
     out = capsys.readouterr().out
     assert "['[UNK]', 'red', 'green', 'blue']" in out and "[[0. 0.]]" in out
+
+
+def test_used_before_adapt_is_an_error():
+    with pytest.raises(ValueError, match="Normalization.*not been adapted.*adapt"):
+        layers.Normalization()(np.ones((2, 3), dtype=np.float32))
+    with pytest.raises(ValueError, match="IntegerLookup.*no vocabulary yet"):
+        layers.IntegerLookup()(np.array([1, 2]))
+    # Statistics set directly (as a loaded file does) count as adapted.
+    norm = layers.Normalization()
+    norm.build((2,))
+    norm.set_weights([np.array([1.0, 2.0]), np.array([4.0, 4.0]), np.array(0.0)])
+    np.testing.assert_allclose(norm(np.array([[3.0, 2.0]], dtype=np.float32)), [[1.0, 0.0]])
+
+
+def test_inputs_as_bytes_objects_and_generators():
+    pd = pytest.importorskip("pandas")
+    vocab = ["a", "b", "é"]
+    lookup = layers.StringLookup(vocabulary=vocab)
+    u = np.array([["a", "é", "zz"]])
+    np.testing.assert_array_equal(lookup(np.char.encode(u, "utf-8")), lookup(u))
+    np.testing.assert_array_equal(lookup(u.astype(object)), [[1, 3, 0]])
+    h = layers.Hashing(num_bins=97)
+    col = pd.Series(["x", "y", "x", "日本"], dtype=object)
+    np.testing.assert_array_equal(h(col), h(np.array(["x", "y", "x", "日本"])))
+    np.testing.assert_array_equal(h(np.array([1, 2])), h(np.array(["1", "2"])))   # numbers hash as decimal text
+    with pytest.raises(TypeError, match="StringLookup.*missing value.*index 1"):
+        lookup(pd.Series(["a", None, float("nan")], dtype=object))
+
+    def batches():       # an iterator of batches: every batch is a document (row) of tokens
+        yield np.array([5, 5, 7])
+        yield np.array([[7, 9], [5, 1]])
+
+    ilookup = layers.IntegerLookup()
+    ilookup.adapt(batches())
+    assert ilookup.get_vocabulary() == [-1, 5, 7, 9, 1]
+
+
+def test_lookup_inside_model_gets_float_inputs():
+    """A model's inputs are float32: IntegerLookup / Hashing / Discretization take whole-number floats."""
+    from glassnet.layers import Dense, Input
+
+    ilookup = layers.IntegerLookup(vocabulary=[10, 20, 30], output_mode="one_hot")
+    model = _seq(Input((1,)), ilookup, Dense(2))
+    out = model.predict(np.array([[20.0], [99.0]], dtype=np.float32), verbose=0)
+    assert out.dtype == np.float32 and out.shape == (2, 2)
+    expected = ilookup(np.array([[20], [99]])).astype(np.float32) @ model.layers[1].kernel.value + \
+        model.layers[1].bias.value
+    np.testing.assert_allclose(out, expected, rtol=1e-6)
+    with pytest.raises(ValueError, match="whole numbers"):
+        model.predict(np.array([[20.5]], dtype=np.float32), verbose=0)

@@ -25,43 +25,34 @@ from ._hash import fingerprint64, siphash64
 _MODES = ("int", "one_hot", "multi_hot", "count")
 
 
-def value_bytes(x: np.ndarray) -> np.ndarray:
-    """The UTF-8 bytes TensorFlow hashes for each element, as an object array (see module docstring)."""
-    if x.dtype.kind == "f":
-        x = x.astype(np.int64)
-    if x.dtype.kind == "b":
-        return np.array([b"true" if v else b"false" for v in x.reshape(-1)], dtype=object).reshape(x.shape)
-    if x.dtype.kind in "iu":
-        return np.char.encode(x.astype(str), "utf-8").astype(object)
-    if x.dtype.kind == "U":
-        return np.char.encode(x, "utf-8").astype(object)
-    if x.dtype.kind == "S":
-        return x.astype(object)
-    out = np.empty(x.shape, dtype=object)
-    flat = x.reshape(-1)
-    res = out.reshape(-1)
-    for i, v in enumerate(flat):      # object arrays only (pandas columns of str): one pass to bytes
-        if isinstance(v, bytes):
-            res[i] = v
-        elif isinstance(v, str):
-            res[i] = v.encode("utf-8")
-        elif isinstance(v, numbers.Integral):
-            res[i] = str(int(v)).encode()
-        elif isinstance(v, numbers.Real):
-            res[i] = str(int(v)).encode()
-        else:
-            raise TypeError(f"cannot hash a value of type {type(v).__name__} ({v!r}); expected str, bytes or a number")
-    return out
+def _as_bytes(v) -> bytes:
+    """One value as the UTF-8 bytes TensorFlow hashes (see the module docstring)."""
+    if isinstance(v, bytes):
+        return v
+    if isinstance(v, str):
+        return v.encode("utf-8")
+    if isinstance(v, (bool, np.bool_)):
+        return b"true" if v else b"false"
+    if isinstance(v, numbers.Integral):
+        return str(int(v)).encode()
+    if isinstance(v, numbers.Real):
+        return str(int(v)).encode()            # floats are truncated to int64 first
+    raise TypeError(f"cannot hash a value of type {type(v).__name__} ({v!r}); expected str, bytes or a number")
 
 
 def hash_to_bins(x: np.ndarray, num_bins: int, salt=None) -> np.ndarray:
-    """int64 bins of every element of ``x`` (no mask handling)."""
-    data = value_bytes(x)
-    uniques, inverse = np.unique(data.reshape(-1), return_inverse=True)
+    """int64 bins of every element of ``x`` (no mask handling): distinct values are hashed once."""
+    if x.dtype.kind == "f":
+        x = x.astype(np.int64)
+    flat = x.reshape(-1)
+    try:
+        uniques, inverse = np.unique(flat, return_inverse=True)
+    except TypeError:                           # an object array mixing types: hash every element
+        uniques, inverse = flat, np.arange(flat.size)
     if salt is None:
-        codes = [fingerprint64(u) % num_bins for u in uniques]
+        codes = [fingerprint64(_as_bytes(u)) % num_bins for u in uniques.tolist()]
     else:
-        codes = [siphash64(u, salt[0], salt[1]) % num_bins for u in uniques]
+        codes = [siphash64(_as_bytes(u), salt[0], salt[1]) % num_bins for u in uniques.tolist()]
     return np.asarray(codes, dtype=np.int64)[inverse].reshape(x.shape)
 
 

@@ -484,9 +484,13 @@ class StringLookup(IndexLookup):
             ok = np.frompyfunc(lambda v: isinstance(v, (str, bytes)), 1, 1)(flat).astype(bool) if flat.size else \
                 np.zeros(0, dtype=bool)
             if not ok.all():
-                bad = flat[~ok][0]
+                i = int(np.argmin(ok))
+                bad = flat[i]
+                if bad is None or (isinstance(bad, float) and bad != bad):
+                    raise TypeError(f"{self._where()}: {name} must contain strings, got a missing value ({bad!r}) "
+                                    f"at flat index {i}; fill missing values first (e.g. with a placeholder string)")
                 raise TypeError(f"{self._where()}: {name} must contain strings, got a {type(bad).__name__} "
-                                f"({bad!r}); use IntegerLookup for integer ids")
+                                f"({bad!r}) at flat index {i}; use IntegerLookup for integer ids")
             dec = np.frompyfunc(lambda v: v.decode(self.encoding) if isinstance(v, bytes) else v, 1, 1)
             return np.asarray(dec(flat).astype(str) if flat.size else np.zeros(0, dtype="U1")).reshape(x.shape)
         raise TypeError(f"{self._where()}: {name} must contain strings, got dtype {x.dtype}; use IntegerLookup "

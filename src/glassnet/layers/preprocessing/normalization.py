@@ -228,17 +228,31 @@ class Normalization(Layer):
         if x.ndim != len(self._broadcast_shape):
             raise ValueError(f"Normalization {self.name!r}: expected inputs of rank {len(self._broadcast_shape)} "
                              f"(shape {(None,) + tuple(self.input_shape)}), got shape {x.shape}")
+        if not self._adapted:
+            self._check_adapted(mean, variance)
         scale = self._scale(variance)
-        self._last_scale = scale
         if self.invert:
             return mean + x * scale
         return (x - mean) / scale
 
+    def _check_adapted(self, mean, variance):
+        """A layer still holding its initial statistics (mean 0, variance 1) was never adapted: an error.
+
+        Statistics loaded from a file (or set with set_weights) differ from the initial ones and count
+        as adapted; to really use mean 0 and variance 1, pass ``mean=0., variance=1.``.
+        """
+        if np.all(mean == 0) and np.all(variance == 1):
+            raise ValueError(f"Normalization {self.name!r}: the layer has not been adapted: call "
+                             f"layer.adapt(data) before using it (or create it with mean=... and variance=...)")
+        self._adapted = True
+
     def backward(self, grad):
-        """dC/dx = dC/dy / max(sqrt(var), eps)  (invert: dC/dy * max(sqrt(var), eps)); no weight gradients."""
+        """dC/dx = dC/dy / max(sqrt(var), eps)  (invert: dC/dy * max(sqrt(var), eps)); no weight gradients.
+
+        The statistics are constants (non-trainable): nothing is written to their ``grad``."""
         if not self.needs_input_grad:
             return None
-        scale = self._last_scale
+        scale = self._scale(self._stats()[1])
         return grad * scale if self.invert else grad / scale
 
     def compute_output_shape(self, input_shape):
