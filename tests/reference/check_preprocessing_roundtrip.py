@@ -38,6 +38,7 @@ def write(folder):
     norm.adapt(X)
     m = Sequential([Input((3,)), norm, Dense(2)])
     m.save(os.path.join(folder, "norm.keras"))
+    m.save(os.path.join(folder, "norm.h5"))
     facts["norm"] = {"predict": m.predict(X, verbose=0).tolist(), "mean": norm.get_weights()[0].tolist()}
     lookup = IntegerLookup(output_mode="multi_hot")
     lookup.adapt(IDS)
@@ -76,6 +77,9 @@ def check(folder) -> int:
     diff = float(np.abs(m.predict(X, verbose=0) - np.asarray(facts["norm"]["predict"])).max())
     report("Normalization predictions", diff <= 1e-6, f"max |diff| {diff:.2e}")
     report("Normalization mean", np.array_equal(m.layers[0].get_weights()[0], np.float32(facts["norm"]["mean"])))
+    m = keras.models.load_model(os.path.join(folder, "norm.h5"), compile=False)
+    diff = float(np.abs(m.predict(X, verbose=0) - np.asarray(facts["norm"]["predict"])).max())
+    report("Normalization predictions (.h5)", diff <= 1e-6, f"max |diff| {diff:.2e}")
     m = keras.models.load_model(os.path.join(folder, "ilookup.keras"))
     vocab = [int(v) for v in m.layers[0].get_vocabulary()]
     report("IntegerLookup vocabulary (asset)", vocab == facts["ilookup"]["vocabulary"], str(vocab))

@@ -396,6 +396,8 @@ def keras_files():
     out_["prep_normalization.keras"] = {"x": to_json(x[:5]), "predict": to_json(model.predict(x[:5], verbose=0)),
                                         "mean": to_json(norm.get_weights()[0]),
                                         "variance": to_json(norm.get_weights()[1])}
+    model.save(folder / "prep_normalization.h5")
+    out_["prep_normalization.h5"] = out_["prep_normalization.keras"]
     ids = r.integers(0, 8, size=(30, 3)).astype(np.int64) * 11
     lookup = layers.IntegerLookup(output_mode="multi_hot")
     lookup.adapt(ids)
