@@ -406,6 +406,9 @@ def _layer_nodes(g, layer, x, shape):
         return g.op("Flatten", [x], layer.name, axis=1), (flat,)
     if kind in (Dropout, InputLayer):
         return x, shape      # inference: Dropout passes its input through unchanged
+    from .layers.preprocessing import onnx_nodes as preprocessing_onnx
+    if preprocessing_onnx.supports(layer):   # Normalization, Discretization, CategoryEncoding, IntegerLookup
+        return preprocessing_onnx.nodes(g, layer, x, shape)
     raise ValueError(
         f"to_onnx: layer {layer.name!r} is a {kind.__name__}, which ONNX export does not support; "
         f"the exportable layers are Dense, Dropout, Flatten and Activation"
