@@ -497,3 +497,29 @@ def test_onnx_export_refuses_string_layers(tmp_path):
 
     with pytest.raises(ValueError, match="Hashing.*strings"):
         to_onnx(_seq(Input((2,)), layers.Hashing(num_bins=3)), tmp_path / "h.onnx")
+
+
+def test_pad_to_max_tokens_and_set_vocabulary():
+    lookup = layers.StringLookup(max_tokens=6, pad_to_max_tokens=True, output_mode="multi_hot")
+    lookup.adapt(np.array(["b", "a", "b"]))
+    out = lookup(np.array([["a", "b", "q"]]))
+    np.testing.assert_array_equal(out, [[1, 1, 1, 0, 0, 0]])     # [UNK], b, a, then padding to max_tokens
+    assert lookup.compute_output_shape((3,)) == (6,)
+    lookup = layers.StringLookup()
+    lookup.set_vocabulary(["[UNK]", "x", "y"])                  # a leading OOV token is recognised
+    assert lookup.get_vocabulary() == ["[UNK]", "x", "y"]
+    assert lookup.get_vocabulary(include_special_tokens=False) == ["x", "y"]
+    with pytest.raises(ValueError, match="max_tokens=3"):
+        layers.StringLookup(max_tokens=3, vocabulary=["a", "b", "c"])
+    with pytest.raises(ValueError, match="mask token"):
+        layers.StringLookup(mask_token="", vocabulary=["a", ""])
+
+
+def test_vocabulary_file(tmp_path):
+    path = tmp_path / "vocab.txt"
+    path.write_text("red\ngreen\nblue\n", encoding="utf-8")
+    lookup = layers.StringLookup(vocabulary=str(path))
+    np.testing.assert_array_equal(lookup(np.array(["blue", "red", "x"])), [3, 1, 0])
+    assert lookup.get_config()["vocabulary"] is None   # a file path is not written into the config (Keras)
+    with pytest.raises(ValueError, match="does not exist"):
+        layers.StringLookup(vocabulary=str(tmp_path / "missing.txt"))

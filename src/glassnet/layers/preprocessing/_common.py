@@ -148,6 +148,9 @@ class PreprocessingLayer(Layer):
     """
 
     differentiable = False
+    #: Does the layer take string inputs (StringLookup, Hashing)? A model whose first layer does can
+    #: pass text columns through unconverted (glassnet's Sequential converts inputs to floats today).
+    accepts_strings = False
 
     def __call__(self, x, training: bool = False):
         x = self._convert_input(x)

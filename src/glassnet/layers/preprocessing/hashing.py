@@ -83,6 +83,8 @@ class Hashing(PreprocessingLayer):
         sparse: must be False.
     """
 
+    accepts_strings = True
+
     def __init__(self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False, **kwargs):
         if kwargs.get("dtype") is None:
             kwargs["dtype"] = "int64" if output_mode == "int" else config.floatx()

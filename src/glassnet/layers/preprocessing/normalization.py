@@ -141,25 +141,26 @@ class Normalization(Layer):
             batches = itertools.chain([first], it)
             self._adapt_batches(batches, where)
         else:
-            x = to_numpy(data, "data", where)
-            self._check_data(x, where, "data")
+            x = self._check_data(to_numpy(data, "data", where), where, "data")
             self._prepare(x.shape, where)
             mean = np.mean(x, axis=self._reduce_axis)
             var = np.var(x, axis=self._reduce_axis)
             self._store(mean, var)
 
-    def _check_data(self, x, where, name):
-        if x.dtype.kind in "USO":
-            x2 = None
+    @staticmethod
+    def _check_data(x, where, name):
+        """Numbers only (an object array of numbers is accepted), at least one value, no NaN / inf."""
+        if x.dtype.kind == "O":
             try:
-                x2 = x.astype(np.float64)
+                x = x.astype(np.float64)
             except (TypeError, ValueError):
-                pass
-            if x2 is None or x.dtype.kind != "O":
-                raise TypeError(f"{where}: {name} must contain numbers, got dtype {x.dtype}")
+                raise TypeError(f"{where}: {name} must contain numbers, got non-numeric objects") from None
+        if x.dtype.kind not in "biuf":
+            raise TypeError(f"{where}: {name} must contain numbers, got dtype {x.dtype}")
         if x.size == 0:
             raise ValueError(f"{where}: {name} is empty (shape {x.shape}); need at least one sample")
-        check_numeric_finite(x if x.dtype.kind != "O" else x.astype(np.float64), name, where)
+        check_numeric_finite(x, name, where)
+        return x
 
     def _prepare(self, shape, where):
         if not self.built:
@@ -176,8 +177,7 @@ class Normalization(Layer):
         for i, batch in enumerate(batches):
             if isinstance(batch, tuple):
                 batch = batch[0]
-            b = to_numpy(batch, f"batch {i}", where)
-            self._check_data(b, where, f"batch {i}")
+            b = self._check_data(to_numpy(batch, f"batch {i}", where), where, f"batch {i}")
             b = b.astype(self.dtype, copy=False)
             if total_mean is None:
                 self._prepare(b.shape, where)
