@@ -523,3 +523,33 @@ def test_vocabulary_file(tmp_path):
     assert lookup.get_config()["vocabulary"] is None   # a file path is not written into the config (Keras)
     with pytest.raises(ValueError, match="does not exist"):
         layers.StringLookup(vocabulary=str(tmp_path / "missing.txt"))
+
+
+SMALL_MODELS = {
+    "discretization_multi_hot": lambda: layers.Discretization(num_bins=4, output_mode="multi_hot"),
+    "integer_lookup_count": lambda: layers.IntegerLookup(output_mode="count"),
+    "hashing_multi_hot": lambda: layers.Hashing(num_bins=6, output_mode="multi_hot"),
+    "category_encoding_count": lambda: layers.CategoryEncoding(num_tokens=27, output_mode="count"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_MODELS))
+def test_layer_then_dense_training_matches_keras(name):
+    """<preprocessing layer> -> Dense(1, sigmoid), SGD(0.5), 3 epochs, shuffle=False: Keras's weights."""
+    from glassnet import optimizers
+    from glassnet.layers import Dense, Input
+
+    case = GOLDEN["training"][name]
+    x = np.asarray(case["x"])
+    layer = SMALL_MODELS[name]()
+    if name.startswith(("discretization", "integer_lookup")):
+        layer.adapt(x)
+    model = _seq(Input((2,)), layer, Dense(1, activation="sigmoid"))
+    model.layers[1].set_weights([np.asarray(a, dtype=np.float32) for a in case["initial"]])
+    model.compile(optimizer=optimizers.SGD(learning_rate=case["optimizer"]["learning_rate"]), loss=case["loss"])
+    hist = model.fit(x.astype(np.float32), np.asarray(case["y"], dtype=np.float32), batch_size=case["batch_size"],
+                     epochs=case["epochs"], shuffle=False, verbose=0)
+    # rtol 1e-4: float32 training, summation order differs from TensorFlow's kernels.
+    for got, exp in zip(model.layers[1].get_weights(), case["final"]):
+        np.testing.assert_allclose(got, np.asarray(exp, dtype=np.float32), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(hist.history["loss"], case["history"]["loss"], rtol=1e-4)

@@ -377,6 +377,34 @@ def training_cases():
         "optimizer": {"class": "Adam", "learning_rate": 0.1}, "loss": "binary_crossentropy", "batch_size": 4,
         "epochs": 3, "final": [to_json(w) for w in dense.get_weights()], "history": to_json(hist.history),
     }
+
+    # One more small model per layer family: <preprocessing layer> -> Dense(1), SGD, 3 epochs.
+    xs = (r.normal(size=(24, 2)) * 2.0).astype(F32)
+    ids = r.integers(0, 9, size=(24, 2)).astype(np.int64) * 3
+    yb = r.integers(0, 2, size=(24, 1)).astype(F32)
+    specs = [
+        ("discretization_multi_hot", lambda: layers.Discretization(num_bins=4, output_mode="multi_hot"), xs, "float32", 4),
+        ("integer_lookup_count", lambda: layers.IntegerLookup(output_mode="count"), ids, "int64", None),
+        ("hashing_multi_hot", lambda: layers.Hashing(num_bins=6, output_mode="multi_hot"), ids, "int64", 6),
+        ("category_encoding_count", lambda: layers.CategoryEncoding(num_tokens=27, output_mode="count"), ids, "int64", 27),
+    ]
+    for name, make, xin, dtype, width in specs:
+        layer = make()
+        if hasattr(layer, "adapt") and not isinstance(layer, (layers.Hashing, layers.CategoryEncoding)):
+            layer.adapt(xin)
+        if width is None:
+            width = int(layer.vocabulary_size())
+        w0 = r.normal(size=(width, 1)).astype(F32) * 0.3
+        b0 = np.array([0.1], dtype=F32)
+        dense = layers.Dense(1, activation="sigmoid")
+        model = keras.Sequential([keras.Input((2,), dtype=dtype), layer, dense])
+        dense.set_weights([w0, b0])
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.5), loss="binary_crossentropy")
+        hist = model.fit(xin, yb, batch_size=6, epochs=3, shuffle=False, verbose=0)
+        cases[name] = {"x": to_json(xin), "y": to_json(yb), "initial": [to_json(w0), to_json(b0)],
+                       "optimizer": {"class": "SGD", "learning_rate": 0.5}, "loss": "binary_crossentropy",
+                       "batch_size": 6, "epochs": 3, "final": [to_json(w) for w in dense.get_weights()],
+                       "history": to_json(hist.history)}
     return cases
 
 
