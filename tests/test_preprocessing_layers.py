@@ -238,6 +238,22 @@ def test_hash_functions_reference_values():
     assert _hash.fingerprint64(b"") == _hash.K2   # FarmHash: the empty string hashes to k2
 
 
+def test_vectorised_hashes_equal_the_scalar_ones():
+    """Every FarmHash length branch (0..300 bytes) and SipHash, text and raw bytes, one string at a time
+    (the plain-Python reference, itself checked against TensorFlow above) vs all at once."""
+    rng = np.random.default_rng(11)
+    raw = [bytes(rng.integers(1, 256, size=n).astype(np.uint8)) for n in list(range(0, 130)) * 2 + [200, 300]]
+    mat, lengths = _hash.utf8_matrix(np.array(raw, dtype="S"))
+    np.testing.assert_array_equal(lengths, [len(b) for b in raw])
+    np.testing.assert_array_equal(_hash.hash_matrix(mat, lengths), [_hash.fingerprint64(b) for b in raw])
+    np.testing.assert_array_equal(_hash.hash_matrix(mat, lengths, (5, 2 ** 64 - 1)),
+                                  [_hash.siphash64(b, 5, 2 ** 64 - 1) for b in raw])
+    text = np.array(["", "a", "ascii only", "héllo wörld", "日本語" * 9, "x" * 70])
+    mat, lengths = _hash.utf8_matrix(text)
+    np.testing.assert_array_equal(_hash.hash_matrix(mat, lengths),
+                                  [_hash.fingerprint64(t.encode("utf-8")) for t in text.tolist()])
+
+
 # --------------------------------------------------------------------------- inside models
 def _fit_from(model, case, optimizer):
     model.compile(optimizer=optimizer, loss=case["loss"])

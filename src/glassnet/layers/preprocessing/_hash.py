@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import struct
 
+import numpy as np
+
 _M = (1 << 64) - 1
 K0 = 0xC3A5C85C97CB3127
 K1 = 0xB492B66FBE98F273
@@ -192,3 +194,198 @@ def siphash64(s: bytes, key0: int, key1: int) -> int:
     v2 ^= 0xFF
     v0, v1, v2, v3 = rounds(v0, v1, v2, v3, 4)
     return v0 ^ v1 ^ v2 ^ v3
+
+
+# ============================================================================ vectorised versions
+# The same two hashes over many strings at once: the strings are rows of a uint8 matrix (NUL-padded)
+# grouped by byte length, and every step above becomes one NumPy operation on a column of uint64
+# words (NumPy's uint64 arithmetic wraps modulo 2**64, as the algorithms require).
+_K0, _K1, _K2 = np.uint64(K0), np.uint64(K1), np.uint64(K2)
+
+
+def _col64(mat, i):
+    """Little-endian 64-bit words at byte offset i of every row."""
+    return np.ascontiguousarray(mat[:, i:i + 8]).view("<u8")[:, 0].astype(np.uint64)
+
+
+def _col32(mat, i):
+    return np.ascontiguousarray(mat[:, i:i + 4]).view("<u4")[:, 0].astype(np.uint64)
+
+
+def _vrot(v, r):
+    return v if r == 0 else (v >> np.uint64(r)) | (v << np.uint64(64 - r))
+
+
+def _vrotl(v, r):
+    return (v << np.uint64(r)) | (v >> np.uint64(64 - r))
+
+
+def _vmix(v):
+    return v ^ (v >> np.uint64(47))
+
+
+def _vhash16(u, v, mul):
+    a = (u ^ v) * mul
+    a ^= a >> np.uint64(47)
+    b = (v ^ a) * mul
+    b ^= b >> np.uint64(47)
+    return b * mul
+
+
+def _vweak32(w, x, y, z, a, b):
+    a = a + w
+    b = _vrot(b + a + z, 21)
+    c = a
+    a = a + x + y
+    b = b + _vrot(a, 44)
+    return a + z, b + c
+
+
+def _vweak32_at(mat, i, a, b):
+    return _vweak32(_col64(mat, i), _col64(mat, i + 8), _col64(mat, i + 16), _col64(mat, i + 24), a, b)
+
+
+def _fingerprint_rows(mat: np.ndarray, n: int) -> np.ndarray:
+    """fingerprint64 of every row of ``mat`` (uint8, rows of exactly n meaningful bytes)."""
+    rows = mat.shape[0]
+    N = np.uint64(n)
+    if n == 0:
+        return np.full(rows, _K2, dtype=np.uint64)
+    if n < 4:
+        y = mat[:, 0].astype(np.uint64) + (mat[:, n >> 1].astype(np.uint64) << np.uint64(8))
+        z = N + (mat[:, n - 1].astype(np.uint64) << np.uint64(2))
+        return _vmix((y * _K2) ^ (z * _K0)) * _K2
+    mul = np.uint64((K2 + 2 * n) & _M)
+    if n < 8:
+        a = _col32(mat, 0)
+        return _vhash16(N + (a << np.uint64(3)), _col32(mat, n - 4), mul)
+    if n <= 16:
+        a = _col64(mat, 0) + _K2
+        b = _col64(mat, n - 8)
+        c = _vrot(b, 37) * mul + a
+        d = (_vrot(a, 25) + b) * mul
+        return _vhash16(c, d, mul)
+    if n <= 32:
+        a = _col64(mat, 0) * _K1
+        b = _col64(mat, 8)
+        c = _col64(mat, n - 8) * mul
+        d = _col64(mat, n - 16) * _K2
+        return _vhash16(_vrot(a + b, 43) + _vrot(c, 30) + d, a + _vrot(b + _K2, 18) + c, mul)
+    if n <= 64:
+        a = _col64(mat, 0) * _K2
+        b = _col64(mat, 8)
+        c = _col64(mat, n - 8) * mul
+        d = _col64(mat, n - 16) * _K2
+        y = _vrot(a + b, 43) + _vrot(c, 30) + d
+        z = _vhash16(y, a + _vrot(b + _K2, 18) + c, mul)
+        e = _col64(mat, 16) * mul
+        f = _col64(mat, 24)
+        g = (y + _col64(mat, n - 32)) * mul
+        h = (z + _col64(mat, n - 24)) * mul
+        return _vhash16(_vrot(e + f, 43) + _vrot(g, 30) + h, e + _vrot(f + a, 18) + g, mul)
+    zeros = np.zeros(rows, dtype=np.uint64)
+    x = np.full(rows, 81, dtype=np.uint64)
+    y = x * _K1 + np.uint64(113)
+    z = _vmix(y * _K2 + np.uint64(113)) * _K2
+    v0, v1, w0, w1 = zeros, zeros, zeros, zeros
+    x = x * _K2 + _col64(mat, 0)
+    end = ((n - 1) // 64) * 64
+    for i in range(0, end, 64):          # over 64-byte blocks (the same count for every row)
+        x = _vrot(x + y + v0 + _col64(mat, i + 8), 37) * _K1
+        y = _vrot(y + v1 + _col64(mat, i + 48), 42) * _K1
+        x = x ^ w1
+        y = y + v0 + _col64(mat, i + 40)
+        z = _vrot(z + w0, 33) * _K1
+        v0, v1 = _vweak32_at(mat, i, v1 * _K1, x + w0)
+        w0, w1 = _vweak32_at(mat, i + 32, z + w1, y + _col64(mat, i + 16))
+        z, x = x, z
+    mul = _K1 + ((z & np.uint64(0xFF)) << np.uint64(1))
+    i = n - 64
+    w0 = w0 + np.uint64((n - 1) & 63)
+    v0 = v0 + w0
+    w0 = w0 + v0
+    x = _vrot(x + y + v0 + _col64(mat, i + 8), 37) * mul
+    y = _vrot(y + v1 + _col64(mat, i + 48), 42) * mul
+    x = x ^ (w1 * np.uint64(9))
+    y = y + v0 * np.uint64(9) + _col64(mat, i + 40)
+    z = _vrot(z + w0, 33) * mul
+    v0, v1 = _vweak32_at(mat, i, v1 * mul, x + w0)
+    w0, w1 = _vweak32_at(mat, i + 32, z + w1, y + _col64(mat, i + 16))
+    z, x = x, z
+    return _vhash16(_vhash16(v0, w0, mul) + _vmix(y) * _K0 + z, _vhash16(v1, w1, mul) + x, mul)
+
+
+def _siphash_rows(mat: np.ndarray, n: int, key0: int, key1: int) -> np.ndarray:
+    """siphash64 of every row of ``mat`` (rows of exactly n meaningful bytes)."""
+    rows = mat.shape[0]
+    k0, k1 = np.uint64(key0 & _M), np.uint64(key1 & _M)
+    v0 = np.full(rows, k0 ^ np.uint64(0x736F6D6570736575), dtype=np.uint64)
+    v1 = np.full(rows, k1 ^ np.uint64(0x646F72616E646F6D), dtype=np.uint64)
+    v2 = np.full(rows, k0 ^ np.uint64(0x6C7967656E657261), dtype=np.uint64)
+    v3 = np.full(rows, k1 ^ np.uint64(0x7465646279746573), dtype=np.uint64)
+
+    def sipround(v0, v1, v2, v3):
+        v0 = v0 + v1
+        v1 = _vrotl(v1, 13) ^ v0
+        v0 = _vrotl(v0, 32)
+        v2 = v2 + v3
+        v3 = _vrotl(v3, 16) ^ v2
+        v0 = v0 + v3
+        v3 = _vrotl(v3, 21) ^ v0
+        v2 = v2 + v1
+        v1 = _vrotl(v1, 17) ^ v2
+        v2 = _vrotl(v2, 32)
+        return v0, v1, v2, v3
+
+    full = n - n % 8
+    for i in range(0, full, 8):          # over 8-byte words (the same count for every row)
+        m = _col64(mat, i)
+        v3 = v3 ^ m
+        v0, v1, v2, v3 = sipround(*sipround(v0, v1, v2, v3))
+        v0 = v0 ^ m
+    last = np.full(rows, (n & 0xFF) << 56, dtype=np.uint64)
+    for j in range(n - full):
+        last = last | (mat[:, full + j].astype(np.uint64) << np.uint64(8 * j))
+    v3 = v3 ^ last
+    v0, v1, v2, v3 = sipround(*sipround(v0, v1, v2, v3))
+    v0 = v0 ^ last
+    v2 = v2 ^ np.uint64(0xFF)
+    for _ in range(4):
+        v0, v1, v2, v3 = sipround(v0, v1, v2, v3)
+    return v0 ^ v1 ^ v2 ^ v3
+
+
+def hash_matrix(mat: np.ndarray, lengths: np.ndarray, salt=None) -> np.ndarray:
+    """64-bit hashes (uint64) of the byte strings ``mat[r, :lengths[r]]`` (Fingerprint64, or SipHash
+    with the key ``salt = (key0, key1)``), computed one group of equal lengths at a time."""
+    out = np.empty(mat.shape[0], dtype=np.uint64)
+    width = max(mat.shape[1], 8)
+    if mat.shape[1] < width:
+        mat = np.pad(mat, ((0, 0), (0, width - mat.shape[1])))
+    for n in np.unique(lengths).tolist():
+        rows = np.nonzero(lengths == n)[0]
+        sub = mat[rows]
+        out[rows] = _fingerprint_rows(sub, n) if salt is None else _siphash_rows(sub, n, salt[0], salt[1])
+    return out
+
+
+def utf8_matrix(x: np.ndarray):
+    """A str / bytes array -> (uint8 matrix of the UTF-8 bytes, NUL-padded; byte lengths).
+
+    ASCII text is read straight from NumPy's UCS-4 storage; other text is encoded first.
+    (A string that ends in NUL characters loses them, as NumPy's fixed-width strings do.)
+    """
+    flat = x.reshape(-1)
+    if flat.dtype.kind == "U":
+        width = flat.dtype.itemsize // 4
+        codes = flat.view(np.uint32).reshape(flat.size, width) if width else np.zeros((flat.size, 0), np.uint32)
+        if codes.size == 0 or int(codes.max()) < 128:
+            lengths = np.char.str_len(flat).astype(np.int64)
+            used = int(lengths.max()) if lengths.size else 0          # drop the all-NUL padding columns
+            return codes[:, :used].astype(np.uint8), lengths
+        flat = np.char.encode(flat, "utf-8")
+    if flat.dtype.kind != "S":
+        raise TypeError(f"expected a str or bytes array, got dtype {flat.dtype}")
+    width = flat.dtype.itemsize
+    mat = flat.view(np.uint8).reshape(flat.size, width) if width else np.zeros((flat.size, 0), np.uint8)
+    return mat, np.char.str_len(flat).astype(np.int64)

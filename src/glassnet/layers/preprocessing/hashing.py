@@ -8,8 +8,8 @@ strings as UTF-8), then (as Keras does through TensorFlow)::
 
 With ``mask_value`` the bin 0 is kept for it: ``bin = 0`` if x == mask_value else
 ``1 + hash mod (num_bins - 1)``. ``output_mode`` one_hot / multi_hot / count encode the bins as
-``CategoryEncoding`` does. Only distinct values are hashed (in Python, see ``_hash``); the lookup
-of the inputs is vectorised.
+``CategoryEncoding`` does. The hashes are vectorised: strings of equal byte length are hashed
+together, one NumPy operation per step of the algorithm (see ``_hash``).
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import numpy as np
 from ... import config
 from ..base import LAYERS
 from ._common import PreprocessingLayer, check_int_arg, encode, encoded_shape
-from ._hash import fingerprint64, siphash64
+from ._hash import hash_matrix, utf8_matrix
 
 _MODES = ("int", "one_hot", "multi_hot", "count")
 
@@ -41,19 +41,20 @@ def _as_bytes(v) -> bytes:
 
 
 def hash_to_bins(x: np.ndarray, num_bins: int, salt=None) -> np.ndarray:
-    """int64 bins of every element of ``x`` (no mask handling): distinct values are hashed once."""
+    """int64 bins of every element of ``x`` (no mask handling), hashed in vectorised NumPy."""
     if x.dtype.kind == "f":
         x = x.astype(np.int64)
-    flat = x.reshape(-1)
-    try:
-        uniques, inverse = np.unique(flat, return_inverse=True)
-    except TypeError:                           # an object array mixing types: hash every element
-        uniques, inverse = flat, np.arange(flat.size)
-    if salt is None:
-        codes = [fingerprint64(_as_bytes(u)) % num_bins for u in uniques.tolist()]
-    else:
-        codes = [siphash64(_as_bytes(u), salt[0], salt[1]) % num_bins for u in uniques.tolist()]
-    return np.asarray(codes, dtype=np.int64)[inverse].reshape(x.shape)
+    if x.dtype.kind == "b":
+        x = np.where(x, "true", "false")
+    elif x.dtype.kind in "iu":
+        x = x.astype(str)
+    elif x.dtype.kind == "O":                   # Python objects (a pandas column): to bytes one by one
+        x = np.array([_as_bytes(v) for v in x.reshape(-1).tolist()], dtype="S").reshape(x.shape)
+    elif x.dtype.kind not in "US":
+        raise TypeError(f"cannot hash values of dtype {x.dtype}; expected strings or numbers")
+    mat, lengths = utf8_matrix(x)
+    codes = hash_matrix(mat, lengths, salt) % np.uint64(num_bins)
+    return codes.astype(np.int64).reshape(x.shape)
 
 
 def _equals(x: np.ndarray, value) -> np.ndarray:

@@ -39,7 +39,7 @@ from ... import config
 from ..base import LAYERS
 from ._common import MAX_FILE_BYTES, PreprocessingLayer, check_int_arg, encode, encoded_shape, is_batch_iterable
 from ._common import to_numpy
-from ._hash import fingerprint64, siphash64
+from ._hash import hash_matrix, utf8_matrix
 
 _MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 _INT64_MAX = np.iinfo(np.int64).max
@@ -305,13 +305,9 @@ class IndexLookup(PreprocessingLayer):
         k = self.num_oov_indices
         if self.vocabulary_dtype != "string" and self.oov_method != "farmhash":
             return np.mod(keys, k)
-        data = keys.astype(str) if keys.dtype.kind != "U" else keys
-        uniques, inverse = np.unique(data.reshape(-1), return_inverse=True)
-        if self.salt is None:
-            codes = [fingerprint64(u.encode("utf-8")) % k for u in uniques]
-        else:
-            codes = [siphash64(u.encode("utf-8"), self.salt[0], self.salt[1]) % k for u in uniques]
-        return np.asarray(codes, dtype=np.int64)[inverse].reshape(keys.shape)
+        mat, lengths = utf8_matrix(keys.astype(str) if keys.dtype.kind != "U" else keys)
+        codes = hash_matrix(mat, lengths, self.salt) % np.uint64(k)
+        return codes.astype(np.int64).reshape(keys.shape)
 
     def _lookup(self, keys):
         if len(self._sorted_keys) == 0:
