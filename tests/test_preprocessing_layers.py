@@ -199,6 +199,10 @@ def test_lookup_errors():
         layers.StringLookup(vocabulary=["a"], num_oov_indices=0)(np.array(["a", "z"]))
     with pytest.raises(TypeError, match="StringLookup.*strings"):
         layers.StringLookup(vocabulary=["a"])(np.array([1, 2]))
+    with pytest.raises(ValueError, match="IntegerLookup.*NaN"):
+        layers.IntegerLookup().adapt(np.array([1.0, np.nan]))
+    with pytest.raises(ValueError, match="Normalization.*axis=None"):
+        layers.Normalization().adapt(np.array([1.0, 2.0]))
     with pytest.raises(ValueError, match="cannot also be adapted"):
         layers.StringLookup(vocabulary=["a"]).adapt(np.array(["a"]))
 

@@ -86,8 +86,10 @@ class Normalization(Layer):
         keep = tuple(sorted(a % ndim for a in self.axis))
         for d in keep:
             if full_shape[d] is None:
+                hint = (" (1-D data: use axis=None for one mean and variance, or data.reshape(-1, 1) for one "
+                        "feature)" if d == 0 else "")
                 raise ValueError(f"{where}: the kept axis {d} must have a known size, got input shape "
-                                 f"{tuple(full_shape)}")
+                                 f"{tuple(full_shape)}{hint}")
         self._keep_axis = keep
         self._reduce_axis = tuple(d for d in range(ndim) if d not in keep)
         self._broadcast_shape = tuple(full_shape[d] if d in keep else 1 for d in range(ndim))
