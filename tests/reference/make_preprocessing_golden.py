@@ -216,6 +216,12 @@ def lookup_cases():
         ("str_adapt_tf_idf", {"output_mode": "tf_idf"}, adapt_words, np.array([["the", "cat", "cat"], ["q", "on", "a"]])),
         ("str_adapt_1d", {}, np.array(["b", "a", "b", "c", "a", "b"]), np.array(["a", "b", "c", "d"])),
         ("str_adapt_list", {}, ["b", "a", "b", "c", "a", "b"], np.array(["a", "b", "c", "d"])),
+        ("str_three_oov_salt", {"vocabulary": vocab, "num_oov_indices": 3, "salt": 42}, None,
+         np.array([["a", "z", "y"], ["x", "w", "hello world, a longer string of text"]])),
+        ("str_two_oov_mask", {"vocabulary": vocab, "num_oov_indices": 2, "mask_token": "[M]"}, None,
+         np.array([["a", "[M]", "y"], ["x", "w", "d"]])),
+        ("str_pad_to_max", {"max_tokens": 7, "pad_to_max_tokens": True, "output_mode": "count"}, adapt_words,
+         np.array([["the", "cat", "cat"], ["q", "on", "a"]])),
     ]
     for name, kwargs, adapt, xin in specs:
         layer = layers.StringLookup(**kwargs)
@@ -245,6 +251,12 @@ def lookup_cases():
         ("int_adapt_mask", {"mask_token": 0}, iadapt, np.array([[0, 42, 12], [7, 1000, 5]])),
         ("int_adapt_tf_idf", {"output_mode": "tf_idf"}, iadapt, ix),
         ("int_float_input", {"vocabulary": ivocab}, None, np.array([[12.0, 36.0], [5.0, 42.0]], dtype=F32)),
+        ("int_three_oov_farmhash", {"vocabulary": ivocab, "num_oov_indices": 3, "oov_method": "farmhash"}, None,
+         np.array([[12, 1000, 1001], [-5, 3, 36]])),
+        ("int_three_oov_farmhash_salt", {"vocabulary": ivocab, "num_oov_indices": 3, "oov_method": "farmhash",
+                                         "salt": [3, 4]}, None, np.array([[12, 1000, 1001], [-5, 3, 36]])),
+        ("int_invert_mask", {"vocabulary": ivocab, "invert": True, "mask_token": 0}, None,
+         np.array([[0, 2, 5], [4, 1, 3]])),
     ]
     for name, kwargs, adapt, xin in ispecs:
         layer = layers.IntegerLookup(**kwargs)
