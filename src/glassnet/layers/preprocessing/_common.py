@@ -40,6 +40,11 @@ def to_numpy(x, name: str, where: str) -> np.ndarray:
         raise ValueError(f"{where}: {name} must be rectangular (rows of equal length); it looks ragged") from exc
 
 
+def is_data(x) -> bool:
+    """Concrete data a preprocessing layer converts itself: arrays, lists, scalars, pandas objects."""
+    return isinstance(x, (np.ndarray, np.generic, list, tuple, str, bytes, int, float)) or hasattr(x, "to_numpy")
+
+
 def is_batch_iterable(data) -> bool:
     """A generator / iterator (or a list of arrays) that yields batches, as Keras's ``adapt`` takes."""
     if isinstance(data, (np.ndarray, str, bytes)) or hasattr(data, "to_numpy"):
@@ -153,6 +158,8 @@ class PreprocessingLayer(Layer):
     accepts_strings = False
 
     def __call__(self, x, training: bool = False):
+        if not is_data(x):                 # anything else (e.g. a symbolic tensor): the base class decides
+            return super().__call__(x, training=training)
         x = self._convert_input(x)
         if not self.built:
             self.build(x.shape[1:])

@@ -49,6 +49,8 @@ class CategoryEncoding(PreprocessingLayer):
         return encoded_shape(tuple(input_shape), self.output_mode, self.num_tokens)
 
     def __call__(self, x, count_weights=None, training=False):
+        if count_weights is None:
+            return super().__call__(x, training=training)
         x = self._convert_input(x)
         if not self.built:
             self.build(x.shape[1:])

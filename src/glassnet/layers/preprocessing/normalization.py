@@ -26,7 +26,7 @@ import numpy as np
 
 from ... import config, initializers
 from ..base import LAYERS, Layer
-from ._common import check_numeric_finite, is_batch_iterable, to_numpy
+from ._common import check_numeric_finite, is_batch_iterable, is_data, to_numpy
 
 
 @LAYERS.register("Normalization")
@@ -215,6 +215,8 @@ class Normalization(Layer):
         return np.maximum(np.sqrt(variance), variance.dtype.type(config.epsilon()))
 
     def __call__(self, x, training=False):
+        if not is_data(x):                 # anything else (e.g. a symbolic tensor): the base class decides
+            return super().__call__(x, training=training)
         x = to_numpy(x, "inputs", f"Normalization {self.name!r}")
         if not self.built:
             self.build(x.shape[1:])
