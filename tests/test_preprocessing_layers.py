@@ -538,6 +538,7 @@ def test_pad_to_max_tokens_and_set_vocabulary():
 def test_vocabulary_file(tmp_path):
     path = tmp_path / "vocab.txt"
     path.write_text("red\ngreen\nblue\n", encoding="utf-8")
+    assert layers.StringLookup(vocabulary=path).get_vocabulary() == ["[UNK]", "red", "green", "blue"]
     lookup = layers.StringLookup(vocabulary=str(path))
     np.testing.assert_array_equal(lookup(np.array(["blue", "red", "x"])), [3, 1, 0])
     assert lookup.get_config()["vocabulary"] is None   # a file path is not written into the config (Keras)

@@ -98,7 +98,7 @@ class IndexLookup(PreprocessingLayer):
         self.oov_method = oov_method
         self.salt = salt
         self._frozen_vocab_size = vocabulary_size
-        self.input_vocabulary = vocabulary if not isinstance(vocabulary, str) else None
+        self.input_vocabulary = vocabulary if not isinstance(vocabulary, (str, os.PathLike)) else None
         self.input_idf_weights = idf_weights
         self._has_input_vocabulary = (vocabulary is not None) if has_input_vocabulary is None \
             else bool(has_input_vocabulary)
