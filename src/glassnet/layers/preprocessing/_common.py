@@ -185,9 +185,6 @@ class PreprocessingLayer(Layer):
             f"before fit()."
         )
 
-    def adapt(self, data, batch_size=None, steps=None):   # overridden by the layers that learn state
-        raise NotImplementedError(f"{type(self).__name__} has no adapt()")
-
 
 def check_int_arg(value, name, where, low=0, allow_none=False):
     if value is None and allow_none:

@@ -104,7 +104,7 @@ class Discretization(PreprocessingLayer):
         return [float(v) for v in b]
 
     # ------------------------------------------------------------------ adapt
-    def adapt(self, data, batch_size=None, steps=None):
+    def adapt(self, data, steps=None):
         """Learn ``num_bins - 1`` quantile boundaries from ``data`` (an array or an iterable of batches)."""
         where = f"Discretization {self.name!r}: adapt"
         if self.num_bins is None:

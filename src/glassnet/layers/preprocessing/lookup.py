@@ -223,7 +223,7 @@ class IndexLookup(PreprocessingLayer):
             self.output_shape = self.compute_output_shape(self.input_shape)
 
     # ------------------------------------------------------------------ adapt
-    def adapt(self, data, batch_size=None, steps=None):
+    def adapt(self, data, steps=None):
         """Build the vocabulary from ``data`` by token frequency (see the module docstring).
 
         ``data``: an array, list or pandas column (one batch; a 1-D array is a column of one-token

@@ -125,7 +125,7 @@ class Normalization(Layer):
         super().build(input_shape)
 
     # ------------------------------------------------------------------ adapt
-    def adapt(self, data, batch_size=None, steps=None):
+    def adapt(self, data):
         """Compute ``mean`` and ``variance`` of ``data`` over the axes that are not kept.
 
         ``data``: an array (NumPy, list, pandas Series / DataFrame) or an iterable of batches
