@@ -574,3 +574,13 @@ def test_layer_then_dense_training_matches_keras(name):
     for got, exp in zip(model.layers[1].get_weights(), case["final"]):
         np.testing.assert_allclose(got, np.asarray(exp, dtype=np.float32), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(hist.history["loss"], case["history"]["loss"], rtol=1e-4)
+
+
+def test_legacy_h5_warns_that_an_adapted_vocabulary_is_not_kept(tmp_path):
+    pytest.importorskip("h5py")
+    from glassnet.layers import Input
+
+    lookup = layers.IntegerLookup()
+    lookup.adapt(np.array([[1, 2, 2]]))
+    with pytest.warns(UserWarning, match="integer_lookup.*'.keras'"):
+        _seq(Input((3,)), lookup).save(tmp_path / "m.h5")
