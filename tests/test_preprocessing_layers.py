@@ -370,6 +370,26 @@ def test_lookup_vocabulary_saved_as_keras_asset(tmp_path):
     np.testing.assert_allclose(loaded.predict(ids, verbose=0), expected, rtol=1e-6)
 
 
+def test_tf_idf_lookups_round_trip(tmp_path):
+    """idf weights are saved as Keras saves them (layers/<key>/vars/idf_weights), the vocabulary as an asset."""
+    pytest.importorskip("h5py")
+    from glassnet import models
+    from glassnet.layers import Input
+
+    words = np.array([["a", "b", "b"], ["c", "a", "a"], ["d", "a", "b"]])
+    for lookup in (layers.StringLookup(output_mode="tf_idf"),
+                   layers.StringLookup(output_mode="tf_idf", max_tokens=8, pad_to_max_tokens=True),
+                   layers.StringLookup(output_mode="tf_idf", vocabulary=["a", "b"], idf_weights=[0.5, 0.25])):
+        if lookup.input_vocabulary is None:
+            lookup.adapt(words)
+        model = _seq(Input((3,)), lookup)
+        model.save(tmp_path / "t.keras")
+        loaded = models.load_model(tmp_path / "t.keras").layers[0]
+        assert loaded.get_vocabulary() == lookup.get_vocabulary()
+        np.testing.assert_array_equal(loaded.idf_weights, lookup.idf_weights)
+        np.testing.assert_array_equal(loaded(words), lookup(words))
+
+
 def test_constructor_vocabulary_and_boundaries_live_in_config(tmp_path):
     pytest.importorskip("h5py")
     from glassnet import models
@@ -399,6 +419,8 @@ def test_loads_keras_written_files(fname):
     x = np.asarray(case["x"], dtype=np.float32)
     # rtol 1e-5: float32 matrix products in a different order than TensorFlow's
     np.testing.assert_allclose(model.predict(x, verbose=0), case["predict"], rtol=1e-5, atol=1e-6)
+    if "idf_weights" in case:
+        np.testing.assert_allclose(model.layers[0].idf_weights, case["idf_weights"], rtol=1e-6)
     if "vocabulary" in case:
         assert model.layers[0].get_vocabulary() == case["vocabulary"]
     else:

@@ -6,7 +6,8 @@ Not part of the pytest run (it needs TensorFlow).  From the repository root::
         tests/reference/check_preprocessing_roundtrip.py --glassnet-python .venv/bin/python
 
 Phase 1 runs this script with ``--write DIR`` under glassnet's Python (imports glassnet only): it
-adapts Normalization, IntegerLookup (multi_hot), StringLookup, Discretization and Hashing layers, saves
+adapts Normalization, IntegerLookup (multi_hot), StringLookup (int and tf_idf), Discretization and Hashing
+layers, saves
 small Sequential models holding them and their predictions. Phase 2 loads every file in Keras and checks
 the statistics / vocabularies / boundaries / configs Keras reads and that Keras's predictions equal
 glassnet's (|diff| <= 1e-6). Exit status 0 when every check passes.
@@ -45,6 +46,10 @@ def write(folder):
     m = Sequential([Input((3,)), lookup, Dense(1)])
     m.save(os.path.join(folder, "ilookup.keras"))
     facts["ilookup"] = {"predict": m.predict(IDS, verbose=0).tolist(), "vocabulary": lookup.get_vocabulary()}
+    tfidf = StringLookup(output_mode="tf_idf")
+    tfidf.adapt(WORDS)
+    Sequential([Input((2,)), tfidf]).save(os.path.join(folder, "tfidf.keras"))
+    facts["tfidf"] = {"vocabulary": tfidf.get_vocabulary(), "output": tfidf(WORDS).tolist()}
     slookup = StringLookup()
     slookup.adapt(WORDS)
     Sequential([Input((2,)), slookup]).save(os.path.join(folder, "slookup.keras"))
@@ -90,6 +95,11 @@ def check(folder) -> int:
     report("StringLookup vocabulary (asset)", vocab == facts["slookup"]["vocabulary"], str(vocab))
     out = np.asarray(m.layers[0](WORDS)).tolist()
     report("StringLookup output", out == facts["slookup"]["output"])
+    m = keras.models.load_model(os.path.join(folder, "tfidf.keras"))
+    vocab = [str(v) for v in m.layers[0].get_vocabulary()]
+    report("StringLookup tf_idf vocabulary (asset)", vocab == facts["tfidf"]["vocabulary"], str(vocab))
+    out = np.asarray(m.layers[0](WORDS))
+    report("StringLookup tf_idf output (idf_weights store)", np.allclose(out, facts["tfidf"]["output"], rtol=1e-6))
     m = keras.models.load_model(os.path.join(folder, "disc.keras"))
     report("Discretization bin_boundaries", m.layers[0].bin_boundaries == facts["disc"]["bin_boundaries"])
     diff = float(np.abs(m.predict(XD, verbose=0) - np.asarray(facts["disc"]["predict"])).max())

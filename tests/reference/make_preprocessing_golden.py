@@ -446,6 +446,13 @@ def keras_files():
     xq = np.array([[0, 11, 22], [77, 77, 5], [33, 44, 55]], dtype=np.int64)
     out_["prep_integer_lookup.keras"] = {"x": to_json(xq), "predict": to_json(model.predict(xq, verbose=0)),
                                          "vocabulary": to_json(lookup.get_vocabulary())}
+    lookup = layers.IntegerLookup(output_mode="tf_idf")
+    lookup.adapt(ids)
+    model = keras.Sequential([keras.Input((3,), dtype="int64"), lookup, layers.Dense(1)])
+    model.save(folder / "prep_integer_lookup_tf_idf.keras")
+    out_["prep_integer_lookup_tf_idf.keras"] = {"x": to_json(xq), "predict": to_json(model.predict(xq, verbose=0)),
+                                                "vocabulary": to_json(lookup.get_vocabulary()),
+                                                "idf_weights": to_json(lookup.idf_weights)}
     return out_
 
 

@@ -375,10 +375,6 @@ class IndexLookup(PreprocessingLayer):
         (a constructor vocabulary lives in the config instead)."""
         if self.input_vocabulary is not None or self._tokens is None:
             return {}
-        if self.output_mode == "tf_idf":
-            raise ValueError(f"{self._where()}: saving an adapted output_mode='tf_idf' lookup is not supported by "
-                             f"glassnet yet (Keras keeps its idf weights in a variable store glassnet does not "
-                             f"write); pass vocabulary= and idf_weights= to the constructor instead")
         return {"vocabulary.txt": "\n".join(str(w) for w in self.get_vocabulary(include_special_tokens=True))}
 
     def load_assets(self, files: dict) -> None:
@@ -395,11 +391,33 @@ class IndexLookup(PreprocessingLayer):
         while lines and lines[-1] == "":
             lines.pop()
         frozen, self._frozen_vocab_size = self._frozen_vocab_size, None
+        idf = None
+        if self.output_mode == "tf_idf":
+            if self.idf_weights is None:
+                raise ValueError(f"{self._where()}: the saved model has no idf_weights for this tf_idf layer")
+            idf = np.asarray(self.idf_weights)[:len(lines)]     # the file lists the special tokens too
         try:
-            self.set_vocabulary(self._parse_lines(lines))
+            self.set_vocabulary(self._parse_lines(lines), idf_weights=idf)
         finally:
             if self._tokens is None:
                 self._frozen_vocab_size = frozen
+
+    def save_own_arrays(self) -> dict:
+        """Named arrays Keras keeps beside the variables (``save_own_variables``): the idf weights of
+        a tf_idf layer, special slots and padding included."""
+        if self.output_mode == "tf_idf" and self.idf_weights is not None:
+            return {"idf_weights": np.asarray(self.idf_weights, dtype=config.floatx())}
+        return {}
+
+    def own_array_shapes(self) -> dict:
+        """The named arrays :meth:`load_own_arrays` takes and their shapes (known from the config)."""
+        if self.output_mode == "tf_idf" and self._depth() is not None:
+            return {"idf_weights": (int(self._depth()),)}
+        return {}
+
+    def load_own_arrays(self, arrays: dict) -> None:
+        if "idf_weights" in arrays:
+            self.idf_weights = np.asarray(arrays["idf_weights"], dtype=config.floatx())
 
     # ----------------------------------------------------------------- config
     def get_config(self):
