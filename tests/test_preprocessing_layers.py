@@ -259,11 +259,6 @@ def test_vectorised_hashes_equal_the_scalar_ones():
 
 
 # --------------------------------------------------------------------------- inside models
-def _fit_from(model, case, optimizer):
-    model.compile(optimizer=optimizer, loss=case["loss"])
-    return model.fit
-
-
 def test_normalization_dense_training_matches_keras():
     from glassnet import Sequential, optimizers
     from glassnet.layers import Dense, Input

@@ -11,8 +11,6 @@ Float inputs holding whole numbers (a model's float32 input) are accepted; anyth
 """
 from __future__ import annotations
 
-import numpy as np
-
 from ..base import LAYERS
 from ._common import PreprocessingLayer, check_int_arg, encode, encoded_shape, to_int_indices, to_numpy
 
