@@ -601,3 +601,37 @@ def test_legacy_h5_warns_that_an_adapted_vocabulary_is_not_kept(tmp_path):
     lookup.adapt(np.array([[1, 2, 2]]))
     with pytest.warns(UserWarning, match="integer_lookup.*'.keras'"):
         _seq(Input((3,)), lookup).save(tmp_path / "m.h5")
+
+
+def test_properties_on_random_data():
+    """Independent of Keras: invert undoes a lookup, counts add up to the row length, bins are monotone,
+    the adapted vocabulary is ordered by count, and Normalization's adapted output has mean 0, variance 1."""
+    rng = np.random.default_rng(5)
+    words = rng.choice(np.array(["ant", "bee", "cat", "dog", "eel", "fox", "gnu"]), size=(50, 4), p=[
+        .3, .2, .15, .15, .1, .05, .05])
+    lookup = layers.StringLookup()
+    lookup.adapt(words)
+    vocab = lookup.get_vocabulary()[1:]
+    counts = {w: int((words == w).sum()) for w in vocab}
+    assert all(counts[a] > counts[b] or (counts[a] == counts[b] and a > b) for a, b in zip(vocab, vocab[1:]))
+    inverse = layers.StringLookup(vocabulary=vocab, invert=True)
+    np.testing.assert_array_equal(inverse(lookup(words)), words)
+    count = layers.StringLookup(vocabulary=vocab, output_mode="count")(words)
+    np.testing.assert_array_equal(count.sum(axis=1), np.full(50, 4))
+
+    x = rng.normal(size=(200, 1)).astype(np.float32)
+    disc = layers.Discretization(num_bins=5)
+    disc.adapt(x)
+    order = np.argsort(x[:, 0])
+    assert (np.diff(disc(x)[order, 0]) >= 0).all()
+    share = np.bincount(disc(x)[:, 0], minlength=5) / 200
+    np.testing.assert_allclose(share, 0.2, atol=0.03)        # quantile bins hold about a fifth each
+
+    data = rng.normal(size=(300, 4)) * [1, 10, 100, 0.1] + [5, -5, 50, 0]
+    norm = layers.Normalization(dtype="float64")
+    norm.adapt(data)
+    y = norm(data)
+    np.testing.assert_allclose(y.mean(axis=0), 0, atol=1e-9)
+    np.testing.assert_allclose(y.var(axis=0), 1, rtol=1e-9)
+    np.testing.assert_allclose(layers.Normalization(invert=True, mean=norm.get_weights()[0],
+                                                    variance=norm.get_weights()[1], dtype="float64")(y), data)
