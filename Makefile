@@ -53,11 +53,13 @@ golden: $(REFENV)/bin/python
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_custom_training_golden.py
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_functional_golden.py
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_functional_files.py
+	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_preprocessing_golden.py
 
 # The live round trip: files glassnet writes, loaded by real Keras (and back)
 check-keras: $(REFENV)/bin/python $(STAMP)
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/check_keras_roundtrip.py --glassnet-python $(PY)
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/check_layers_roundtrip.py --glassnet-python $(PY)
+	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/check_preprocessing_roundtrip.py --glassnet-python $(PY)
 
 clean:
 	rm -rf $(VENV) $(REFENV) build dist src/*.egg-info .pytest_cache .hypothesis

@@ -495,6 +495,9 @@ def _layer_nodes(g, layer, x, shape):
     more = _more_layer_nodes(g, layer, x, shape)
     if more is not None:
         return more
+    from .layers.preprocessing import onnx_nodes as preprocessing_onnx
+    if preprocessing_onnx.supports(layer):   # Normalization, Discretization, CategoryEncoding, IntegerLookup
+        return preprocessing_onnx.nodes(g, layer, x, shape)
     raise ValueError(
         f"to_onnx: layer {layer.name!r} is a {kind.__name__}, which ONNX export does not support; "
         f"the exportable layers are Dense, Dropout, Flatten, Activation and those listed in "

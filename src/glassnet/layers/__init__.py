@@ -33,6 +33,10 @@ __all__ += ["ActivityRegularization", "AlphaDropout", "BatchNormalization", "ELU
             "GlobalMaxPool1D", "GlobalMaxPooling1D", "LayerNormalization", "LeakyReLU", "PReLU",
             "Permute", "ReLU", "RepeatVector", "Rescaling", "Reshape", "Softmax", "SpatialDropout1D",
             "SpatialDropout2D", "UnitNormalization"]
+from .preprocessing import (CategoryEncoding, Discretization, Hashing, IntegerLookup, Normalization,  # noqa: E402
+                            StringLookup)
+
+__all__ += ["CategoryEncoding", "Discretization", "Hashing", "IntegerLookup", "Normalization", "StringLookup"]
 
 
 def serialize(layer) -> dict:

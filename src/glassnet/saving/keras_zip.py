@@ -8,6 +8,8 @@
 ``model.weights.h5``          the state in Keras 3's HDF5 layout (see
                               :mod:`glassnet.saving.weights_h5`): layer weights and
                               optimizer state (iterations, learning rate, slots)
+``assets/layers/<key>/...``    layers' asset files, where Keras writes them (an adapted
+                              StringLookup / IntegerLookup's ``vocabulary.txt``)
 ============================  ==================================================
 
 Members are written in that order, stored (not deflated), as Keras writes them.
@@ -37,6 +39,7 @@ CONFIG_NAME = "config.json"
 METADATA_NAME = "metadata.json"
 GLASSNET_STATE_NAME = "glassnet_state.json"
 WEIGHTS_NAME = "model.weights.h5"
+ASSETS_PREFIX = "assets/"
 
 
 
@@ -55,6 +58,8 @@ def archive_bytes(model) -> bytes:
         zf.writestr(METADATA_NAME, metadata_json.encode())
         zf.writestr(CONFIG_NAME, config_json.encode())
         zf.writestr(WEIGHTS_NAME, weights)
+        for name, data in _asset_members(model):
+            zf.writestr(name, data)
         if hasattr(model, "get_rng_state"):
             # glassnet's own member (Keras ignores it): the random generators' state, so that a
             # resumed run shuffles and drops out exactly as an uninterrupted one would.
@@ -70,6 +75,34 @@ def save_keras(model, path: str, overwrite=True) -> None:
         warn("You are saving a model that has not yet been built. It might not contain any weights yet. "
              "Consider building the model first by calling it on some data.")
     write_file_atomically(path, archive_bytes(model))
+
+
+def _asset_members(model):
+    """``[(member name, bytes)]`` of the layers' asset files, where Keras writes them:
+    ``assets/layers/<key>/<file>`` (``<key>`` as in the weights file; e.g. an adapted
+    StringLookup's ``vocabulary.txt``)."""
+    out = []
+    for layer, key in weights_h5.layer_keys(model):
+        save_assets = getattr(layer, "save_assets", None)
+        if callable(save_assets):
+            for fname, text in save_assets().items():
+                out.append((f"{ASSETS_PREFIX}layers/{key}/{fname}",
+                            text.encode("utf-8") if isinstance(text, str) else bytes(text)))
+    return out
+
+
+def _load_assets(model, assets: dict, where: str) -> None:
+    """Hand each layer that has ``load_assets`` its files from ``assets/layers/<key>/``."""
+    for layer, key in weights_h5.layer_keys(model):
+        load_assets = getattr(layer, "load_assets", None)
+        if not callable(load_assets):
+            continue
+        prefix = f"{ASSETS_PREFIX}layers/{key}/"
+        files = {name[len(prefix):]: data for name, data in assets.items() if name.startswith(prefix)}
+        try:
+            load_assets(files)
+        except (TypeError, ValueError) as exc:
+            raise ModelFileError(f"{where}: cannot restore the assets of layer {layer.name!r} ({key}): {exc}") from exc
 
 
 # ====================================================================== reading
@@ -291,6 +324,14 @@ def read_archive(path: str, where: str, extras: dict | None = None) -> tuple[dic
                                          f"does not read; save the model with Keras's default (h5) weights")
                 raise ModelFileError(f"{where}: the archive has no {WEIGHTS_NAME} (members: {', '.join(names)})")
             weights = _read_member(path, zf, WEIGHTS_NAME, "max_member_bytes", where, limits)
+            if extras is not None:
+                asset_names = [n for n in names if n.startswith(ASSETS_PREFIX) and not n.endswith("/")]
+                if sum(zf.getinfo(n).file_size for n in asset_names) > limits.max_config_bytes:
+                    raise ModelFileError(f"{where}: the archive's assets declare more than {limits.max_config_bytes} "
+                                         f"bytes in all; refusing to read them (max_config_bytes; "
+                                         f"{raise_hint('max_config_bytes')})")
+                extras["assets"] = {n: _read_member(path, zf, n, "max_config_bytes", where, limits)
+                                    for n in asset_names}
             if extras is not None and GLASSNET_STATE_NAME in names:
                 raw_state = _read_member(path, zf, GLASSNET_STATE_NAME, "max_config_bytes", where, limits)
                 extras["glassnet_state"] = load_json(raw_state, where, GLASSNET_STATE_NAME, limits)
@@ -316,6 +357,7 @@ def load_keras(path: str, custom_objects=None, compile=True):
                                                     compile=compile,
                                                     saved_shapes=weights_h5.saved_shapes_reader(h5py, f, where))
             weights_h5.read_state(f, model, where)
+    _load_assets(model, extras.get("assets") or {}, where)
     state = extras.get("glassnet_state")
     if isinstance(state, dict) and isinstance(state.get("rng_state"), dict) and hasattr(model, "set_rng_state"):
         try:

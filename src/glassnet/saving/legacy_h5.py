@@ -116,6 +116,10 @@ def save_h5(model, path: str, overwrite=True, include_optimizer=True) -> None:
     where = "save"
     check_can_write(path, overwrite, where)
     h5py = require_h5py(where)
+    lost = [l.name for l in model.layers if callable(getattr(l, "save_assets", None)) and l.save_assets()]
+    if lost:   # Keras's legacy .h5 has no place for asset files (Keras drops them silently)
+        warn(f"{where}: the legacy .h5 format cannot hold the adapted vocabulary of layer(s) {', '.join(lost)}; "
+             f"they will load without it. Save to '.keras' to keep it")
     buf = io.BytesIO()
     with h5py.File(buf, "w") as f:
         write_file(f, model, include_optimizer=include_optimizer)

@@ -15,6 +15,10 @@ are its variables in order::
     optimizer/vars/1               learning rate, float32 scalar (absent with a schedule)
     optimizer/vars/2, 3, ...       slots in Keras's order (Adam: m, v of kernel 0, m, v of bias 0, ...)
 
+A layer may also keep named arrays beside its variables (Keras's ``save_own_variables``): a tf_idf
+lookup's ``layers/string_lookup/vars/idf_weights``; glassnet asks the layer for them
+(``save_own_arrays`` / ``own_array_shapes`` / ``load_own_arrays``).
+
 The ``layers/<key>`` keys are *not* the layers' names: they are the snake-case
 class names numbered per class in model order (``dense``, ``dense_1``,
 ``dropout``, ...), exactly as Keras names them, so files do not depend on the
@@ -112,6 +116,10 @@ def _write_layers(group, model, prefix="") -> None:
         sub.attrs["name"] = layer.name
         for i, var in enumerate(layer.weights):
             sub[str(i)] = var.numpy()
+        own = getattr(layer, "save_own_arrays", None)     # named state beside the variables (Keras's
+        if callable(own):                                 # save_own_variables: a tf_idf lookup's idf_weights)
+            for name, value in own().items():
+                sub[name] = value
 
 
 def _is_model(layer) -> bool:
@@ -143,9 +151,10 @@ def _store_keys(group) -> list[str]:
     return list(group.keys()) if group is not None else []
 
 
-def _read_store(h5py, group, variables, where, what, skip_mismatch):
-    """Arrays for ``variables`` from datasets "0", "1", ... of ``group`` (None: skipped with a warning)."""
-    keys = _store_keys(group)
+def _read_store(h5py, group, variables, where, what, skip_mismatch, named=()):
+    """Arrays for ``variables`` from datasets "0", "1", ... of ``group`` (None: skipped with a warning).
+    ``named`` keys (a layer's own named arrays) are not variables and are left out of the count."""
+    keys = [k for k in _store_keys(group) if k not in named]
     if len(keys) != len(variables) or any(str(i) not in keys for i in range(len(variables))):
         msg = (f"{where}: {what} has {len(variables)} variable(s) in the model but the file holds "
                f"{len(keys)} ({', '.join(sorted(keys)) or 'none'})")
@@ -223,6 +232,7 @@ def read_state(h5file, model, where: str, skip_mismatch: bool = False, load_opti
     """
     h5py = require_h5py(where)
     pending = []
+    own_pending = []
     for layer, path in _layer_stores(model):
         key = path[len("layers/"):-len("/vars")]
         variables = layer.weights
@@ -237,9 +247,18 @@ def read_state(h5file, model, where: str, skip_mismatch: bool = False, load_opti
                 warn(msg + "; skipped (skip_mismatch=True)")
                 continue
             raise ModelFileError(msg)
-        arrays = _read_store(h5py, group, variables, where, f"layer {layer.name!r} ({key})", skip_mismatch)
+        shapes = layer.own_array_shapes() if callable(getattr(layer, "own_array_shapes", None)) else {}
+        arrays = _read_store(h5py, group, variables, where, f"layer {layer.name!r} ({key})", skip_mismatch,
+                             named=tuple(shapes))
         if arrays is not None:
             pending.append((variables, arrays))
+        if shapes and group is not None:
+            own = {}
+            for name, shape in shapes.items():
+                ds = safe_dataset(h5py, group, name, where) if name in _store_keys(group) else None
+                if ds is not None:
+                    own[name] = read_array(ds, shape, where, f"layer {layer.name!r} ({key}) {name}")
+            own_pending.append((layer, own))
     plan = [pair for variables, arrays in pending for pair in zip(variables, arrays)]
     optimizer = getattr(model, "optimizer", None)
     if load_optimizer and optimizer is not None and getattr(model, "compiled", False):
@@ -247,6 +266,8 @@ def read_state(h5file, model, where: str, skip_mismatch: bool = False, load_opti
         if group is not None:
             plan += plan_optimizer_state(optimizer, _optimizer_datasets(h5py, group, where), where)
     apply_plan(plan)
+    for layer, own in own_pending:
+        layer.load_own_arrays(own)
 
 
 def open_h5(h5py, source, where: str):
