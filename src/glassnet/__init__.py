@@ -13,6 +13,7 @@ _SUBMODULES = (
     "activations", "callbacks", "config", "datasets", "initializers", "inspect", "layers",
     "losses", "metrics", "models", "optimizers", "perceptron", "random", "regularizers", "utils",
     "tensorboard", "plot", "evaluation", "saving", "export", "preprocessing", "backend",
+    "ops", "autodiff", "constraints",
 )
 _SHORTCUTS = {
     "Sequential": "models",

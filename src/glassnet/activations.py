@@ -142,7 +142,13 @@ class ActivationFunction:
     elementwise: bool = True
 
     def __call__(self, z):
-        """``a = f(z)``; lists and integer arrays become ``floatx()`` arrays first."""
+        """``a = f(z)``; lists and integer arrays become ``floatx()`` arrays first.  On a tensor that a custom
+        call is recording, the activation is one recorded step whose VJP is :meth:`backward`."""
+        if type(z) is not np.ndarray and not isinstance(z, (list, tuple, int, float)):
+            from . import autodiff
+
+            if autodiff.recorded_inputs(z):
+                return autodiff.call_activation(self, z)
         return self.call(_as_float(z, self.name))
 
     def call(self, z: np.ndarray) -> np.ndarray:

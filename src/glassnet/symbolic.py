@@ -31,7 +31,7 @@ class KerasTensor:
 
     def __init__(self, shape, dtype="float32", name=None, node=None, index=0):
         self.shape = tuple(None if d is None else int(d) for d in shape)
-        self.dtype = str(np.dtype(dtype))
+        self.dtype = "string" if dtype == "string" else str(np.dtype(dtype))
         self.name = name
         self.node = node
         self.index = index

@@ -72,7 +72,7 @@ class Layer:
         that ``call`` on the autodiff tape: forward records every ``glassnet.ops`` operation (and each
         built-in layer it calls, whose explicit backward pass is reused), backward replays them."""
         super().__init_subclass__(**kwargs)
-        if "call" in cls.__dict__:
+        if "call" in cls.__dict__ and not getattr(cls, "call_is_forward", False):
             import inspect as _inspect
 
             params = _inspect.signature(cls.__dict__["call"]).parameters
@@ -119,7 +119,9 @@ class Layer:
             raise TypeError(f"{where}: name must be a string, got {type(name).__name__}")
         self.name = name or unique_name(keras_snake_case(type(self).__name__))
         self.trainable = bool(trainable)
-        self.dtype = str(np.dtype(dtype)) if dtype is not None else config.floatx()
+        # 'string': Keras's dtype for text inputs (Input((1,), dtype="string") before a StringLookup)
+        self.dtype = "string" if dtype in ("string", str) else str(np.dtype(dtype)) if dtype is not None \
+            else config.floatx()
         self._variables: list[Variable] = []
         self._sublayers: list = []
         self._inbound_nodes: list = []

@@ -72,6 +72,8 @@ def batch(x: np.ndarray, index) -> np.ndarray:
     batch is read and converted.
     """
     b = x[index]
+    if b.dtype.kind in "OUS":          # text for a StringLookup / Hashing first layer
+        return b
     if type(b) is not np.ndarray or b.dtype != config.floatx():
         b = np.asarray(b, dtype=config.floatx())
     return b

@@ -413,7 +413,7 @@ class Model(Trainer, Layer):
                 x = x[self.input_names[0]]
             elif isinstance(x, (list, tuple)) and len(x) == 1 and np.ndim(x[0]) >= 1 and not np.isscalar(x[0]):
                 x = x[0]
-            return _as_input(x, "x", where, tuple(inputs[0].shape[1:]))
+            return _as_input(x, "x", where, tuple(inputs[0].shape[1:]), self._takes_strings(0))
         names = self.input_names
         if isinstance(x, dict):
             unknown = [k for k in x if k not in names]
@@ -428,13 +428,20 @@ class Model(Trainer, Layer):
             got = f"a list of {len(x)}" if isinstance(x, (list, tuple)) else type(x).__name__
             raise ValueError(f"{where}: the model has {len(inputs)} inputs {names}; x must be a list of "
                              f"{len(inputs)} arrays or a dict keyed by input name, got {got}")
-        arrays = [_as_input(xi, f"x[{names[i]!r}]", where, tuple(inputs[i].shape[1:])) for i, xi in enumerate(xs)]
+        arrays = [_as_input(xi, f"x[{names[i]!r}]", where, tuple(inputs[i].shape[1:]), self._takes_strings(i))
+                  for i, xi in enumerate(xs)]
         n = arrays[0].shape[0]
         for i, a in enumerate(arrays[1:], 1):
             if a.shape[0] != n:
                 raise ValueError(f"{where}: every input must have the same number of samples; x[{names[0]!r}] "
                                  f"has {n} and x[{names[i]!r}] has {a.shape[0]}")
         return arrays
+
+    def _takes_strings(self, i: int) -> bool:
+        """Does input ``i`` feed only layers that take text (StringLookup, Hashing)? Then strings pass as they are."""
+        t = self._graph.inputs[i]
+        consumers = [n.layer for n in self.graph_nodes() if any(u is t for u in n.inputs)]
+        return bool(consumers) and all(getattr(layer, "accepts_strings", False) for layer in consumers)
 
     # ------------------------------------------------------------ randomness
     def _random_layers(self) -> list:
@@ -519,8 +526,13 @@ class Model(Trainer, Layer):
         return f"<{type(self).__name__} name={self.name}, {len(self.layers)} layers, built={self.built}>"
 
 
-def _as_input(x, name, where, expected):
-    """One input array; a 1-D array for an input of shape (1,) gets its feature axis (as Keras 3)."""
+def _as_input(x, name, where, expected, strings=False):
+    """One input array; a 1-D array for an input of shape (1,) gets its feature axis (as Keras 3).
+    With ``strings`` (the input feeds a StringLookup or Hashing), text arrays are kept as they are."""
+    if strings and not isinstance(x, np.memmap):
+        arr = np.asarray(x.to_numpy() if hasattr(x, "to_numpy") else x)
+        if arr.dtype.kind in "OUS":
+            return arr.reshape(-1, 1) if arr.ndim == 1 and expected == (1,) else arr
     if expected == (1,) and not isinstance(x, np.memmap):
         arr = np.asarray(x) if not hasattr(x, "to_numpy") else x.to_numpy()
         if arr.ndim == 1:

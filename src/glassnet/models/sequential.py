@@ -188,7 +188,8 @@ class Sequential(Model):
             from .model import _as_input
 
             expected = None if self._input_layer is None else tuple(self._input_layer.shape)
-            x = _as_input(x[0] if isinstance(x, (list, tuple)) and len(x) == 1 else x, "x", where, expected)
+            x = _as_input(x[0] if isinstance(x, (list, tuple)) and len(x) == 1 else x, "x", where, expected,
+                          getattr(self._layers[0], "accepts_strings", False))
             self._build_from(x.shape[1:])
             return x
         return super()._prepare_inputs(x, where)

@@ -153,6 +153,8 @@ class PreprocessingLayer(Layer):
     """
 
     differentiable = False
+    #: ``call`` is this family's computation, wrapped by ``forward`` (not a user's call to run on the tape)
+    call_is_forward = True
     #: Does the layer take string inputs (StringLookup, Hashing)? A model whose first layer does can
     #: pass text columns through unconverted (glassnet's Sequential converts inputs to floats today).
     accepts_strings = False
