@@ -114,6 +114,12 @@ def _progress(done: int, total: int | None, name: str) -> None:
     sys.stderr.flush()
 
 
+def _progress_end() -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
 def download(url: str, dest: Path, expected_sha256: str | None, timeout: float = 60.0) -> Path:
     """Download ``url`` to ``dest`` (atomically), verify it, and return ``dest``."""
     dest.parent.mkdir(parents=True, exist_ok=True)
