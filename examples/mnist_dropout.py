@@ -50,9 +50,13 @@ def find_csv(folder: Path, name: str) -> Path | None:
 
 def load(data: str | None, source: str, parser):
     """((x_train, y_train), (x_test, y_test)) from the CSV pair or the IDX files in ``data`` (or data/mnist)."""
-    if data is None:
-        parser.error("no data: give --data (a folder with mnist_train.csv + mnist_test.csv or the IDX files) "
-                     "or set GLASSNET_DATA")
+    if data is None:      # no local copy: the cache, GLASSNET_DATASETS_MIRROR or Keras's download (hash checked)
+        print("no --data: MNIST through glassnet.datasets.mnist.load_data() (cache, mirror or download)")
+        try:
+            return mnist.load_data()
+        except mnist.DatasetError as exc:
+            print(f"mnist_dropout.py: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
     folder = Path(data)
     if (folder / "mnist").is_dir():
         folder = folder / "mnist"
