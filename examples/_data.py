@@ -11,20 +11,40 @@ import os
 import sys
 from pathlib import Path
 
-#: files with a public copy: (URL pinned to a commit, SHA-256 of those bytes, what it is)
+#: files with a public copy of known content: cache name, URL pinned to a commit, SHA-256 of those bytes, what it is.
+#: Each was checked against the course's copy: fake_reg holds the same 1000 x 3 numbers (written with semicolons);
+#: kc_house is the usual 21,613-row download (the course's copy lacks 2 sqft_above values, otherwise equal, same
+#: order); the LendingClub file is byte-identical to the course's 2,066-loan sample (the full 396,030-row file has
+#: no public copy: give it with --data).
 PUBLIC_COPIES = {
     "fake_reg.csv": (
+        "fake_reg.csv",
         "https://raw.githubusercontent.com/pranabpaul-tech/agile/c1414fd0f72c6c66cbd39ab560276002e06f6df6/fake_reg.csv",
         "94976e1213e3ec7c7a09bd1666ae685bb6a9c7d4fe27b7d7d7ad646833fbcf78",
-        "the course's fake_reg.csv in a public GitHub repository (semicolon-separated; the same 1000 x 3 numbers)",
+        "the course's fake_reg.csv (semicolon-separated) from GitHub pranabpaul-tech/agile",
+    ),
+    "kc_house_data.csv": (
+        "kc_house_data.csv",
+        "https://raw.githubusercontent.com/Stijnvhd/AutoML_DL_Course/337de97204f95df842b5fb816bcb7edd6d3e3113/"
+        "Data/kc_house_data.csv",
+        "d0875baa0251b21d4bdc9d2ae940a4fe0bb6009824f23dd0e2a5b2bf04557b7e",
+        "King County house sales (Kaggle's kc_house_data.csv) from GitHub Stijnvhd/AutoML_DL_Course",
+    ),
+    "lending_club_loan_two.csv": (
+        "lending_club_loan_two_sample.csv",
+        "https://raw.githubusercontent.com/shivanipriya89/practicetensor/2e98d28cf0343324d076180798973340b596f58d/"
+        "lending_club_loan_two.csv",
+        "9c39cc2b9c2e41781830adcf094b6074cc0bc48de33bb2c2d0d03e70a76e54d1",
+        "the first 2,066 loans of the course's LendingClub file from GitHub shivanipriya89/practicetensor",
     ),
 }
-#: files with no public copy of known content: where to get them (one line each)
+#: where to get each file by hand (said in one line when no copy can be had)
 WHERE_TO_GET = {
+    "fake_reg.csv": "fake_reg.csv comes with the course's DATA folder (Pierian Data, 'TensorFlow 2 for Deep Learning')",
     "kc_house_data.csv": "download kc_house_data.csv from https://www.kaggle.com/datasets/harlfoxem/housesalesprediction "
-                         "(free Kaggle account) and give its path with --data",
-    "lending_club_loan_two.csv": "lending_club_loan_two.csv comes with the course's DATA folder (Pierian Data, "
-                                 "'TensorFlow 2 for Deep Learning'); give its path with --data",
+                         "(free Kaggle account)",
+    "lending_club_loan_two.csv": "lending_club_loan_two.csv (396,030 loans) comes with the course's DATA folder "
+                                 "(Pierian Data, 'TensorFlow 2 for Deep Learning')",
 }
 
 
@@ -37,21 +57,24 @@ def default_data() -> str | None:
 
 
 def public_copy(name: str) -> Path:
-    """``name`` from its public source, through the cache (``$GLASSNET_HOME/datasets/course``); or exit 2."""
+    """``name`` from its public copy, through the cache (``$GLASSNET_HOME/datasets/course``); or one line and exit 2."""
+    script = Path(sys.argv[0]).name or "example"
+    where = WHERE_TO_GET.get(name, f"{name} is not available here")
     if name not in PUBLIC_COPIES:
-        print(f"{Path(sys.argv[0]).name}: no {name}: {WHERE_TO_GET.get(name, 'give its path with --data')}",
-              file=sys.stderr)
+        print(f"{script}: no {name}: {where}; give its path with --data", file=sys.stderr)
         raise SystemExit(2)
     from glassnet.datasets import DatasetError
     from glassnet.utils import get_file
 
-    url, sha256, what = PUBLIC_COPIES[name]
+    fname, url, sha256, what = PUBLIC_COPIES[name]
     try:
-        return Path(get_file(name, origin=url, file_hash=sha256, cache_subdir=os.path.join("datasets", "course")))
+        path = Path(get_file(fname, origin=url, file_hash=sha256, cache_subdir=os.path.join("datasets", "course")))
     except DatasetError as exc:
-        print(f"{Path(sys.argv[0]).name}: no {name}: fetching {what} failed ({exc}); give its path with --data",
+        print(f"{script}: no {name}: fetching {what} failed ({exc}); {where}, and give its path with --data",
               file=sys.stderr)
         raise SystemExit(2) from None
+    print(f"{name}: {what} (cached at {path})")
+    return path
 
 
 def find_file(data: str | None, names, parser) -> Path:

@@ -76,7 +76,7 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=default_data(),
                         help="folder with the CSV pair or the IDX files, or their parent "
-                             "(default: $GLASSNET_DATA or ../shared/datasets)")
+                             "(default: $GLASSNET_DATA or ../shared/datasets, else mnist.load_data())")
     parser.add_argument("--source", default="auto", choices=("auto", "csv", "idx"),
                         help="the lab's CSV pair (auto: when present) or the IDX files")
     parser.add_argument("--epochs", type=int, default=20, help="training epochs (default 20)")

@@ -70,14 +70,14 @@ def test_fake_reg_comes_from_its_public_copy_through_the_cache(tmp_path, monkeyp
     source = tmp_path / "published_fake_reg.csv"
     values = _semicolon_fake_reg(source)
     sha = hashlib.sha256(source.read_bytes()).hexdigest()
-    monkeypatch.setitem(_data.PUBLIC_COPIES, "fake_reg.csv", (source.as_uri(), sha, "a test copy"))
+    monkeypatch.setitem(_data.PUBLIC_COPIES, "fake_reg.csv", ("fake_reg.csv", source.as_uri(), sha, "a test copy"))
     path = _data.find_file(None, ("fake_reg.csv",), parser=None)
     assert path.parent.name == "course" and path.read_bytes() == source.read_bytes()
     frame = fake_reg(path)                        # the semicolons are recognised
     assert list(frame.columns) == ["price", "feature1", "feature2"]
     np.testing.assert_array_max_ulp(frame.to_numpy(), values, maxulp=1)   # pandas' fast parser: within one ulp
     # a source whose bytes changed is refused: one line, exit status 2, nothing cached under that name
-    monkeypatch.setitem(_data.PUBLIC_COPIES, "fake_reg.csv", (source.as_uri(), "0" * 64, "a test copy"))
+    monkeypatch.setitem(_data.PUBLIC_COPIES, "fake_reg.csv", ("fake_reg.csv", source.as_uri(), "0" * 64, "a test copy"))
     path.unlink()
     with pytest.raises(SystemExit) as stop:
         _data.find_file(None, ("fake_reg.csv",), parser=None)
@@ -86,15 +86,42 @@ def test_fake_reg_comes_from_its_public_copy_through_the_cache(tmp_path, monkeyp
     assert err.count("\n") == 1 and "no fake_reg.csv: fetching a test copy failed" in err and not path.exists()
 
 
-@pytest.mark.parametrize("name, where", [("kc_house_data.csv", "https://www.kaggle.com/datasets/harlfoxem/housesalesprediction"),
-                                         ("lending_club_loan_two.csv", "the course's DATA folder")])
-def test_files_without_a_public_copy_say_where_to_get_them(name, where, capsys):
+@pytest.mark.parametrize("name, where", [
+    ("kc_house_data.csv", "https://www.kaggle.com/datasets/harlfoxem/housesalesprediction"),
+    ("lending_club_loan_two.csv", "the course's DATA folder"),
+    ("fake_reg.csv", "the course's DATA folder")])
+def test_without_network_each_file_says_where_to_get_it(name, where, tmp_path, monkeypatch, capsys):
     _data = _load_example("_data") if "_data" not in sys.modules else sys.modules["_data"]
+    fname, _, sha, what = _data.PUBLIC_COPIES[name]
+    monkeypatch.setitem(_data.PUBLIC_COPIES, name, (fname, (tmp_path / "offline").as_uri(), sha, what))
     with pytest.raises(SystemExit) as stop:
         _data.find_file(None, (name,), parser=None)
     assert stop.value.code == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and f"no {name}: " in err and where in err and "--data" in err
+    assert err.count("\n") == 1 and f"no {name}: fetching" in err and where in err and "--data" in err
+
+
+def test_lending_club_sample_and_kc_house_through_the_cache(tmp_path, monkeypatch):
+    pytest.importorskip("pandas")
+    if SHARED is None or not (SHARED / "lending_club_loan_two_sample.csv").is_file():
+        pytest.skip("the course's LendingClub sample is not in ../shared/datasets")
+    import gzip
+
+    from glassnet.datasets import kc_house, lending_club
+
+    _data = _load_example("_data") if "_data" not in sys.modules else sys.modules["_data"]
+    sample = SHARED / "lending_club_loan_two_sample.csv"
+    # the pinned hash of the public copy is the course sample's own: served from here, it passes unchanged
+    monkeypatch.setitem(_data.PUBLIC_COPIES, "lending_club_loan_two.csv",
+                        _data.PUBLIC_COPIES["lending_club_loan_two.csv"][:1] + (sample.as_uri(),)
+                        + _data.PUBLIC_COPIES["lending_club_loan_two.csv"][2:])
+    path = _data.find_file(None, ("lending_club_loan_two.csv", "lending_club_loan_two_sample.csv"), parser=None)
+    assert path.name == "lending_club_loan_two_sample.csv" and len(lending_club(path)) == 2066
+    csv = tmp_path / "kc_house_data.csv"
+    csv.write_bytes(gzip.decompress((SHARED / "kc_house_data.csv.gz").read_bytes()))
+    monkeypatch.setitem(_data.PUBLIC_COPIES, "kc_house_data.csv",
+                        ("kc_house_data.csv", csv.as_uri(), hashlib.sha256(csv.read_bytes()).hexdigest(), "test"))
+    assert kc_house(_data.find_file(None, ("kc_house_data.csv",), parser=None)).shape == (21613, 21)
 
 
 def test_the_fake_reg_example_runs_from_a_fresh_clone(tmp_path, monkeypatch, capsys):
@@ -104,7 +131,7 @@ def test_the_fake_reg_example_runs_from_a_fresh_clone(tmp_path, monkeypatch, cap
     source = tmp_path / "published_fake_reg.csv"
     _semicolon_fake_reg(source)
     monkeypatch.setitem(sys.modules["_data"].PUBLIC_COPIES, "fake_reg.csv",
-                        (source.as_uri(), hashlib.sha256(source.read_bytes()).hexdigest(), "a test copy"))
+                        ("fake_reg.csv", source.as_uri(), hashlib.sha256(source.read_bytes()).hexdigest(), "a test copy"))
     monkeypatch.setattr(example, "default_data", lambda: None)     # no --data, no GLASSNET_DATA, no shared copies
     result = example.main(["--quick", "--epochs", "2", "--verbose", "0"])
     assert result["epochs"] == 2
