@@ -171,3 +171,23 @@ def test_truncated_archive_is_named(tmp_path):
     assert not (tmp_path / "out").exists() and _leftovers(tmp_path) == []
     assert _archive.extract_archive(good, tmp_path / "o2", archive_format="zip") is False
     assert _archive.extract_archive(good, tmp_path / "o2", archive_format=None) is False
+
+
+def test_signature_is_keras_3s(tmp_path, payload):
+    import inspect
+
+    import glassnet.utils
+
+    params = inspect.signature(get_file).parameters
+    assert list(params) == ["fname", "origin", "untar", "md5_hash", "file_hash", "cache_subdir", "hash_algorithm",
+                            "extract", "archive_format", "cache_dir", "force_download"]
+    assert [p.default for p in params.values()] == [None, None, False, None, None, "datasets", "auto", False, "auto",
+                                                    None, False]
+    assert "get_file" in glassnet.utils.__all__
+    md5 = hashlib.md5(payload.read_bytes()).hexdigest()
+    path = get_file("m.bin", origin=_origin(payload), file_hash=md5, cache_dir=tmp_path)   # 32 digits: MD5
+    mtime = os.stat(path).st_mtime_ns
+    assert get_file("m.bin", origin=_origin(payload), file_hash=md5, cache_dir=tmp_path) == path
+    assert os.stat(path).st_mtime_ns == mtime                       # a correct cached copy is not fetched again
+    get_file("m.bin", origin=_origin(payload), file_hash=md5, cache_dir=tmp_path, force_download=True)
+    assert open(path, "rb").read() == payload.read_bytes()

@@ -230,3 +230,23 @@ def test_cifar100_labels_and_a_hostile_batch(tmp_path, monkeypatch):
     monkeypatch.setattr(cifar100, "FILE_SHA256", _sha256(tmp_path / "cut" / "cifar-100-python.tar.gz"))
     with pytest.raises(DatasetError, match="cifar-100-python.tar.gz: (not a complete tar archive|missing)"):
         cifar100.load_data(path=tmp_path / "cut" / "cifar-100-python.tar.gz")
+
+
+def test_imdb_refuses_a_hostile_npz_and_runs_nothing(tmp_path, monkeypatch):
+    class RunsCode:
+        def __reduce__(self):
+            return os.system, (f"touch {tmp_path / 'ran'}",)
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "|O", "fortran_order": False, "shape": (1,)})
+    import zipfile
+    with zipfile.ZipFile(tmp_path / "imdb.npz", "w") as z:
+        z.writestr("x_train.npy", header.getvalue() + pickle.dumps(RunsCode(), protocol=3))
+    monkeypatch.setattr(imdb, "FILE_SHA256", _sha256(tmp_path / "imdb.npz"))
+    with pytest.raises(UnsafePickleError, match=r"imdb.npz\[x_train.npy\]: refusing the global"):
+        imdb.load_data(path=tmp_path / "imdb.npz")
+    assert not (tmp_path / "ran").exists()
+    (tmp_path / "cut.npz").write_bytes((REF / "imdb.npz").read_bytes()[:1500])
+    monkeypatch.setattr(imdb, "FILE_SHA256", _sha256(tmp_path / "cut.npz"))
+    with pytest.raises(DatasetError, match="cut.npz: not a complete .npz"):
+        imdb.load_data(path=tmp_path / "cut.npz")
