@@ -148,3 +148,16 @@ def test_npz_with_object_arrays_and_a_hostile_member(tmp_path):
         load_npz(tmp_path / "cut.npz")
     with pytest.raises(DatasetError, match="no such file"):
         load_npz(tmp_path / "none.npz")
+
+
+def test_deep_nesting_is_bounded():
+    deep = b"\x80\x02)" + b"\x85" * 50_000            # a tuple nested 50,000 deep: fine as a value
+    value = loads(deep + b".")
+    assert isinstance(value, tuple)
+    as_key = b"\x80\x02}" + b")" + b"\x85" * 100_000 + b"K\x01s."     # ... but refused as a dict key (hashing recurses)
+    with pytest.raises(DatasetError, match="dict key nested deeper than 64 tuples"):
+        loads(as_key, "deep")
+    huge_args = b"\x80\x02c_codecs\nencode\n](" + b"K\x01" * 5000 + b"e\x8c\x01x\x86R."   # encode([1]*5000, 'x')
+    with pytest.raises(UnsafePickleError, match=r"big: refusing _codecs.encode\(\[1, 1, 1, 1, 1, 1, \.\.\.\], 'x'\)") as err:
+        loads(huge_args, "big")
+    assert len(str(err.value)) < 400                     # messages stay short whatever the payload holds

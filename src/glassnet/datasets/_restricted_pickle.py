@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import math
+import reprlib
 import struct
 import zipfile
 import zlib
@@ -120,30 +121,30 @@ class _Reader:
     # -- calls the reader knows ------------------------------------------------------------------
     def call(self, func, args, at):
         if not isinstance(func, _Global) or not isinstance(args, tuple):
-            self.refuse(f"a call of {func!r}", at)
+            self.refuse(f"a call of {_short(func)}", at)
         key = (func.module, func.name)
         if key in _RECONSTRUCT:
             if len(args) != 3 or not (isinstance(args[0], _Global) and (args[0].module, args[0].name) == ("numpy", "ndarray")):
-                self.refuse(f"{func!r}{args!r} (only ndarray is reconstructed)", at)
+                self.refuse(f"{_short(func)}{_short(args)} (only ndarray is reconstructed)", at)
             return _ArrayStub()
         if key == ("numpy", "dtype"):
             if not args or not isinstance(args[0], (str, bytes)):
-                self.fail(f"numpy.dtype called with {args!r}", at)
+                self.fail(f"numpy.dtype called with {_short(args)}", at)
             return _DtypeStub(_text(args[0]))
         if key == ("_codecs", "encode"):
             if len(args) != 2 or not isinstance(args[0], str) or args[1] not in ("latin1", "latin-1"):
-                self.refuse(f"_codecs.encode{args!r}", at)
+                self.refuse(f"_codecs.encode{_short(args)}", at)
             return args[0].encode("latin1")
         if key in _EMPTY_BYTES:
             if args:
-                self.refuse(f"{func!r}{args!r} (only bytes() of nothing)", at)
+                self.refuse(f"{_short(func)}{_short(args)} (only bytes() of nothing)", at)
             return b""
         if key in _FROMBUFFER:
             if len(args) != 4:
-                self.fail(f"{func!r} expects (buffer, dtype, shape, order), got {len(args)} arguments", at)
+                self.fail(f"{_short(func)} expects (buffer, dtype, shape, order), got {len(args)} arguments", at)
             buf, dtype, shape, order = args
             return self.array_from_bytes(buf, self.resolve_dtype(dtype, at), shape, order == "F", at)
-        self.refuse(f"a call of {func!r}", at)
+        self.refuse(f"a call of {_short(func)}", at)
 
     def resolve_dtype(self, dt, at):
         if isinstance(dt, _DtypeStub):
@@ -165,7 +166,7 @@ class _Reader:
 
     def array_from_bytes(self, raw, dtype, shape, fortran, at):
         if not isinstance(shape, tuple) or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
-            self.fail(f"array shape {shape!r} is not a tuple of non-negative ints", at)
+            self.fail(f"array shape {_short(shape)} is not a tuple of non-negative ints", at)
         if dtype.kind == "O":
             self.refuse("an object array given as raw bytes", at)
         if isinstance(raw, bytearray):
@@ -182,7 +183,7 @@ class _Reader:
     def build(self, obj, state, at):
         if isinstance(obj, _DtypeStub):
             if not isinstance(state, tuple) or len(state) < 8:
-                self.fail(f"dtype state {state!r} is not NumPy's", at)
+                self.fail(f"dtype state {_short(state)} is not NumPy's", at)
             order = _text(state[1])
             if state[2] is not None or state[3] is not None or state[4] is not None:
                 self.refuse("a structured or sub-array NumPy dtype", at)
@@ -204,7 +205,7 @@ class _Reader:
                 self.fail("object array data is not a list", at)
             if not isinstance(shape, tuple) or not all(isinstance(d, int) and d >= 0 for d in shape) \
                     or math.prod(shape) != len(raw):
-                self.fail(f"object array shape {shape!r} does not match its {len(raw)} items", at)
+                self.fail(f"object array shape {_short(shape)} does not match its {len(raw)} items", at)
             return _as_items(raw).reshape(shape, order="F" if fortran else "C")
         return self.array_from_bytes(raw, dtype, shape, bool(fortran), at)
 
@@ -442,10 +443,33 @@ class _Reader:
             self.fail("a dict built from an odd number of items", at)
         try:
             for i in range(0, len(items), 2):
+                if isinstance(items[i], tuple) and not _depth_ok(items[i]):
+                    self.fail(f"a dict key nested deeper than {MAX_KEY_DEPTH} tuples", at)
                 target[items[i]] = items[i + 1]
         except TypeError as exc:
             self.fail(f"an unhashable dict key ({exc})", at)
         return target
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, 60, 60
+#: the deepest tuple allowed as a dict key (hashing nests in C without a recursion guard)
+MAX_KEY_DEPTH = 64
+
+
+def _short(value) -> str:
+    """A bounded repr for messages (a hostile value may be huge or deeply nested)."""
+    return _REPR.repr(value)
+
+
+def _depth_ok(key) -> bool:
+    todo = [(key, 1)]
+    while todo:
+        value, depth = todo.pop()
+        if depth > MAX_KEY_DEPTH:
+            return False
+        todo.extend((v, depth + 1) for v in value if isinstance(v, tuple))
+    return True
 
 
 def _unescape(raw: bytes) -> bytes:
@@ -484,7 +508,7 @@ def _check_result(value, reader, at):
             elif v.dtype.kind not in _NUMERIC_KINDS:
                 reader.refuse(f"an array of dtype {v.dtype}", at)
         else:
-            reader.refuse(f"a {type(v).__name__} left unfinished ({v!r})", at)
+            reader.refuse(f"a {type(v).__name__} left unfinished ({_short(v)})", at)
     return value
 
 
