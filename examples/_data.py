@@ -7,6 +7,7 @@ with no such source, the example prints one line saying where to get it and exit
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -73,7 +74,7 @@ def public_copy(name: str) -> Path:
         print(f"{script}: no {name}: fetching {what} failed ({exc}); {where}, and give its path with --data",
               file=sys.stderr)
         raise SystemExit(2) from None
-    print(f"{name}: {what} (cached at {path})")
+    print(f"{name}: {what} (cached at {path})", file=sys.stderr)
     return path
 
 
@@ -88,3 +89,23 @@ def find_file(data: str | None, names, parser) -> Path:
         if (path / name).is_file():
             return path / name
     parser.error(f"--data {data}: no {' or '.join(names)} there")
+
+
+def main(argv=None) -> int:
+    """``python examples/_data.py NAME``: print the path of a local copy of NAME (fetched once if need be)."""
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1 or argv[0] not in WHERE_TO_GET:
+        print(f"usage: python examples/_data.py {{{','.join(WHERE_TO_GET)}}}", file=sys.stderr)
+        return 2
+    name, folder = argv[0], default_data()
+    local = [Path(folder) / n for n in (name, name + ".gz")] if folder else []
+    found = next((p for p in local if p.is_file()), None)
+    if found is None:
+        with contextlib.redirect_stdout(sys.stderr):       # stdout carries the path only
+            found = public_copy(name)
+    print(found)
+    return 0
+
+
+if __name__ == "__main__":      # python examples/_data.py kc_house_data.csv  ->  the path of a local copy
+    raise SystemExit(main())

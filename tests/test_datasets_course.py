@@ -145,3 +145,17 @@ def test_mnist_example_without_data_uses_the_loader(monkeypatch, capsys):
     (x_train, y_train), (x_test, y_test) = example.load(None, "auto", parser=None)
     assert x_train.shape == (60000, 28, 28) and y_test.shape == (10000,)
     assert "MNIST through glassnet.datasets.mnist.load_data()" in capsys.readouterr().out
+
+
+def test_data_helper_prints_a_path_for_the_cli(tmp_path, monkeypatch, capsys):
+    """``python examples/_data.py fake_reg.csv`` prints only the path (for ``glassnet train "$(...)"``)."""
+    _data = _load_example("_data") if "_data" not in sys.modules else sys.modules["_data"]
+    source = tmp_path / "published_fake_reg.csv"
+    _semicolon_fake_reg(source, rows=10)
+    monkeypatch.setitem(_data.PUBLIC_COPIES, "fake_reg.csv",
+                        ("fake_reg.csv", source.as_uri(), hashlib.sha256(source.read_bytes()).hexdigest(), "test"))
+    monkeypatch.setattr(_data, "default_data", lambda: None)
+    assert _data.main(["fake_reg.csv"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and Path(out.strip()).read_bytes() == source.read_bytes()
+    assert _data.main(["other.csv"]) == 2 and "usage:" in capsys.readouterr().err
