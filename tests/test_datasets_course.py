@@ -73,6 +73,7 @@ def test_fake_reg_comes_from_its_public_copy_through_the_cache(tmp_path, monkeyp
     monkeypatch.setitem(_data.PUBLIC_COPIES, "fake_reg.csv", ("fake_reg.csv", source.as_uri(), sha, "a test copy"))
     path = _data.find_file(None, ("fake_reg.csv",), parser=None)
     assert path.parent.name == "course" and path.read_bytes() == source.read_bytes()
+    assert "fake_reg.csv: a test copy (cached at" in capsys.readouterr().err
     frame = fake_reg(path)                        # the semicolons are recognised
     assert list(frame.columns) == ["price", "feature1", "feature2"]
     np.testing.assert_array_max_ulp(frame.to_numpy(), values, maxulp=1)   # pandas' fast parser: within one ulp
