@@ -110,3 +110,10 @@ def test_debian_recompressed_copy_loads(debian_fashion_mnist):
     assert hashlib.md5(gzip.decompress((folder / "t10k-labels-idx1-ubyte.gz").read_bytes())).hexdigest() \
         == "15d484375f8d13e6eb1aabb0c3f46965"
     assert np.bincount(y_train).tolist() == [6000] * 10
+
+
+def test_the_distribution_folder_is_a_source(tmp_path, monkeypatch):
+    arrays = _small_set(tmp_path / "usr_share")
+    monkeypatch.setattr(fashion_mnist, "ARRAY_PINS", _pins_of(arrays))
+    monkeypatch.setattr(fashion_mnist, "DISTRIBUTION_FOLDER", tmp_path / "usr_share")
+    np.testing.assert_array_equal(fashion_mnist.load_data()[1][1], arrays["y_test"])

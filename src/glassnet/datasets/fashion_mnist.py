@@ -3,7 +3,8 @@
 ``load_data(path=None) -> ((x_train, y_train), (x_test, y_test))``: uint8, (60000, 28, 28) and
 (10000, 28, 28), labels 0..9 (T-shirt/top, Trouser, Pullover, Dress, Coat, Sandal, Shirt,
 Sneaker, Bag, Ankle boot).  Sources as for MNIST: ``path`` (a folder of the four IDX files,
-``.gz`` or unpacked), the cache, ``GLASSNET_DATASETS_MIRROR``, then Keras's download URL.
+``.gz`` or unpacked), the cache, ``GLASSNET_DATASETS_MIRROR``, the folder of Debian's
+``dataset-fashion-mnist`` package when installed, then Keras's download URL.
 
 Integrity is checked on the *decoded* arrays: each one's shape, dtype and the SHA-256 of its
 bytes are pinned (taken from Debian's ``dataset-fashion-mnist`` copy, whose unpacked IDX files
@@ -34,6 +35,8 @@ ARRAY_PINS = {
     "x_test": ((10000, 28, 28), "uint8", "c867c93ff95360594e8ec3287995350b824dd110b11595c0e13d5423f621867a"),
     "y_test": ((10000,), "uint8", "3d0e6c6ea990b53b6f8f500a41cac93881d981b315f84578b7d915342ade01e9"),
 }
+#: where Debian's (and Ubuntu's) package dataset-fashion-mnist installs the files (re-compressed: same data)
+DISTRIBUTION_FOLDER = Path("/usr/share/datasets/fashion-mnist")
 BASE_URLS = ["https://storage.googleapis.com/tensorflow/tf-keras-datasets/"]
 CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                "Ankle boot")
@@ -68,7 +71,8 @@ def load_data(path=None):
     folders = [cache]
     mirror = os.environ.get("GLASSNET_DATASETS_MIRROR")
     if mirror and "://" not in mirror:
-        folders += [Path(mirror) / "fashion_mnist", Path(mirror)]
+        folders += [Path(mirror) / "fashion_mnist", Path(mirror) / "fashion-mnist", Path(mirror)]
+    folders.append(DISTRIBUTION_FOLDER)
     for folder in folders:
         found = _load_folder(folder)
         if found is not None:
