@@ -250,3 +250,13 @@ def test_imdb_refuses_a_hostile_npz_and_runs_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(imdb, "FILE_SHA256", _sha256(tmp_path / "cut.npz"))
     with pytest.raises(DatasetError, match="cut.npz: not a complete .npz"):
         imdb.load_data(path=tmp_path / "cut.npz")
+
+
+def test_seed_errors_name_the_loader(local):
+    for call in (lambda: boston_housing.load_data(path=local / "boston_housing.npz", seed=-1),
+                 lambda: california_housing.load_data(path=local, seed=1.5),
+                 lambda: imdb.load_data(path=local / "imdb.npz", seed="x"),
+                 lambda: reuters.load_data(path=local / "reuters.npz", seed=2 ** 40)):
+        with pytest.raises(ValueError, match=r"\w+\.load_data: seed must be None or an int in \[0, 2\*\*32\)"):
+            call()
+    assert boston_housing.load_data(path=local / "boston_housing.npz", seed=None)[0][0].shape == (24, 13)

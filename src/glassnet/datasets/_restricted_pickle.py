@@ -124,7 +124,8 @@ class _Reader:
             self.refuse(f"a call of {_short(func)}", at)
         key = (func.module, func.name)
         if key in _RECONSTRUCT:
-            if len(args) != 3 or not (isinstance(args[0], _Global) and (args[0].module, args[0].name) == ("numpy", "ndarray")):
+            cls = args[0] if args else None
+            if len(args) != 3 or not (isinstance(cls, _Global) and (cls.module, cls.name) == ("numpy", "ndarray")):
                 self.refuse(f"{_short(func)}{_short(args)} (only ndarray is reconstructed)", at)
             return _ArrayStub()
         if key == ("numpy", "dtype"):
@@ -165,7 +166,7 @@ class _Reader:
         return dtype
 
     def array_from_bytes(self, raw, dtype, shape, fortran, at):
-        if not isinstance(shape, tuple) or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
+        if not isinstance(shape, tuple) or not all(type(d) is int and d >= 0 for d in shape):
             self.fail(f"array shape {_short(shape)} is not a tuple of non-negative ints", at)
         if dtype.kind == "O":
             self.refuse("an object array given as raw bytes", at)

@@ -21,10 +21,19 @@ def check_test_split(test_split, where: str, allow_one: bool = False) -> float:
     return float(test_split)
 
 
+def check_seed(seed, where: str):
+    """A seed for NumPy's legacy RandomState: None or an int in [0, 2**32)."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2 ** 32:
+        raise ValueError(f"{where}: seed must be None or an int in [0, 2**32); got {seed!r}")
+    return int(seed)
+
+
 def keras_order(n: int, seed) -> np.ndarray:
     """The permutation Keras draws: ``np.random.RandomState(seed).shuffle(arange(n))`` (its legacy generator)."""
     indices = np.arange(n)
-    np.random.RandomState(seed).shuffle(indices)
+    np.random.RandomState(check_seed(seed, "load_data")).shuffle(indices)
     return indices
 
 
@@ -45,7 +54,8 @@ def load_xy_npz(path, what: str, n_features: int):
         raise DatasetError(f"{path}: not the {what} .npz (no array {exc})") from None
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise DatasetError(f"{path}: not a readable .npz ({exc})") from None
-    if x.ndim != 2 or x.shape[1] != n_features or y.shape != (x.shape[0],) or x.dtype.kind != "f" or y.dtype.kind != "f":
+    if (x.ndim != 2 or x.shape[1] != n_features or y.shape != (x.shape[0],)
+            or x.dtype.kind != "f" or y.dtype.kind != "f"):
         raise DatasetError(f"{path}: {what} holds x of shape (n, {n_features}) and y of shape (n,), floats; this file "
                            f"has x {x.shape} {x.dtype} and y {y.shape} {y.dtype}")
     return x, y

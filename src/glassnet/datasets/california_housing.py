@@ -11,7 +11,7 @@ Sources as for ``boston_housing``; integrity: the SHA-256 Keras publishes for th
 from __future__ import annotations
 
 from . import _keras_files
-from ._split import check_test_split, load_xy_npz, shuffled_split
+from ._split import check_seed, check_test_split, load_xy_npz, shuffled_split
 
 FILE_NAME = "california_housing.npz"
 ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/california_housing.npz"
@@ -23,6 +23,7 @@ def load_data(version="large", path=FILE_NAME, test_split=0.2, seed=113):
     """``((x_train, y_train), (x_test, y_test))``; ``version`` is "large" (20,640 rows) or "small" (600)."""
     where = "california_housing.load_data"
     test_split = check_test_split(test_split, where)
+    seed = check_seed(seed, where)
     if version not in ("small", "large"):
         raise ValueError(f"{where}: version must be one of 'small', 'large'; got {version!r}")
     local = _keras_files.locate(path, FILE_NAME, ORIGIN, FILE_SHA256, "California housing (california_housing.npz)")

@@ -24,6 +24,7 @@ import numpy as np
 from . import _keras_files, _sequences
 from ._files import DatasetError
 from ._restricted_pickle import load_npz
+from ._split import check_seed
 
 FILE_NAME = "imdb.npz"
 ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/imdb.npz"
@@ -60,6 +61,7 @@ def load_data(path=FILE_NAME, num_words=None, skip_top=0, maxlen=None, seed=113,
                       stacklevel=2)
     num_words, skip_top, maxlen, start_char, oov_char, index_from = check_options(
         where, num_words, skip_top, maxlen, start_char, oov_char, index_from)
+    seed = check_seed(seed, where)
     local = _keras_files.locate(path, FILE_NAME, ORIGIN, FILE_SHA256, "IMDB (imdb.npz)")
     x_train, y_train, x_test, y_test = _arrays(local, ("x_train", "y_train", "x_test", "y_test"))
     for x, y, part in ((x_train, y_train, "train"), (x_test, y_test, "test")):

@@ -1,6 +1,7 @@
 """MNIST handwritten digits, as ``keras.datasets.mnist``: ``load_data() -> ((x_train, y_train), (x_test, y_test))``.
 
-``path`` defaults to Keras's ``"mnist.npz"`` (a name in the cache).  Shapes and types are Keras's: ``x`` uint8 ``(60000, 28, 28)`` / ``(10000, 28, 28)``, ``y`` uint8.
+``path`` defaults to Keras's ``"mnist.npz"`` (a name in the cache).  Shapes and types are Keras's:
+``x`` uint8 ``(60000, 28, 28)`` / ``(10000, 28, 28)``, ``y`` uint8.
 Sources, in order: ``path`` (a folder of the four IDX ``.gz`` files, a Keras-style ``.npz``, or a
 folder with ``mnist_train.csv`` / ``mnist_test.csv``, plain or ``.gz``), the cache
 (``$GLASSNET_HOME/datasets/mnist``), the mirror ``GLASSNET_DATASETS_MIRROR``, the download URL.

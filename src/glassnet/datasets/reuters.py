@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from . import _keras_files, _sequences
 from ._files import DatasetError
-from ._split import check_test_split, keras_order
+from ._split import check_seed, check_test_split, keras_order
 from .imdb import _arrays, check_options, load_word_index
 
 FILE_NAME = "reuters.npz"
@@ -38,6 +38,7 @@ def load_data(path=FILE_NAME, num_words=None, skip_top=0, maxlen=None, test_spli
     num_words, skip_top, maxlen, start_char, oov_char, index_from = check_options(
         where, num_words, skip_top, maxlen, start_char, oov_char, index_from)
     test_split = check_test_split(test_split, where, allow_one=True)
+    seed = check_seed(seed, where)
     local = _keras_files.locate(path, FILE_NAME, ORIGIN, FILE_SHA256, "Reuters (reuters.npz)")
     xs, labels = _arrays(local, ("x", "y"))
     if len(xs) != len(labels):
