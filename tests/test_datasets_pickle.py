@@ -161,3 +161,13 @@ def test_deep_nesting_is_bounded():
     with pytest.raises(UnsafePickleError, match=r"big: refusing _codecs.encode\(\[1, 1, 1, 1, 1, 1, \.\.\.\], 'x'\)") as err:
         loads(huge_args, "big")
     assert len(str(err.value)) < 400                     # messages stay short whatever the payload holds
+
+
+def test_npz_member_claiming_more_than_it_holds(tmp_path):
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10 ** 12,)})
+    with zipfile.ZipFile(tmp_path / "big.npz", "w") as z:
+        z.writestr("x.npy", header.getvalue() + b"\0" * 64)
+    with pytest.raises(DatasetError, match=r"big.npz\[x.npy\]: the header promises \(1000000000000,\) float64 "
+                                           r"\(8000000000000 bytes\), the member holds 64"):
+        load_npz(tmp_path / "big.npz")

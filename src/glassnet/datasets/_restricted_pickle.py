@@ -568,6 +568,9 @@ def _read_npy(raw: bytes, name: str):
     except ValueError as exc:
         raise DatasetError(f"{name}: not a .npy array ({exc})") from None
     if not dtype.hasobject:
+        need, have = math.prod(shape) * dtype.itemsize, len(raw) - fp.tell()
+        if need != have:           # checked before NumPy allocates what the header claims
+            raise DatasetError(f"{name}: the header promises {shape} {dtype} ({need} bytes), the member holds {have}")
         fp.seek(0)
         try:
             return np.lib.format.read_array(fp, allow_pickle=False)

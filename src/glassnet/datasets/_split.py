@@ -1,10 +1,6 @@
 """Keras's seeded shuffle-and-split of a regression table, and the check of its ``test_split``."""
 from __future__ import annotations
 
-import io
-import zipfile
-import zlib
-
 import numpy as np
 
 from ._files import DatasetError
@@ -47,13 +43,13 @@ def shuffled_split(x, y, test_split: float, seed):
 
 def load_xy_npz(path, what: str, n_features: int):
     """The ``x`` (n, n_features) and ``y`` (n,) arrays of a Keras regression ``.npz``, pickles disabled."""
-    try:
-        with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as f:
-            x, y = f["x"], f["y"]
-    except KeyError as exc:
-        raise DatasetError(f"{path}: not the {what} .npz (no array {exc})") from None
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-        raise DatasetError(f"{path}: not a readable .npz ({exc})") from None
+    from ._restricted_pickle import load_npz
+
+    arrays = load_npz(path)
+    if "x" not in arrays or "y" not in arrays:
+        raise DatasetError(f"{path}: not the {what} .npz (it holds {', '.join(sorted(arrays)) or 'no arrays'}, "
+                           f"expected x and y)")
+    x, y = arrays["x"], arrays["y"]
     if (x.ndim != 2 or x.shape[1] != n_features or y.shape != (x.shape[0],)
             or x.dtype.kind != "f" or y.dtype.kind != "f"):
         raise DatasetError(f"{path}: {what} holds x of shape (n, {n_features}) and y of shape (n,), floats; this file "

@@ -8,11 +8,8 @@ folder with ``mnist_train.csv`` / ``mnist_test.csv``, plain or ``.gz``), the cac
 """
 from __future__ import annotations
 
-import io
 import math
 import os
-import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -93,13 +90,19 @@ def _load_idx_folder(folder: Path):
 
 
 def _load_npz(path: Path):
+    from ._restricted_pickle import load_npz
+
     data = _files.read_bytes(path)
+    what = f"{path}: not a Keras-style MNIST .npz (x_train, y_train, x_test, y_test)"
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as f:
-            out = (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
-    except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError,
-            RuntimeError) as exc:
-        raise DatasetError(f"{path}: not a Keras-style MNIST .npz (x_train, y_train, x_test, y_test): {exc}") from None
+        arrays = load_npz(data, str(path))       # member sizes checked before allocation; nothing unpickled
+        out = (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+    except DatasetError as exc:
+        raise DatasetError(f"{what}: {exc}") from None
+    except KeyError as exc:
+        raise DatasetError(f"{what}: no array {exc}") from None
+    if any(a.dtype.hasobject for pair in out for a in pair):
+        raise DatasetError(f"{what}: it holds pickled objects, not arrays of numbers")
     return _verify_arrays((_check_pair(*out[0], path), _check_pair(*out[1], path)), path)
 
 
