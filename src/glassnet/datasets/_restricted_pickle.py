@@ -93,9 +93,9 @@ class _Reader:
         self.name = name
         self.pos = 0
 
-    def fail(self, what, at=None, cls=DatasetError):
+    def fail(self, what, at=None):
         at = self.pos if at is None else at
-        raise cls(f"{self.name}: {what} (pickle byte offset {at}); the file is corrupt or not plain data")
+        raise DatasetError(f"{self.name}: {what} (pickle byte offset {at}); the file is corrupt or not plain data")
 
     def refuse(self, what, at):
         raise UnsafePickleError(f"{self.name}: refusing {what} at pickle byte offset {at}: only plain data "
