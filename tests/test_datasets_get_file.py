@@ -191,3 +191,16 @@ def test_signature_is_keras_3s(tmp_path, payload):
     assert os.stat(path).st_mtime_ns == mtime                       # a correct cached copy is not fetched again
     get_file("m.bin", origin=_origin(payload), file_hash=md5, cache_dir=tmp_path, force_download=True)
     assert open(path, "rb").read() == payload.read_bytes()
+
+
+def test_absolute_cache_subdir_and_re_extraction_replaces_the_folder(tmp_path):
+    server = tmp_path / "server"
+    server.mkdir()
+    tgz = _tar(server / "p.tar.gz", [("a.txt", b"one"), ("old_only.txt", b"x")])
+    target = tmp_path / "elsewhere"
+    out = get_file("p.tar.gz", origin=_origin(tgz), extract=True, cache_subdir=str(target), cache_dir=tmp_path / "c")
+    assert out == str(target / "p_extracted") and (target / "p_extracted" / "old_only.txt").is_file()
+    _tar(server / "p.tar.gz", [("a.txt", b"two")])             # a new version, downloaded again by force
+    get_file("p.tar.gz", origin=_origin(tgz), extract=True, cache_subdir=str(target), force_download=True)
+    assert (target / "p_extracted" / "a.txt").read_bytes() == b"two"
+    assert not (target / "p_extracted" / "old_only.txt").exists() and _leftovers(target) == []
