@@ -47,6 +47,7 @@ golden: $(REFENV)/bin/python
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_keras_golden.py
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_optimizer_golden.py
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_metrics_golden.py
+	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_datasets_golden.py
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_keras_files.py
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_ops_golden.py
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_layers_golden.py

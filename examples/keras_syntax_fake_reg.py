@@ -40,7 +40,7 @@ FILE_NAMES = ("fake_reg.csv",)
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=default_data(),
-                        help="fake_reg.csv or its folder (default: $GLASSNET_DATA or ../shared/datasets)")
+                        help="fake_reg.csv or its folder (default: $GLASSNET_DATA or ../shared/datasets, else the public copy, fetched once)")
     parser.add_argument("--epochs", type=int, default=250, help="training epochs (default 250, the course's)")
     parser.add_argument("--quick", action="store_true", help="a small slice (300 rows, 20 epochs) for tests")
     parser.add_argument("--out", default=None, metavar="DIR",

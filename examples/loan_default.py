@@ -179,7 +179,7 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=default_data(),
                         help="lending_club_loan_two.csv (full) or the sample, or their folder "
-                             "(default: $GLASSNET_DATA or ../shared/datasets; the full file is preferred)")
+                             "(default: $GLASSNET_DATA or ../shared/datasets, the full file preferred; else the public 2,066-loan sample)")
     parser.add_argument("--epochs", type=int, default=25, help="training epochs (default 25, the course's)")
     parser.add_argument("--quick", action="store_true", help="the first 1000 loans, 5 epochs (tests)")
     parser.add_argument("--out", default=None, metavar="DIR", help="folder for the plots and the saved model")

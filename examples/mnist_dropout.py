@@ -50,9 +50,13 @@ def find_csv(folder: Path, name: str) -> Path | None:
 
 def load(data: str | None, source: str, parser):
     """((x_train, y_train), (x_test, y_test)) from the CSV pair or the IDX files in ``data`` (or data/mnist)."""
-    if data is None:
-        parser.error("no data: give --data (a folder with mnist_train.csv + mnist_test.csv or the IDX files) "
-                     "or set GLASSNET_DATA")
+    if data is None:      # no local copy: the cache, GLASSNET_DATASETS_MIRROR or Keras's download (hash checked)
+        print("no --data: MNIST through glassnet.datasets.mnist.load_data() (cache, mirror or download)")
+        try:
+            return mnist.load_data()
+        except mnist.DatasetError as exc:
+            print(f"mnist_dropout.py: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
     folder = Path(data)
     if (folder / "mnist").is_dir():
         folder = folder / "mnist"
@@ -72,7 +76,7 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=default_data(),
                         help="folder with the CSV pair or the IDX files, or their parent "
-                             "(default: $GLASSNET_DATA or ../shared/datasets)")
+                             "(default: $GLASSNET_DATA or ../shared/datasets, else mnist.load_data())")
     parser.add_argument("--source", default="auto", choices=("auto", "csv", "idx"),
                         help="the lab's CSV pair (auto: when present) or the IDX files")
     parser.add_argument("--epochs", type=int, default=20, help="training epochs (default 20)")

@@ -39,7 +39,7 @@ FILE_NAMES = ("kc_house_data.csv", "kc_house_data.csv.gz")
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=default_data(),
-                        help="kc_house_data.csv(.gz) or its folder (default: $GLASSNET_DATA or ../shared/datasets)")
+                        help="kc_house_data.csv(.gz) or its folder (default: $GLASSNET_DATA or ../shared/datasets, else the public copy, fetched once)")
     parser.add_argument("--epochs", type=int, default=400, help="training epochs (default 400, the course's)")
     parser.add_argument("--quick", action="store_true", help="a small slice (2000 houses, 10 epochs) for tests")
     parser.add_argument("--out", default=None, metavar="DIR", help="folder for the plots")

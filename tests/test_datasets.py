@@ -152,34 +152,3 @@ def test_tabular_missing_columns_named(tmp_path):
     path.write_text("a,b\n1,2\n")
     with pytest.raises(DatasetError, match="missing column\\(s\\) price, feature1, feature2"):
         datasets.fake_reg(path)
-
-
-def _idx_bytes(arr):
-    arr = np.ascontiguousarray(arr, dtype=np.uint8)
-    header = b"\x00\x00\x08" + bytes([arr.ndim]) + b"".join(d.to_bytes(4, "big") for d in arr.shape)
-    return header + arr.tobytes()
-
-
-def test_fashion_mnist_loads_idx_folder_and_checks_the_published_md5(tmp_path, monkeypatch):
-    from glassnet.datasets import fashion_mnist
-
-    rng = np.random.default_rng(0)
-    arrays = {"train-images-idx3-ubyte.gz": rng.integers(0, 256, (6, 28, 28)),
-              "train-labels-idx1-ubyte.gz": rng.integers(0, 10, 6),
-              "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (3, 28, 28)),
-              "t10k-labels-idx1-ubyte.gz": rng.integers(0, 10, 3)}
-    for name, arr in arrays.items():
-        (tmp_path / name).write_bytes(gzip.compress(_idx_bytes(arr)))
-    # these small files are not the real data set: the published checksums refuse them, naming the file
-    with pytest.raises(DatasetError, match="train-images-idx3-ubyte.gz: checksum mismatch"):
-        fashion_mnist.load_data(path=tmp_path)
-    # with their own checksums pinned, the loader returns Keras's layout
-    pins = {name: hashlib.md5((tmp_path / name).read_bytes()).hexdigest() for name in arrays}
-    monkeypatch.setattr(fashion_mnist, "FILES", pins)
-    (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data(path=tmp_path)
-    assert x_train.shape == (6, 28, 28) and x_train.dtype == np.uint8 and y_test.shape == (3,)
-    np.testing.assert_array_equal(y_train, arrays["train-labels-idx1-ubyte.gz"])
-    monkeypatch.setenv("GLASSNET_DATASETS_MIRROR", str(tmp_path))     # the mirror folder works too
-    np.testing.assert_array_equal(fashion_mnist.load_data()[1][0], arrays["t10k-images-idx3-ubyte.gz"])
-    with pytest.raises(DatasetError, match="expected a folder with"):
-        fashion_mnist.load_data(path=tmp_path / "nothing")

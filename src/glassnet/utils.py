@@ -16,6 +16,7 @@ from ._validation import check_positive_int, to_array
 from .random import set_random_seed
 
 __all__ = ["to_categorical", "normalize", "set_random_seed"]
+__all__ += ["get_file"]
 
 
 def _position(mask: np.ndarray) -> str:
@@ -178,3 +179,16 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
     return model_graph(model, path=to_file, show_shapes=show_shapes, show_dtype=show_dtype,
                        show_layer_names=show_layer_names, rankdir=rankdir,
                        show_layer_activations=show_layer_activations, show_trainable=show_trainable, dpi=dpi)
+
+
+def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None, cache_subdir="datasets",
+             hash_algorithm="auto", extract=False, archive_format="auto", cache_dir=None, force_download=False):
+    """Keras's ``get_file``: download ``origin`` into the cache once, check its hash, unpack it safely.
+
+    See :func:`glassnet.datasets._get_file.get_file` (imported on first call, to keep ``import glassnet`` fast).
+    """
+    from .datasets._get_file import get_file as _get_file
+
+    return _get_file(fname=fname, origin=origin, untar=untar, md5_hash=md5_hash, file_hash=file_hash,
+                     cache_subdir=cache_subdir, hash_algorithm=hash_algorithm, extract=extract,
+                     archive_format=archive_format, cache_dir=cache_dir, force_download=force_download)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
 import shutil
 import sys
@@ -31,9 +32,17 @@ def cache_dir() -> Path:
     return home() / "datasets"
 
 
-def read_bytes(path) -> bytes:
-    """The unpacked bytes of ``path`` (gunzipped when it ends in .gz), with clear errors."""
+#: the most bytes a ``.gz`` data file may unpack to (a gzip bomb stops here, not at the memory's end)
+MAX_UNPACKED_BYTES = 1 << 31
+
+
+def read_bytes(path, max_bytes: int | None = None) -> bytes:
+    """The unpacked bytes of ``path`` (gunzipped when it ends in .gz), with clear errors.
+
+    Unpacking stops with an error past ``max_bytes`` (default :data:`MAX_UNPACKED_BYTES`).
+    """
     path = Path(path)
+    limit = MAX_UNPACKED_BYTES if max_bytes is None else int(max_bytes)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -42,9 +51,14 @@ def read_bytes(path) -> bytes:
         raise DatasetError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if path.suffix == ".gz" or raw[:2] == b"\x1f\x8b":
         try:
-            return gzip.decompress(raw)
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as unpacked:
+                data = unpacked.read(limit + 1)
         except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
             raise DatasetError(f"{path}: not a complete gzip file ({exc}); it may be truncated") from None
+        if len(data) > limit:
+            raise DatasetError(f"{path}: unpacks to more than {limit} bytes, more than any data set it could be "
+                               f"(a gzip bomb?); refused")
+        return data
     return raw
 
 
@@ -65,6 +79,29 @@ def verified_bytes(path, expected_sha256: str | None) -> bytes:
     return data
 
 
+def array_sha256(array) -> str:
+    """SHA-256 of an array's bytes in C order (the pin of decoded data: any container, same content)."""
+    import numpy as np
+
+    return sha256(np.ascontiguousarray(array).tobytes())
+
+
+def verify_arrays(arrays: dict, pins: dict, what, dataset: str) -> None:
+    """Check each decoded array against its pinned ``(shape, dtype, sha256)``; say which one differs and how."""
+    for key, (shape, dtype, digest) in pins.items():
+        arr = arrays[key]
+        if tuple(arr.shape) != tuple(shape):
+            raise DatasetError(f"{what}: {key} has shape {tuple(arr.shape)}, {dataset} has {tuple(shape)}; the file is "
+                               f"truncated, a subset or another data set")
+        if str(arr.dtype) != dtype:
+            raise DatasetError(f"{what}: {key} holds {arr.dtype}, {dataset} holds {dtype}")
+        got = array_sha256(arr)
+        if got != digest:
+            raise DatasetError(f"{what}: {key} (shape {tuple(arr.shape)}, {arr.dtype}) differs from {dataset}'s pinned "
+                               f"content (SHA-256 of the decoded array {got}, expected {digest}); the file is corrupt "
+                               f"or another data set. Delete it and retry.")
+
+
 def _progress(done: int, total: int | None, name: str) -> None:
     if not sys.stderr.isatty():
         return
@@ -75,6 +112,12 @@ def _progress(done: int, total: int | None, name: str) -> None:
     else:
         sys.stderr.write(f"\rDownloading {name} {done / 1e6:.1f} MB")
     sys.stderr.flush()
+
+
+def _progress_end() -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+        sys.stderr.flush()
 
 
 def download(url: str, dest: Path, expected_sha256: str | None, timeout: float = 60.0) -> Path:

@@ -1,22 +1,20 @@
 """MNIST handwritten digits, as ``keras.datasets.mnist``: ``load_data() -> ((x_train, y_train), (x_test, y_test))``.
 
-Shapes and types are Keras's: ``x`` uint8 ``(60000, 28, 28)`` / ``(10000, 28, 28)``, ``y`` uint8.
+``path`` defaults to Keras's ``"mnist.npz"`` (a name in the cache).  Shapes and types are Keras's:
+``x`` uint8 ``(60000, 28, 28)`` / ``(10000, 28, 28)``, ``y`` uint8.
 Sources, in order: ``path`` (a folder of the four IDX ``.gz`` files, a Keras-style ``.npz``, or a
 folder with ``mnist_train.csv`` / ``mnist_test.csv``, plain or ``.gz``), the cache
 (``$GLASSNET_HOME/datasets/mnist``), the mirror ``GLASSNET_DATASETS_MIRROR``, the download URL.
 """
 from __future__ import annotations
 
-import io
 import math
 import os
-import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 
-from . import _files
+from . import _files, _keras_files
 from ._files import DatasetError
 
 # SHA-256 of the unpacked IDX files (their MD5s are the canonical ones published with MNIST)
@@ -92,13 +90,19 @@ def _load_idx_folder(folder: Path):
 
 
 def _load_npz(path: Path):
+    from ._restricted_pickle import load_npz
+
     data = _files.read_bytes(path)
+    what = f"{path}: not a Keras-style MNIST .npz (x_train, y_train, x_test, y_test)"
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as f:
-            out = (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
-    except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError,
-            RuntimeError) as exc:
-        raise DatasetError(f"{path}: not a Keras-style MNIST .npz (x_train, y_train, x_test, y_test): {exc}") from None
+        arrays = load_npz(data, str(path))       # member sizes checked before allocation; nothing unpickled
+        out = (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+    except DatasetError as exc:
+        raise DatasetError(f"{what}: {exc}") from None
+    except KeyError as exc:
+        raise DatasetError(f"{what}: no array {exc}") from None
+    if any(a.dtype.hasobject for pair in out for a in pair):
+        raise DatasetError(f"{what}: it holds pickled objects, not arrays of numbers")
     return _verify_arrays((_check_pair(*out[0], path), _check_pair(*out[1], path)), path)
 
 
@@ -142,13 +146,15 @@ def _load_csv_folder(folder: Path):
     return _verify_arrays(out, folder)
 
 
-def load_data(path=None):
+def load_data(path=NPZ_NAME):
     """``((x_train, y_train), (x_test, y_test))`` as uint8 arrays, exactly Keras's shapes.
 
-    ``path``: a folder (IDX ``.gz`` files, or the CSV pair) or a ``.npz`` file.  Without it,
-    the cache, the mirror and the download are tried in that order.
+    ``path`` (Keras's default ``"mnist.npz"``): a bare file name is the name in the cache, as in
+    Keras; a path with a folder part (or an existing folder) is a local copy: a folder (IDX ``.gz``
+    files, or the CSV pair) or a ``.npz`` file.  Otherwise the cache, the mirror and the download
+    are tried in that order.
     """
-    if path is not None:
+    if path is not None and _keras_files.is_local(path):
         path = Path(path)
         if path.is_dir():
             found = _load_folder(path)
@@ -163,7 +169,8 @@ def load_data(path=None):
         found = _load_folder(folder)
         if found is not None:
             return found
-    return _load_npz(_files.fetch(NPZ_NAME, "mnist", NPZ_URLS, NPZ_SHA256))
+    name = NPZ_NAME if path is None else os.fspath(path)
+    return _load_npz(_files.fetch(name, "mnist", NPZ_URLS, NPZ_SHA256))
 
 
 def _local_folders():

@@ -28,6 +28,8 @@ def read_csv(path, required=(), **kwargs):
     path = Path(path)
     if not path.exists():
         raise DatasetError(f"{path}: no such file")
+    if "sep" not in kwargs and _semicolon_separated(path):
+        kwargs["sep"] = ";"            # some published copies use semicolons
     try:
         frame = pd.read_csv(path, **kwargs)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
@@ -38,6 +40,19 @@ def read_csv(path, required=(), **kwargs):
     if frame.empty:
         raise DatasetError(f"{path}: the file has a header but no rows")
     return frame
+
+
+def _semicolon_separated(path: Path) -> bool:
+    """Whether the header line has semicolons and no commas (a plain or gzipped CSV)."""
+    import gzip
+
+    try:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+            header = fh.readline(65536)
+    except (OSError, EOFError):
+        return False
+    return ";" in header and "," not in header
 
 
 def fake_reg(path):
