@@ -16,7 +16,7 @@ from ._validation import check_positive_int, to_array
 from .random import set_random_seed
 
 __all__ = ["to_categorical", "normalize", "set_random_seed"]
-__all__ += ["get_file"]
+__all__ += ["get_file", "plot_model"]
 
 
 def _position(mask: np.ndarray) -> str:
