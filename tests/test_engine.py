@@ -186,3 +186,47 @@ def test_trace_step_shows_a_custom_layers_operations():
     assert "matmul" in ops_seen and "square" in ops_seen
     assert all(r["grad"] is not None for r in trace.layers[0]["tape"])    # dC/d(op) after backward
     assert "square" in str(trace)
+
+
+def test_custom_call_must_return_a_tensor():
+    class Bad(layers.Layer):
+        def call(self, inputs):
+            return "not a tensor"
+
+    with pytest.raises(TypeError, match="Bad 'bad'.*call must return a tensor"):
+        Bad(name="bad")(np.ones((2, 2), dtype="float32"))
+
+
+def test_untracked_numpy_in_call_is_named_not_a_wrong_gradient():
+    from glassnet import autodiff, inspect
+
+    class Leaky(layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], 2), name="w")
+
+        def call(self, inputs):
+            return np.asarray(inputs) @ self.w.value         # leaves the tape
+
+    model = Sequential([Input((3,)), Leaky(), Dense(1)])
+    model.compile("sgd", "mse")
+    with pytest.raises((autodiff.DisconnectedGradientError, autodiff.NotDifferentiableError)):
+        model.fit(np.ones((4, 3)), np.ones((4, 1)), verbose=0)
+
+
+def test_custom_layer_in_a_functional_graph_infers_its_output_shape():
+    from glassnet import inspect, ops
+
+    class Pairwise(layers.Layer):
+        """[x, x^2] along the features: twice as wide."""
+
+        def call(self, inputs):
+            return ops.concatenate([inputs, ops.square(inputs)], axis=-1)
+
+    inp = Input((3,))
+    mid = Pairwise()(inp)
+    assert mid.shape == (None, 6)
+    model = Model(inp, Dense(1)(mid))
+    model.compile("adam", "mse")
+    x = np.random.default_rng(2).normal(size=(8, 3)).astype("float32")
+    model.fit(x, np.ones((8, 1)), epochs=1, verbose=0)
+    assert inspect.gradient_check(model, x, np.ones((8, 1))).max_relative_error < 1e-6
