@@ -837,7 +837,7 @@ class _Parser(argparse.ArgumentParser):
 def _cmd_playground(args) -> int:
     from .playground import serve
 
-    return serve(host=args.host, port=args.port)
+    return serve(host=args.host, port=args.port, allow_remote=args.allow_remote)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -935,6 +935,9 @@ def build_parser() -> argparse.ArgumentParser:
                             help="port to listen on (default 8000; 0: any free port)")
     playground.add_argument("--host", default="127.0.0.1",
                             help="address to listen on (default 127.0.0.1: this machine only)")
+    playground.add_argument("--allow-remote", action="store_true",
+                            help="allow a --host that is not loopback (0.0.0.0, a LAN address): anyone who can "
+                                 "reach the port can then use the playground")
     playground.set_defaults(func=_cmd_playground)
     return parser
 

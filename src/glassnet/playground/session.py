@@ -4,7 +4,11 @@ A browser tab owns one :class:`Session`.  Everything that touches the model
 (training, inspection, export) holds ``session.lock``; what the page is sent
 (the session description, the loss history and the latest *frame*) is
 published under ``session.cond`` so that any number of event streams can read
-it without ever waiting for training.
+it without ever waiting for training.  The controls answer at once while the
+session trains: play, pause and a speed change never take ``session.lock`` (they
+republish the latest frame), and a change that rebuilds the network (or reset,
+or close) stops the epoch in progress after its current mini-batch; only step,
+explain and the exports wait for the epoch in progress to end.
 
 The run is the one the exported script reproduces
 --------------------------------------------------
@@ -161,15 +165,24 @@ def _addr(a) -> int:
 
 
 class _LastStep(Callback):
-    """Keeps a copy of the flat weights before each mini-batch step, for the 'last update' shown in the page."""
+    """Keeps a copy of the flat weights before each mini-batch step, for the 'last update' shown in the page.
 
-    def __init__(self, model):
+    After each mini-batch it also stops ``fit`` when ``interrupted()`` says so (a request that replaces
+    the model is waiting: it should not wait for the rest of the epoch).
+    """
+
+    def __init__(self, model, interrupted=None):
         super().__init__()
         self.params_vector = model.params
         self.before = model.params.copy()
+        self.interrupted = interrupted
 
     def on_train_batch_begin(self, batch, logs=None):
         np.copyto(self.before, self.params_vector)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.interrupted is not None and self.interrupted():
+            self.model.stop_training = True
 
 
 class Session:
@@ -188,6 +201,9 @@ class Session:
         self._ctl = threading.Condition()        # running / closed flags for the worker
         self._running = False
         self.closed = False
+        self._interrupts = 0                     # requests waiting to replace the model (under _ctl)
+        self._config_lock = threading.Lock()     # one configure at a time
+        self.training = False                    # the worker is inside a training chunk
         # published state (read by the streams under self.cond)
         self.info_seq = 0
         self.info_json = None
@@ -226,7 +242,7 @@ class Session:
         self.dense = [layer for layer in model.layers if type(layer).__name__ == "Dense"]
         self.epoch = 0
         self.notice = None
-        self._recorder = _LastStep(model)
+        self._recorder = _LastStep(model, interrupted=lambda: self._interrupts > 0 or self.closed)
         self._has_last = False
         self._last_grads = None
         self._last_update = None
@@ -353,13 +369,19 @@ class Session:
             self.cond.notify_all()
 
     # ------------------------------------------------------------------ training
-    def _fit(self, epochs: int) -> None:
-        """Train ``epochs`` epochs (holds lock); note the last mini-batch's gradient and update."""
+    def _fit(self, epochs: int) -> bool:
+        """Train ``epochs`` epochs (holds lock); note the last mini-batch's gradient and update.
+
+        Returns False when a request that replaces the model (new parameters, reset, close)
+        interrupted the epoch: the partial epoch is not counted (the model is about to be rebuilt).
+        """
         m = self.model
         p = self.params
         with np.errstate(all="ignore"):
             hist = m.fit(self.x_train, self.y_train, batch_size=p["batch_size"], epochs=epochs, verbose=0,
                          callbacks=[self._recorder])
+        if m.stop_training:
+            return False
         self.epoch += epochs
         self._last_grads = m.grads.copy()
         self._last_update = m.params - self._recorder.before
@@ -369,13 +391,32 @@ class Session:
             self._set_running(False)
             self.notice = (f"Training diverged at epoch {self.epoch} (the loss is not a number): "
                            f"lower the learning rate and press reset.")
+        return True
 
-    def _train_chunk(self) -> None:
+    def _train_chunk(self) -> bool:
         t0 = time.monotonic()
         for _ in range(self.params["epochs_per_update"]):
-            self._fit(1)
+            if not self._fit(1):
+                return False
             if not self._running or time.monotonic() - t0 > CHUNK_BUDGET:
                 break
+        return True
+
+    @contextlib.contextmanager
+    def _replacing(self):
+        """Hold the lock to replace the model: the epoch in progress stops after its current mini-batch."""
+        with self._ctl:
+            self._interrupts += 1
+        try:
+            self.lock.acquire()
+        finally:
+            with self._ctl:
+                self._interrupts -= 1
+                self._ctl.notify_all()
+        try:
+            yield
+        finally:
+            self.lock.release()
 
     def _set_running(self, value: bool) -> None:
         with self._ctl:
@@ -391,6 +432,8 @@ class Session:
                     self._ctl.wait()
                 if self.closed:
                     return
+                # a request is replacing the model: let it have the lock first
+                self._ctl.wait_for(lambda: self._interrupts == 0 or self.closed, timeout=1.0)
                 delay = next_start - time.monotonic()
                 if delay > 0:      # pace the updates; pause/close wake us at once
                     self._ctl.wait_for(lambda: not self._running or self.closed, timeout=delay)
@@ -401,10 +444,16 @@ class Session:
                 with self.lock:
                     if not self._running or self.closed:
                         continue
-                    self._train_chunk()
-                    self.frames_trained += 1
-                    frame = self._make_frame()
-                self._publish(frame, record=True)
+                    self.training = True
+                    try:
+                        completed = self._train_chunk()
+                        if completed:
+                            self.frames_trained += 1
+                            frame = self._make_frame()
+                    finally:
+                        self.training = False
+                if completed:
+                    self._publish(frame, record=True)
             except Exception as exc:  # keep the server alive; tell the page
                 traceback.print_exc(file=sys.stderr)
                 self._set_running(False)
@@ -421,9 +470,24 @@ class Session:
     def touch(self) -> None:
         self.last_seen = time.monotonic()
 
+    def _republish(self) -> None:
+        """Publish the latest frame again with the current ``running`` flag (no model access, no lock)."""
+        with self.cond:
+            frame = json.loads(self.frame_json)
+            frame["running"] = self._running
+            frame["notice"] = self.notice
+            self.frame_seq += 1
+            frame["seq"] = self.frame_seq
+            self.frame_json = json.dumps(frame, separators=(",", ":"), allow_nan=False)
+            self.cond.notify_all()
+
     def configure(self, raw) -> dict:
-        """Apply new parameters (partial dict).  Rebuilds from epoch 0 unless only the speed changed."""
-        with self.lock:
+        """Apply new parameters (partial dict).  Rebuilds from epoch 0 unless only the speed changed.
+
+        Answers at once while the session trains: a speed change needs no lock, and a rebuild stops
+        the epoch in progress after its current mini-batch (that partial epoch is discarded anyway).
+        """
+        with self._config_lock:
             params = validate(raw, base=self.params)      # merged onto the params in force now
             changed = {k for k in params if params[k] != self.params[k]}
             if changed and changed <= LIVE_PARAMS:
@@ -432,23 +496,32 @@ class Session:
                     info = json.loads(self.info_json)
                     info["params"] = params
                     self.info_json = json.dumps(info, separators=(",", ":"), allow_nan=False)
-                self._publish(self._make_frame())
+                self._republish()
             elif changed:
-                self._rebuild(params)
+                with self._replacing():
+                    self._rebuild(params)
             return self.params
 
     def play(self) -> None:
         if self.notice and self.notice.startswith("Training diverged"):
             raise ParamError([self.notice])
         self._set_running(True)
-        with self.lock:
-            self._publish(self._make_frame())
+        self._republish()
 
     def pause(self) -> None:
-        """Stop training; returns once the epoch in progress is over (no training after this returns)."""
+        """Stop training: answers at once; the epoch in progress (if any) still completes, then no more.
+
+        ``wait_idle()`` returns once that epoch is over.
+        """
         self._set_running(False)
-        with self.lock:
-            self._publish(self._make_frame())
+        self._republish()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """After ``pause``: wait until the epoch in progress is over (True), or ``timeout`` seconds (False)."""
+        if self.lock.acquire(timeout=timeout):
+            self.lock.release()
+            return True
+        return False
 
     def step(self) -> int:
         """Pause, then train exactly one epoch; returns the epoch count."""
@@ -456,13 +529,13 @@ class Session:
         with self.lock:
             if self.notice and self.notice.startswith("Training diverged"):
                 raise ParamError([self.notice])
-            self._fit(1)
-            self._publish(self._make_frame(), record=True)
+            if self._fit(1):
+                self._publish(self._make_frame(), record=True)
             return self.epoch
 
     def reset(self) -> None:
         """Back to epoch 0: the same data and the same initial weights (same seed)."""
-        with self.lock:
+        with self._replacing():
             self._rebuild(self.params)
 
     def close(self) -> None:
@@ -511,7 +584,7 @@ class Session:
         from ..inspect import trace_step
 
         self.pause()
-        with self.lock:
+        with self.lock:            # waits for the epoch in progress
             n = len(self.x_train)
             size = min(self.params["batch_size"], n)
             idx = np.sort(self._explain_rng.choice(n, size=size, replace=False))
