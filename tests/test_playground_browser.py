@@ -92,6 +92,8 @@ def test_playground_in_chromium(tmp_path):
                 page.click("#play")                                  # pause
                 page.wait_for_function("!window.playground.frame.running")
                 assert not session.running
+                assert session.wait_idle()          # pause answers at once; the epoch in progress ends
+                page.wait_for_function(f"window.playground.frame.epoch === {session.epoch}")
                 page.wait_for_function(RENDERED_JS)
                 epoch = page.evaluate("window.playground.frame.epoch")
                 assert epoch == session.epoch > 0

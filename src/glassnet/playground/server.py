@@ -404,13 +404,13 @@ class _Handler(BaseHTTPRequestHandler):
             if origin.strip().lower() == "null":
                 raise HTTPError(403, "requests from an opaque origin (Origin: null: a sandboxed frame or a "
                                      "file: page) are refused")
-            parts = urlsplit(origin.strip())
             own = _host_port(self.headers.get("Host", ""))
             try:
-                theirs = (parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+                parts = urlsplit(origin.strip())
+                scheme, theirs = parts.scheme, (parts.hostname or "", parts.port or 80)
             except ValueError:
-                theirs = None
-            if own is None or parts.scheme != "http" or theirs != (own[0], own[1] or 80):
+                scheme, theirs = None, None
+            if own is None or scheme != "http" or theirs != (own[0], own[1] or 80):
                 raise HTTPError(403, f"requests from other sites ({origin}) are refused")
         if self.headers.get("Sec-Fetch-Site", "").lower() == "cross-site":
             raise HTTPError(403, "cross-site requests are refused")
@@ -468,6 +468,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, str(exc), problems=exc.problems)
         except HTTPError as exc:
             self._error(exc.status, exc.message)
+            if self.close_connection:
+                self._linger()
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         except RecursionError:
@@ -478,6 +480,22 @@ class _Handler(BaseHTTPRequestHandler):
                 self._error(500, f"internal error: {type(exc).__name__}: {exc}")
             except OSError:
                 self.close_connection = True
+
+    def _linger(self) -> None:
+        """Before closing on a refused body: read (and drop) what the client already sent, for at most
+        0.2 s and 256 KiB, so that the close does not reset the connection before it read the answer."""
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(0.2)
+            end, left = time.monotonic() + 0.2, 256 * 1024
+            while left > 0 and time.monotonic() < end:
+                chunk = self.connection.recv(min(left, 65536))
+                if not chunk:
+                    break
+                left -= len(chunk)
+        except OSError:
+            pass
 
     def _route(self, method, path, body) -> None:
         pg = self.pg

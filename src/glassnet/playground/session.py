@@ -52,6 +52,44 @@ HISTORY_MAX = 4000  # loss history points kept (halved when reached)
 CHUNK_BUDGET = 0.25  # seconds of training at most between two view updates
 
 _BUILD_LOCK = threading.Lock()
+# Sessions that train at the same moment (process-wide).  The models are small, so training is bound by
+# Python (the GIL), not by the cores: more threads at once add no speed, but each one delays every
+# request the server answers (a thread waiting for the GIL waits for all of them in turn).  With at most
+# this many training, play/pause/settings answer within ~100 ms even with 16 sessions playing.
+TRAINING_SLOTS = max(1, min(2, os.cpu_count() or 1))
+
+
+class _FairSlots:
+    """A semaphore that serves its waiters in arrival order (every playing session gets its turn)."""
+
+    def __init__(self, n: int):
+        self._cond = threading.Condition()
+        self._free = n
+        self._queue = collections.deque()
+
+    def acquire(self, give_up) -> bool:
+        """Wait for a slot, first come first served; False (no slot taken) as soon as ``give_up()``."""
+        me = object()
+        with self._cond:
+            self._queue.append(me)
+            try:
+                while not (self._free > 0 and self._queue[0] is me):
+                    if give_up():
+                        return False
+                    self._cond.wait(timeout=0.1)
+                self._free -= 1
+                return True
+            finally:
+                self._queue.remove(me)
+                self._cond.notify_all()
+
+    def release(self) -> None:
+        with self._cond:
+            self._free += 1
+            self._cond.notify_all()
+
+
+_TRAINING = _FairSlots(TRAINING_SLOTS)
 
 
 @contextlib.contextmanager
@@ -440,6 +478,8 @@ class Session:
                     if not self._running or self.closed:
                         continue
             next_start = time.monotonic() + period
+            if not _TRAINING.acquire(give_up=lambda: not self._running or self.closed):
+                continue                                # paused or closed while waiting for its turn
             try:
                 with self.lock:
                     if not self._running or self.closed:
@@ -460,6 +500,8 @@ class Session:
                 with self.lock:
                     self.notice = f"Training stopped: {type(exc).__name__}: {exc}"
                     self._publish(self._make_frame())
+            finally:
+                _TRAINING.release()
             time.sleep(0.001)   # let request handlers waiting for the lock in
 
     # ------------------------------------------------------------------ controls
