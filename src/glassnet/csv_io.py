@@ -1,0 +1,328 @@
+"""CSV files in and out of the ``glassnet`` command: bounded reading, spreadsheet-safe writing.
+
+Reading (:func:`read_csv`) makes two passes over the file, streaming:
+
+1. a check that holds one line at a time: every line at most ``max_line_bytes`` bytes, every
+   record at most ``max_columns`` fields, all of it at most ``max_bytes`` bytes of CSV text (after
+   decompression for ``.gz``, ``.bz2``, ``.xz``, ``.zip``, ``.zst`` and ``.tar*`` files), and valid
+   UTF-8.  A failure is a :class:`CSVError` naming the file, the line (and data row) and the column;
+   memory stays about ``max_line_bytes`` whatever the file holds (a 1 GB line is never read whole);
+2. pandas reads the (now bounded) file into a DataFrame, as before.
+
+Writing (:func:`write_csv`) neutralises text cells (and column names) that a spreadsheet would run
+as a formula: a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+single quote in front (``=cmd|' /C calc'!A0`` is written ``'=cmd|' /C calc'!A0``), as spreadsheet-safe
+exports do.  Numbers stay numbers: numeric columns are written as they are, and a text cell that is
+a plain number (``-5``, ``+1.5e3``) is left alone, since a spreadsheet reads it as that number.
+"""
+from __future__ import annotations
+
+import argparse
+import bz2
+import csv
+import gzip
+import io
+import lzma
+import os
+import re
+import tarfile
+import zipfile
+import zlib
+from typing import NamedTuple
+
+MiB = 1 << 20
+DEFAULT_MAX_LINE_BYTES = 1 * MiB
+DEFAULT_MAX_COLUMNS = 10_000
+DEFAULT_MAX_BYTES = 1024 * MiB
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_COMPRESSED = (".gz", ".bz2", ".xz", ".lzma", ".zip", ".zst", ".tar", ".tgz")
+
+
+class CSVError(ValueError):
+    """A CSV file that cannot be read: the message names the file (and the line and column)."""
+
+
+class CSVLimits(NamedTuple):
+    """How much one CSV file may cost; each limit is raisable from the command line."""
+
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES   # --max-line-bytes
+    max_columns: int = DEFAULT_MAX_COLUMNS         # --max-columns
+    max_bytes: int = DEFAULT_MAX_BYTES             # --max-csv-bytes (CSV text, after decompression)
+
+
+# ------------------------------------------------------------------------------------ options
+def parse_size(text: str) -> int:
+    """``'1048576'``, ``'512K'``, ``'64M'``, ``'2G'`` -> bytes (argparse type)."""
+    m = re.fullmatch(r"\s*(\d+)\s*([kKmMgG]i?[bB]?)?\s*", str(text))
+    if not m or int(m.group(1)) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive size in bytes such as 1048576, 512K, 64M or 2G, "
+                                         f"got {text!r}")
+    factor = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[(m.group(2) or " ")[0].strip().lower()]
+    return int(m.group(1)) * factor
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+def add_limit_arguments(parser) -> None:
+    """The ``--max-line-bytes``, ``--max-columns`` and ``--max-csv-bytes`` options of a command that reads CSV."""
+    parser.add_argument("--max-line-bytes", type=parse_size, default=DEFAULT_MAX_LINE_BYTES, metavar="SIZE",
+                        help=f"longest line a CSV file may have (default {DEFAULT_MAX_LINE_BYTES // MiB}M)")
+    parser.add_argument("--max-columns", type=_positive_int, default=DEFAULT_MAX_COLUMNS, metavar="N",
+                        help=f"most columns a CSV file may have (default {DEFAULT_MAX_COLUMNS})")
+    parser.add_argument("--max-csv-bytes", type=parse_size, default=DEFAULT_MAX_BYTES, metavar="SIZE",
+                        help=f"largest CSV text, after decompression for .gz etc. (default "
+                             f"{DEFAULT_MAX_BYTES // MiB // 1024}G)")
+
+
+def limits_from_args(args) -> CSVLimits:
+    return CSVLimits(getattr(args, "max_line_bytes", DEFAULT_MAX_LINE_BYTES),
+                     getattr(args, "max_columns", DEFAULT_MAX_COLUMNS),
+                     getattr(args, "max_csv_bytes", DEFAULT_MAX_BYTES))
+
+
+# ------------------------------------------------------------------------------------ opening
+class _Bounded(io.RawIOBase):
+    """A binary stream that refuses to deliver more than ``limit`` bytes (decompressed output counted)."""
+
+    def __init__(self, raw, limit: int, path: str, compressed: bool):
+        self._raw = raw
+        self._limit = limit
+        self._path = path
+        self._compressed = compressed
+        self.count = 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        want = min(len(buffer), self._limit + 1 - self.count)
+        if want <= 0:
+            want = 1
+        data = self._raw.read(want)
+        self.count += len(data)
+        if self.count > self._limit:
+            what = "decompresses to more than" if self._compressed else "holds more than"
+            raise CSVError(f"{self._path!r} {what} {self._limit} bytes of CSV text (the limit; raise it with "
+                           f"--max-csv-bytes)")
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self):
+        try:
+            self._raw.close()
+        finally:
+            super().close()
+
+
+def _open_decompressed(path: str):
+    """The file's bytes, decompressed by its extension (as pandas infers it); a binary stream."""
+    lower = path.lower()
+    if lower.endswith((".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")):
+        tar = tarfile.open(path, "r:*")
+        members = [m for m in tar.getmembers() if m.isfile()]
+        if len(members) != 1:
+            tar.close()
+            raise CSVError(f"{path!r} must hold exactly one file (the CSV), it holds {len(members)}")
+        return tar.extractfile(members[0])
+    if lower.endswith(".gz"):
+        return gzip.open(path, "rb")
+    if lower.endswith(".bz2"):
+        return bz2.open(path, "rb")
+    if lower.endswith((".xz", ".lzma")):
+        return lzma.open(path, "rb")
+    if lower.endswith(".zip"):
+        zf = zipfile.ZipFile(path)
+        names = [i for i in zf.infolist() if not i.is_dir()]
+        if len(names) != 1:
+            zf.close()
+            raise CSVError(f"{path!r} must hold exactly one file (the CSV), it holds {len(names)}")
+        return zf.open(names[0])            # decompressed as it is read, whatever the method
+    if lower.endswith(".zst"):
+        try:
+            import zstandard
+        except ImportError:
+            raise CSVError(f"reading {path!r} needs the zstandard package (pip install zstandard)") from None
+        return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"))
+    return open(path, "rb")
+
+
+def _open(path: str, limits: CSVLimits):
+    compressed = path.lower().endswith(_COMPRESSED)
+    return io.BufferedReader(_Bounded(_open_decompressed(path), limits.max_bytes, path, compressed), 1 << 16)
+
+
+_READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, tarfile.TarError)
+
+
+# ------------------------------------------------------------------------------------ the check
+def _column(header, index: int) -> str:
+    name = header[index - 1] if header and 0 < index <= len(header) else None
+    return f"column {index}" + (f" ({name!r})" if name else "")
+
+
+def _where(line: int, row: int) -> str:
+    return f"line {line} (the header)" if row == 0 else f"line {line} (data row {row})"
+
+
+def check_csv(path: str, limits: CSVLimits = CSVLimits()) -> int:
+    """Stream through ``path`` and raise :class:`CSVError` at the first line that breaks a limit or is
+    not UTF-8.  Holds one line (at most ``limits.max_line_bytes``) at a time.  Returns the data rows."""
+    state = {"line": 0, "row": 0, "record_start": 1, "header": None}
+    max_line = limits.max_line_bytes
+
+    def lines(stream):
+        while True:
+            raw = stream.readline(max_line + 2)         # never more than the limit (plus its newline)
+            if not raw:
+                return
+            state["line"] += 1
+            body = raw.rstrip(b"\r\n")
+            if len(body) > max_line:
+                raise CSVError(f"{path!r}: {_where(state['line'], state['row'])} is longer than {max_line} bytes "
+                               f"(the limit; raise it with --max-line-bytes)")
+            if (state["record_start"] == state["line"] and b'"' not in raw
+                    and raw.count(b",") >= limits.max_columns):
+                _too_many_columns(raw.count(b",") + 1)
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                _not_utf8(raw, exc)
+            if state["line"] == 1 and text.startswith("\ufeff"):
+                text = text[1:]
+            yield text
+
+    def _too_many_columns(n):
+        raise CSVError(f"{path!r}: {_where(state['line'], state['row'])} has {n} columns, more than "
+                       f"{limits.max_columns} (the limit; raise it with --max-columns)")
+
+    def _not_utf8(raw, exc):
+        bad = raw[exc.start]
+        where = _where(state["line"], state["row"])
+        if state["record_start"] == state["line"]:
+            prefix = raw[:exc.start].decode("utf-8", "replace")
+            fields = next(csv.reader([prefix]), [])
+            where += ", " + _column(state["header"], max(1, len(fields)))
+        else:
+            where += f", inside a quoted value that began on line {state['record_start']}"
+        guess = " (Latin-1 or Windows-1252 text, for instance)" if bad >= 0x80 else ""
+        raise CSVError(f"{path!r}: {where}: byte 0x{bad:02x} (byte {exc.start + 1} of the line) is not UTF-8"
+                       f"{guess}; save the file as UTF-8")
+
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(max(old_limit, max_line))
+    try:
+        with _open(path, limits) as stream:
+            reader = csv.reader(lines(stream))
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    raise CSVError(f"{path!r}: {_where(state['line'], state['row'])}: {exc} (a value that began "
+                                   f"on line {state['record_start']} is longer than {max_line} bytes: is a "
+                                   f"closing double quote missing?)") from None
+                state["record_start"] = state["line"] + 1
+                if not row:                                  # a blank line: pandas skips it too
+                    continue
+                if len(row) > limits.max_columns:
+                    _too_many_columns(len(row))
+                if state["header"] is None:
+                    state["header"] = [c.strip() for c in row]
+                state["row"] += 1
+    except _READ_ERRORS as exc:
+        if isinstance(exc, CSVError):
+            raise
+        raise CSVError(f"cannot read {path!r}: {_one_line(exc) or type(exc).__name__}") from None
+    finally:
+        csv.field_size_limit(old_limit)
+    return max(0, state["row"] - 1)
+
+
+def _one_line(text) -> str:
+    return re.sub(r"\s*\n\s*", " ", str(text)).strip()
+
+
+# ------------------------------------------------------------------------------------ reading
+def read_csv(path, limits: CSVLimits | None = None):
+    """Read a CSV file (``.csv`` or compressed, e.g. ``.csv.gz``) into a DataFrame; :class:`CSVError` if not.
+
+    The file is checked first (:func:`check_csv`: bounded lines, columns, size and UTF-8, streamed),
+    then read by pandas.  Column names are stripped of surrounding spaces (``a, b`` headers give
+    ``b``, not `` b``).
+    """
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is installed in the test environment
+        raise ImportError("reading CSV files needs pandas: pip install 'glassnet[pandas]'") from None
+    limits = limits or CSVLimits()
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise CSVError(f"no such file: {path!r}")
+    if os.path.isdir(path):
+        raise CSVError(f"{path!r} is a folder, not a CSV file")
+    size = os.path.getsize(path)
+    if size == 0:
+        raise CSVError(f"{path!r} is empty (0 bytes)")
+    if size > limits.max_bytes and not path.lower().endswith(_COMPRESSED):
+        raise CSVError(f"{path!r} holds {size} bytes, more than {limits.max_bytes} (the limit; raise it with "
+                       f"--max-csv-bytes)")
+    check_csv(path, limits)
+    try:
+        with _open(path, limits) as stream:
+            frame = pd.read_csv(stream, low_memory=False, encoding="utf-8")
+    except pd.errors.EmptyDataError:
+        raise CSVError(f"{path!r} is empty: no header and no data") from None
+    except pd.errors.ParserError as exc:
+        raise CSVError(f"{path!r} is not a well-formed CSV file: {_one_line(exc)}") from None
+    except UnicodeDecodeError as exc:       # checked above; kept for a file that changed meanwhile
+        raise CSVError(f"{path!r} is not UTF-8 text ({exc.reason})") from None
+    except CSVError:
+        raise
+    except _READ_ERRORS as exc:
+        raise CSVError(f"cannot read {path!r}: {_one_line(exc)}") from None
+    if frame.shape[1] == 0:
+        raise CSVError(f"{path!r} has no columns")
+    stripped = [c.strip() if isinstance(c, str) else str(c) for c in frame.columns]
+    if len(set(stripped)) == len(stripped):
+        frame.columns = stripped
+    if len(frame) == 0:
+        raise CSVError(f"{path!r} has a header but no data rows")
+    return frame
+
+
+# ------------------------------------------------------------------------------------ writing
+def neutralize(value):
+    """A text cell a spreadsheet would run as a formula, with a single quote in front; anything else as is."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def spreadsheet_safe(frame):
+    """A copy of ``frame`` whose column names and text cells are :func:`neutralize` d (numbers untouched)."""
+    import pandas as pd
+
+    out = frame.copy()
+    for j in range(out.shape[1]):
+        column = out.iloc[:, j]
+        if pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype) or \
+                isinstance(column.dtype, pd.CategoricalDtype):
+            out.isetitem(j, column.astype(object).map(neutralize))
+    out.columns = [neutralize(str(c)) for c in out.columns]
+    return out
+
+
+def write_csv(frame, fh) -> None:
+    """Write ``frame`` (without its index) to the text stream ``fh``, spreadsheet-safe."""
+    spreadsheet_safe(frame).to_csv(fh, index=False)
