@@ -2,11 +2,12 @@
 
 Reading (:func:`read_csv`) makes two passes over the file, streaming:
 
-1. a check that holds one line at a time: every line at most ``max_line_bytes`` bytes, every
-   record at most ``max_columns`` fields, all of it at most ``max_bytes`` bytes of CSV text (after
+1. a check, 1 MiB at a time: every line at most ``max_line_bytes`` bytes, every
+   header at most ``max_columns`` fields (pandas refuses a row wider than the header), all of it at most ``max_bytes`` bytes of CSV text (after
    decompression for ``.gz``, ``.bz2``, ``.xz``, ``.zip``, ``.zst`` and ``.tar*`` files), and valid
    UTF-8.  A failure is a :class:`CSVError` naming the file, the line (and data row) and the column;
-   memory stays about ``max_line_bytes`` whatever the file holds (a 1 GB line is never read whole);
+   memory stays about ``max_line_bytes`` + 1 MiB whatever the file holds (a 1 GB line is never read
+   whole);
 2. pandas reads the (now bounded) file into a DataFrame, as before.
 
 Writing (:func:`write_csv`) neutralises text cells (and column names) that a spreadsheet would run
@@ -165,88 +166,140 @@ _READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFil
 
 
 # ------------------------------------------------------------------------------------ the check
-def _column(header, index: int) -> str:
-    name = header[index - 1] if header and 0 < index <= len(header) else None
-    return f"column {index}" + (f" ({name!r})" if name else "")
+CHUNK = 1 << 20
 
 
-def _where(line: int, row: int) -> str:
-    return f"line {line} (the header)" if row == 0 else f"line {line} (data row {row})"
+class _Checker:
+    """The streaming check of :func:`check_csv`, one chunk of at most ``max_line_bytes`` at a time.
 
+    Since a chunk is never longer than the line limit, only the line that crosses into a chunk can
+    break it: two ``find`` calls per chunk check every line.  The columns are counted (commas outside
+    double quotes, + 1) in the header's record, which fixes the width pandas reads: a later row with
+    more fields than the header is refused by pandas itself, naming its line; a double quote inside
+    an unquoted value (``5'10"``), which pandas reads literally, can only make the count lower.
+    Holds the chunk and the unfinished line (each at most ``max_line_bytes``).
+    """
 
-def check_csv(path: str, limits: CSVLimits = CSVLimits()) -> int:
-    """Stream through ``path`` and raise :class:`CSVError` at the first line that breaks a limit or is
-    not UTF-8.  Holds one line (at most ``limits.max_line_bytes``) at a time.  Returns the data rows."""
-    state = {"line": 0, "row": 0, "record_start": 1, "header": None}
-    max_line = limits.max_line_bytes
+    def __init__(self, path: str, limits: CSVLimits):
+        import codecs
 
-    def lines(stream):
-        while True:
-            raw = stream.readline(max_line + 2)         # never more than the limit (plus its newline)
-            if not raw:
-                return
-            state["line"] += 1
-            body = raw.rstrip(b"\r\n")
-            if len(body) > max_line:
-                raise CSVError(f"{path!r}: {_where(state['line'], state['row'])} is longer than {max_line} bytes "
-                               f"(the limit; raise it with --max-line-bytes)")
-            if (state["record_start"] == state["line"] and b'"' not in raw
-                    and raw.count(b",") >= limits.max_columns):
-                _too_many_columns(raw.count(b",") + 1)
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                _not_utf8(raw, exc)
-            if state["line"] == 1 and text.startswith("\ufeff"):
-                text = text[1:]
-            yield text
+        self.path = path
+        self.limits = limits
+        self.line = 1                 # the line the unfinished tail belongs to
+        self.tail = bytearray()       # bytes of that line so far
+        self.header_fields = 1        # fields of the header record so far
+        self.header_done = False
+        self.in_quotes = False
+        self.quotes_seen = False
+        self.header = None
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
 
-    def _too_many_columns(n):
-        raise CSVError(f"{path!r}: {_where(state['line'], state['row'])} has {n} columns, more than "
-                       f"{limits.max_columns} (the limit; raise it with --max-columns)")
+    # -- messages
+    def where(self, line: int) -> str:
+        if self.quotes_seen:          # a quoted value may span lines: data rows and lines can differ
+            return f"line {line}" + (" (the header)" if line == 1 else "")
+        return f"line {line} (the header)" if line == 1 else f"line {line} (data row {line - 1})"
 
-    def _not_utf8(raw, exc):
-        bad = raw[exc.start]
-        where = _where(state["line"], state["row"])
-        if state["record_start"] == state["line"]:
-            prefix = raw[:exc.start].decode("utf-8", "replace")
-            fields = next(csv.reader([prefix]), [])
-            where += ", " + _column(state["header"], max(1, len(fields)))
+    def column(self, index: int) -> str:
+        name = self.header[index - 1] if self.header and 0 < index <= len(self.header) else None
+        return f"column {index}" + (f" ({name!r})" if name else "")
+
+    def too_long(self, line: int):
+        raise CSVError(f"{self.path!r}: {self.where(line)} is longer than {self.limits.max_line_bytes} bytes "
+                       f"(the limit; raise it with --max-line-bytes)")
+
+    def too_wide(self, n: int, partial: bool = False):
+        more = "at least " if partial else ""
+        raise CSVError(f"{self.path!r}: the header (line 1) has {more}{n} columns, more than "
+                       f"{self.limits.max_columns} (the limit; raise it with --max-columns)")
+
+    # -- the work
+    def feed(self, chunk: bytes) -> None:
+        limit = self.limits.max_line_bytes + 1               # (+1: a CR before the LF)
+        self.quotes_seen = self.quotes_seen or b'"' in chunk
+        first = chunk.find(b"\n")
+        # 1. line lengths: the chunk is at most the limit, so only the line crossing into it can break it
+        if len(self.tail) + (first if first >= 0 else len(chunk)) > limit:
+            self.too_long(self.line)
+        # 2. UTF-8
+        pending = len(self.decoder.getstate()[0])
+        try:
+            self.decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            self.not_utf8(chunk, max(0, exc.start - pending))
+        # 3. the header's columns
+        if not self.header_done:
+            self.count_header_fields(chunk)
+        # 4. the header (the first line), and the unfinished line for the next chunk
+        if first >= 0:
+            if self.header is None:
+                self.set_header(self.tail + chunk[:first])
+            self.line += chunk.count(b"\n")
+            self.tail = bytearray(chunk[chunk.rfind(b"\n") + 1:])
         else:
-            where += f", inside a quoted value that began on line {state['record_start']}"
-        guess = " (Latin-1 or Windows-1252 text, for instance)" if bad >= 0x80 else ""
-        raise CSVError(f"{path!r}: {where}: byte 0x{bad:02x} (byte {exc.start + 1} of the line) is not UTF-8"
-                       f"{guess}; save the file as UTF-8")
+            self.tail += chunk
 
-    old_limit = csv.field_size_limit()
-    csv.field_size_limit(max(old_limit, max_line))
+    def count_header_fields(self, chunk: bytes) -> None:
+        """Fields of the first record: commas outside double quotes + 1, up to the first newline outside them."""
+        import numpy as np
+
+        arr = np.frombuffer(chunk, dtype=np.uint8)
+        parity = np.cumsum(arr == 34, dtype=np.int64) & 1      # 1 after an odd number of double quotes
+        if self.in_quotes:
+            parity ^= 1
+        ends = np.flatnonzero((arr == 10) & (parity == 0))
+        stop = int(ends[0]) if len(ends) else len(chunk)
+        self.header_fields += int(np.count_nonzero((arr[:stop] == 44) & (parity[:stop] == 0)))
+        self.in_quotes = bool(parity[-1]) if len(parity) else self.in_quotes
+        if len(ends):
+            self.header_done = True
+        if self.header_fields > self.limits.max_columns:
+            self.too_wide(self.header_fields, partial=not self.header_done)
+
+    def set_header(self, raw) -> None:
+        text = bytes(raw).decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r")
+        self.header = [c.strip() for c in next(csv.reader([text]), [])]
+
+    def not_utf8(self, chunk: bytes, pos: int):
+        before = chunk.count(b"\n", 0, pos)                   # newlines in the chunk before the bad byte
+        line = self.line + before
+        if before:
+            prefix = chunk[chunk.rfind(b"\n", 0, pos) + 1:pos]
+            if self.header is None:
+                self.set_header(self.tail + chunk[:chunk.find(b"\n")])
+        else:
+            prefix = self.tail + chunk[:pos]
+        fields = next(csv.reader([bytes(prefix).decode("utf-8", "replace")]), [])
+        where = f"{self.where(line)}, {self.column(max(1, len(fields)))}"
+        bad = chunk[pos] if pos < len(chunk) else 0
+        guess = " (Latin-1 or Windows-1252 text, for instance)" if bad >= 0x80 else ""
+        raise CSVError(f"{self.path!r}: {where}: byte 0x{bad:02x} (byte {len(prefix) + 1} of the line) is not "
+                       f"UTF-8{guess}; save the file as UTF-8")
+
+    def finish(self) -> None:
+        try:
+            self.decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise CSVError(f"{self.path!r}: {self.where(self.line)}: the file ends inside a UTF-8 character "
+                           f"(it is cut short, or not UTF-8)") from None
+        if self.header is None:
+            self.set_header(self.tail)
+
+
+def check_csv(path: str, limits: CSVLimits = CSVLimits()) -> None:
+    """Stream through ``path`` and raise :class:`CSVError` at the first place that breaks a limit or is
+    not UTF-8 (naming the file, line and column).  Holds about ``max_line_bytes`` + 1 MiB at a time."""
+    checker = _Checker(path, limits)
     try:
         with _open(path, limits) as stream:
-            reader = csv.reader(lines(stream))
             while True:
-                try:
-                    row = next(reader)
-                except StopIteration:
+                chunk = stream.read(min(CHUNK, limits.max_line_bytes))
+                if not chunk:
                     break
-                except csv.Error as exc:
-                    raise CSVError(f"{path!r}: {_where(state['line'], state['row'])}: {exc} (a value that began "
-                                   f"on line {state['record_start']} is longer than {max_line} bytes: is a "
-                                   f"closing double quote missing?)") from None
-                state["record_start"] = state["line"] + 1
-                if not row:                                  # a blank line: pandas skips it too
-                    continue
-                if len(row) > limits.max_columns:
-                    _too_many_columns(len(row))
-                if state["header"] is None:
-                    state["header"] = [c.strip() for c in row]
-                state["row"] += 1
+                checker.feed(chunk)
+        checker.finish()
     except _READ_ERRORS as exc:
-        if isinstance(exc, CSVError):
-            raise
         raise CSVError(f"cannot read {path!r}: {_one_line(exc) or type(exc).__name__}") from None
-    finally:
-        csv.field_size_limit(old_limit)
-    return max(0, state["row"] - 1)
 
 
 def _one_line(text) -> str:
