@@ -438,6 +438,9 @@ class _Handler(BaseHTTPRequestHandler):
         if len(raw) < length:
             self.close_connection = True
             raise HTTPError(400, f"the request body ended after {len(raw)} of {length} bytes")
+        return raw
+
+    def _json_body(self, raw: bytes):
         if not raw.strip():
             return {}
         ctype = self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
@@ -458,10 +461,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method: str) -> None:
         try:
-            body = self._body()           # read it first: an early error must not leave it in the connection
+            raw = self._body()            # read it first: an early error must not leave it in the connection
             self._check_host()
             if method in ("POST", "DELETE"):
                 self._check_caller()
+            body = self._json_body(raw)
             path = urlsplit(self.path).path
             self._route(method, path, body if method == "POST" else None)
         except ParamError as exc:
