@@ -199,7 +199,13 @@ def test_compressed_files_read_like_the_plain_file(tmp_path):
     (tmp_path / "d.csv.xz").write_bytes(lzma.compress(data))
     with zipfile.ZipFile(tmp_path / "d.csv.zip", "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("d.csv", data)
-    for name in ("d.csv", "d.csv.gz", "d.csv.bz2", "d.csv.xz", "d.csv.zip"):
+    import tarfile
+
+    with tarfile.open(tmp_path / "d.tar.gz", "w:gz") as tf:
+        info = tarfile.TarInfo("d.csv")
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+    for name in ("d.csv", "d.csv.gz", "d.csv.bz2", "d.csv.xz", "d.csv.zip", "d.tar.gz"):
         pd.testing.assert_frame_equal(csv_io.read_csv(tmp_path / name), expected)
     with zipfile.ZipFile(tmp_path / "two.zip", "w") as zf:
         zf.writestr("a.csv", data)
@@ -249,7 +255,8 @@ def test_predict_output_neutralises_labels_and_kept_columns(tmp_path, capsys):
     assert main(["train", str(data), "--target", "label", "--epochs", "2", "--hidden", "4", "--verbose", "0",
                  "--validation-split", "0", "--out", str(tmp_path / "run")]) == 0
     assert main(["predict", str(tmp_path / "run"), str(data), "--keep-columns", "-o", str(tmp_path / "p.csv")]) == 0
-    rows = list(csv.reader(open(tmp_path / "p.csv", newline="")))
+    with open(tmp_path / "p.csv", newline="") as fh:
+        rows = list(csv.reader(fh))
     header, body = rows[0], rows[1:]
     for cell in header + [c for r in body for c in r]:
         assert not cell.startswith(csv_io.FORMULA_START) or csv_io._PLAIN_NUMBER.match(cell), cell

@@ -455,6 +455,8 @@ def test_command_prints_the_url_and_serves(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        proc.stdout.close()
+        proc.stderr.close()
 
 
 def test_command_reports_a_busy_port(capsys):

@@ -95,8 +95,9 @@ def limits_from_args(args) -> CSVLimits:
 class _Bounded(io.RawIOBase):
     """A binary stream that refuses to deliver more than ``limit`` bytes (decompressed output counted)."""
 
-    def __init__(self, raw, limit: int, path: str, compressed: bool):
+    def __init__(self, raw, limit: int, path: str, compressed: bool, container=None):
         self._raw = raw
+        self._container = container       # the zip or tar file the member stream comes from
         self._limit = limit
         self._path = path
         self._compressed = compressed
@@ -121,12 +122,14 @@ class _Bounded(io.RawIOBase):
     def close(self):
         try:
             self._raw.close()
+            if self._container is not None:
+                self._container.close()
         finally:
             super().close()
 
 
 def _open_decompressed(path: str):
-    """The file's bytes, decompressed by its extension (as pandas infers it); a binary stream."""
+    """The file's bytes, decompressed by its extension (as pandas infers it): ``(binary stream, container)``."""
     lower = path.lower()
     if lower.endswith((".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")):
         tar = tarfile.open(path, "r:*")
@@ -134,32 +137,33 @@ def _open_decompressed(path: str):
         if len(members) != 1:
             tar.close()
             raise CSVError(f"{path!r} must hold exactly one file (the CSV), it holds {len(members)}")
-        return tar.extractfile(members[0])
+        return tar.extractfile(members[0]), tar
     if lower.endswith(".gz"):
-        return gzip.open(path, "rb")
+        return gzip.open(path, "rb"), None
     if lower.endswith(".bz2"):
-        return bz2.open(path, "rb")
+        return bz2.open(path, "rb"), None
     if lower.endswith((".xz", ".lzma")):
-        return lzma.open(path, "rb")
+        return lzma.open(path, "rb"), None
     if lower.endswith(".zip"):
         zf = zipfile.ZipFile(path)
         names = [i for i in zf.infolist() if not i.is_dir()]
         if len(names) != 1:
             zf.close()
             raise CSVError(f"{path!r} must hold exactly one file (the CSV), it holds {len(names)}")
-        return zf.open(names[0])            # decompressed as it is read, whatever the method
+        return zf.open(names[0]), zf        # decompressed as it is read, whatever the method
     if lower.endswith(".zst"):
         try:
             import zstandard
         except ImportError:
             raise CSVError(f"reading {path!r} needs the zstandard package (pip install zstandard)") from None
-        return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"))
-    return open(path, "rb")
+        return zstandard.ZstdDecompressor().stream_reader(open(path, "rb")), None
+    return open(path, "rb"), None
 
 
 def _open(path: str, limits: CSVLimits):
     compressed = path.lower().endswith(_COMPRESSED)
-    return io.BufferedReader(_Bounded(_open_decompressed(path), limits.max_bytes, path, compressed), 1 << 16)
+    stream, container = _open_decompressed(path)
+    return io.BufferedReader(_Bounded(stream, limits.max_bytes, path, compressed, container), 1 << 16)
 
 
 _READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, tarfile.TarError)

@@ -465,9 +465,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._check_host()
             if method in ("POST", "DELETE"):
                 self._check_caller()
-            body = self._json_body(raw)
+            body = self._json_body(raw) if method == "POST" else None
             path = urlsplit(self.path).path
-            self._route(method, path, body if method == "POST" else None)
+            self._route(method, path, body)
         except ParamError as exc:
             self._error(400, str(exc), problems=exc.problems)
         except HTTPError as exc:
