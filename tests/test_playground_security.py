@@ -401,3 +401,48 @@ def test_a_rebuild_interrupts_the_epoch_in_progress_and_the_run_stays_reproducib
             assert (x == y).all()
     finally:
         alone.close()
+
+
+# ------------------------------------------------------------------------------ every bad request is a 4xx
+
+
+def _random_value(rng, depth=0):
+    kind = rng.integers(0, 9 if depth < 3 else 6)
+    if kind == 0:
+        return int(rng.integers(-10**6, 10**6)) * int(10 ** rng.integers(0, 40))
+    if kind == 1:
+        return float(rng.choice([0.0, -1.0, 1e308, -1e-308, 0.5, 3.0, 1e-12]))
+    if kind == 2:
+        return rng.choice(["", "relu", "x1", "sgd", "l2", "xor", "\x00", "é" * 3, "1e3", "NaN"]).item()
+    if kind == 3:
+        return None
+    if kind == 4:
+        return bool(rng.integers(0, 2))
+    if kind == 5:
+        return 10 ** int(rng.integers(300, 4200))          # big, but below Python's 4300-digit limit
+    if kind == 6:
+        return [_random_value(rng, depth + 1) for _ in range(rng.integers(0, 4))]
+    return {str(rng.choice(["a", "hidden", "seed"])): _random_value(rng, depth + 1)}
+
+
+def test_random_parameters_never_give_500(server):
+    """Fuzz (seeded, 150 requests): every parameter with random JSON values; the answer is 201/200
+    or a 4xx with a message, never 500, and the server keeps serving."""
+    import numpy as np
+
+    from glassnet.playground.params import DEFAULTS
+
+    rng = np.random.default_rng(14)
+    sid = new_session(server)
+    keys = sorted(DEFAULTS)
+    statuses = []
+    for i in range(150):
+        params = {str(rng.choice(keys)): _random_value(rng) for _ in range(rng.integers(1, 4))}
+        path = "/api/sessions" if i % 3 == 0 else f"/api/sessions/{sid}/config"
+        status, body = call(server, "POST", path, params)
+        statuses.append(status)
+        assert status in (200, 201) or (400 <= status < 500 and body.get("error")), (params, status, body)
+        if status == 201:
+            call(server, "DELETE", f"/api/sessions/{body['id']}")
+    assert statuses.count(400) > 50                     # most random values are refused ...
+    assert call(server, "GET", "/api/options")[0] == 200  # ... and the server is fine
