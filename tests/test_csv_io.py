@@ -271,3 +271,34 @@ def test_predict_output_neutralises_labels_and_kept_columns(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "'=cmd|" in out or "'-safe+1" in out
     assert "\n=cmd" not in out and ",=cmd" not in out
+
+
+def test_mutated_files_give_a_frame_or_a_csv_error_naming_the_file(tmp_path):
+    """Seeded fuzz (120 files): random bytes, quotes, NULs, CRs, BOMs, cuts and truncated .gz; the answer
+    is a DataFrame or a CSVError that names the file, never another exception."""
+    rng = np.random.default_rng(14)
+    base = ("a,b,c,label\n" + "".join(f"{i},{-i * 0.5},\"t,{i}\",{'xy'[i % 2]}\n" for i in range(40))).encode()
+    outcomes = {"frame": 0, "error": 0}
+    for k in range(120):
+        b = bytearray(base)
+        for _ in range(rng.integers(1, 6)):
+            op, pos = rng.integers(0, 4), int(rng.integers(0, len(b)))
+            if op == 0:
+                b[pos] = int(rng.integers(0, 256))
+            elif op == 1:
+                b[pos:pos] = [b'"', b"\r", b"\x00", b"\n", b",", b"\xff", b"\xef\xbb\xbf"][rng.integers(0, 7)]
+            elif op == 2:
+                del b[pos:pos + int(rng.integers(1, 50))]
+            else:
+                b[pos:pos] = b[:int(rng.integers(0, 100))]
+        path = tmp_path / (f"f{k}.csv" + (".gz" if k % 5 == 0 else ""))
+        data = gzip.compress(bytes(b)) if k % 5 == 0 else bytes(b)
+        path.write_bytes(data[:len(data) // 2] if k % 10 == 0 else data)
+        try:
+            frame = csv_io.read_csv(path, CSVLimits(max_line_bytes=200, max_columns=8))
+            assert isinstance(frame, pd.DataFrame) and len(frame) > 0
+            outcomes["frame"] += 1
+        except CSVError as exc:
+            assert str(path) in str(exc), exc
+            outcomes["error"] += 1
+    assert outcomes["frame"] > 10 and outcomes["error"] > 10, outcomes
