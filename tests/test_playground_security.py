@@ -161,6 +161,10 @@ def test_chunked_bodies_and_short_bodies_are_refused(server):
                                     f"{server.secret}\r\nContent-Type: application/json\r\n"
                                     f"Transfer-Encoding: chunked\r\n\r\n2\r\n{{}}\r\n0\r\n\r\n".encode())
     assert status_of(resp) == 411
+    resp = raw_request(server.port, f"POST /api/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\n{TOKEN_HEADER}: "
+                                    f"{server.secret}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+                                    f"Content-Length: 40\r\n\r\n{{}}".encode())
+    assert status_of(resp) == 400 and "more than one Content-Length" in body_of(resp)["error"]
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:   # declares 100, sends 2
         sock.sendall(f"POST /api/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\n{TOKEN_HEADER}: {server.secret}\r\n"
                      f"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{}}".encode())
@@ -446,3 +450,11 @@ def test_random_parameters_never_give_500(server):
             call(server, "DELETE", f"/api/sessions/{body['id']}")
     assert statuses.count(400) > 50                     # most random values are refused ...
     assert call(server, "GET", "/api/options")[0] == 200  # ... and the server is fine
+
+
+def test_glassnet_playground_refuses_a_remote_address_without_the_flag(capsys):
+    from glassnet.cli import main
+
+    assert main(["playground", "--host", "0.0.0.0", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "not a loopback address" in err and "--allow-remote" in err

@@ -423,6 +423,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Transfer-Encoding"):
             self.close_connection = True
             raise HTTPError(411, "chunked request bodies are not accepted: send a Content-Length")
+        if len(self.headers.get_all("Content-Length") or ()) > 1:
+            self.close_connection = True
+            raise HTTPError(400, "more than one Content-Length header")
         length = self.headers.get("Content-Length")
         if length is None:
             length = 0
