@@ -244,6 +244,10 @@ def test_a_non_loopback_address_needs_allow_remote():
         assert call(srv, "GET", "/api/options", headers={"Host": "rebound.evil.example"})[0] == 403
         assert call(srv, "POST", "/api/sessions", {}, token=False)[0] == 403      # the secret still counts
         assert call(srv, "POST", "/api/sessions", {}, headers={"Origin": "null"})[0] == 403
+        lan = {"Host": f"192.168.1.20:{srv.port}"}
+        assert call(srv, "POST", "/api/sessions", {}, headers={**lan, "Origin": "http://evil.example"})[0] == 403
+        assert call(srv, "POST", "/api/sessions", {},
+                    headers={**lan, "Origin": f"http://192.168.1.20:{srv.port}"})[0] == 201
 
 
 def test_the_command_refuses_a_remote_address_and_warns_when_allowed():
