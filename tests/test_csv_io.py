@@ -94,6 +94,10 @@ def test_line_length_limit_and_its_flag(tmp_path, capsys):
     msg = error_of(path, CSVLimits(max_line_bytes=100))
     assert "line 4 (data row 3) is longer than 100 bytes" in msg and "--max-line-bytes" in msg, msg
     assert len(csv_io.read_csv(path, CSVLimits(max_line_bytes=1000))) == 4
+    mac = tmp_path / "mac.csv"                                       # CR-only line ends: one long "line"
+    mac.write_bytes(b"a,y\r" + b"1,0\r" * 100)
+    assert len(csv_io.read_csv(mac)) == 100                          # pandas reads it when it fits
+    assert "end with CR alone" in error_of(mac, CSVLimits(max_line_bytes=100))
     assert main(["evaluate", str(tmp_path / "no_run"), str(path), "--max-line-bytes", "100"]) == 2  # no model:
     capsys.readouterr()                                              # the model is looked for first
     args = build_parser().parse_args(["train", str(path), "--target", "y", "--max-line-bytes", "2K",

@@ -208,9 +208,11 @@ class _Checker:
         name = self.header[index - 1] if self.header and 0 < index <= len(self.header) else None
         return f"column {index}" + (f" ({name!r})" if name else "")
 
-    def too_long(self, line: int):
+    def too_long(self, line: int, cr_only: bool = False):
+        hint = ("; its lines seem to end with CR alone (old Mac style): save it with LF or CRLF line ends"
+                if cr_only else "")
         raise CSVError(f"{self.path!r}: {self.where(line)} is longer than {self.limits.max_line_bytes} bytes "
-                       f"(the limit; raise it with --max-line-bytes)")
+                       f"(the limit; raise it with --max-line-bytes){hint}")
 
     def too_wide(self, n: int, partial: bool = False):
         more = "at least " if partial else ""
@@ -224,7 +226,7 @@ class _Checker:
         first = chunk.find(b"\n")
         # 1. line lengths: the chunk is at most the limit, so only the line crossing into it can break it
         if len(self.tail) + (first if first >= 0 else len(chunk)) > limit:
-            self.too_long(self.line)
+            self.too_long(self.line, cr_only=first < 0 and b"\r" in chunk)
         # 2. UTF-8
         pending = len(self.decoder.getstate()[0])
         try:
@@ -261,8 +263,9 @@ class _Checker:
             self.too_wide(self.header_fields, partial=not self.header_done)
 
     def set_header(self, raw) -> None:
-        text = bytes(raw).decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r")
-        self.header = [c.strip() for c in next(csv.reader([text]), [])]
+        text = bytes(raw[:self.limits.max_line_bytes]).decode("utf-8", "replace").lstrip("\ufeff")
+        text = text.splitlines()[0] if text else text
+        self.header = [c.strip() for c in _fields(text)]
 
     def not_utf8(self, chunk: bytes, pos: int):
         before = chunk.count(b"\n", 0, pos)                   # newlines in the chunk before the bad byte
@@ -273,7 +276,7 @@ class _Checker:
                 self.set_header(self.tail + chunk[:chunk.find(b"\n")])
         else:
             prefix = self.tail + chunk[:pos]
-        fields = next(csv.reader([bytes(prefix).decode("utf-8", "replace")]), [])
+        fields = _fields(bytes(prefix).decode("utf-8", "replace"))
         where = f"{self.where(line)}, {self.column(max(1, len(fields)))}"
         bad = chunk[pos] if pos < len(chunk) else 0
         guess = " (Latin-1 or Windows-1252 text, for instance)" if bad >= 0x80 else ""
@@ -288,6 +291,14 @@ class _Checker:
                            f"(it is cut short, or not UTF-8)") from None
         if self.header is None:
             self.set_header(self.tail)
+
+
+def _fields(text: str) -> list:
+    """The fields of one line of CSV text (for messages only: a plain split if the csv module objects)."""
+    try:
+        return next(csv.reader([text]), [])
+    except csv.Error:
+        return text.split(",")
 
 
 def check_csv(path: str, limits: CSVLimits = CSVLimits()) -> None:
