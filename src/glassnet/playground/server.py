@@ -64,7 +64,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .params import ParamError, options
-from .session import Session
+from .session import REQUESTS, Session
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {
@@ -463,6 +463,12 @@ class _Handler(BaseHTTPRequestHandler):
         return body
 
     def _dispatch(self, method: str) -> None:
+        if urlsplit(self.path).path.endswith("/events"):      # a stream lasts: it does not hold training
+            return self._handle(method)
+        with REQUESTS.request():                              # training steps aside meanwhile
+            return self._handle(method)
+
+    def _handle(self, method: str) -> None:
         try:
             raw = self._body()            # read it first: an early error must not leave it in the connection
             self._check_host()

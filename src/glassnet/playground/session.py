@@ -92,6 +92,48 @@ class _FairSlots:
 _TRAINING = _FairSlots(TRAINING_SLOTS)
 
 
+class _RequestGate:
+    """Requests being answered: training steps aside (at mini-batch boundaries) while there are any.
+
+    Python runs one thread at a time; a request competing with training threads for it waits for
+    them in turn at every step.  The server wraps each request (not the event streams) in
+    :meth:`request`; training waits in :meth:`wait_clear` after each mini-batch, at most
+    ``MAX_YIELD`` seconds, so that a flood of requests slows training but cannot stop it.
+    """
+
+    MAX_YIELD = 0.1
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._active = 0
+
+    @contextlib.contextmanager
+    def request(self):
+        with self._cond:
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._active -= 1
+                if not self._active:
+                    self._cond.notify_all()
+
+    def wait_clear(self, stop) -> None:
+        if not self._active:              # the usual case: no lock taken
+            return
+        end = time.monotonic() + self.MAX_YIELD
+        with self._cond:
+            while self._active and not stop():
+                left = end - time.monotonic()
+                if left <= 0:
+                    return
+                self._cond.wait(min(left, 0.005))
+
+
+REQUESTS = _RequestGate()
+
+
 @contextlib.contextmanager
 def _global_seed(seed):
     """Run the block with glassnet's global seed set to ``seed``; restore the previous state after.
@@ -219,7 +261,10 @@ class _LastStep(Callback):
         np.copyto(self.before, self.params_vector)
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.interrupted is not None and self.interrupted():
+        if self.interrupted is None:
+            return
+        REQUESTS.wait_clear(self.interrupted)      # a request is being answered: let it run first
+        if self.interrupted():
             self.model.stop_training = True
 
 
