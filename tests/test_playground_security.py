@@ -462,3 +462,17 @@ def test_glassnet_playground_refuses_a_remote_address_without_the_flag(capsys):
     assert main(["playground", "--host", "0.0.0.0", "--port", "0"]) == 2
     err = capsys.readouterr().err
     assert "not a loopback address" in err and "--allow-remote" in err
+
+
+def test_requests_that_train_are_not_held_back_by_the_gate(server):
+    """Training steps aside while a request is answered, but a step (which trains inside its own
+    request) must not wait for itself: 25 mini-batches, well under a second."""
+    sid = new_session(server, batch_size=10, n_samples=500)
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        status, st = call(server, "POST", f"/api/sessions/{sid}/step")
+        times.append(time.perf_counter() - t0)
+        assert status == 200
+    assert st["epoch"] == 3
+    assert min(times) < 0.5, times

@@ -251,11 +251,12 @@ class _LastStep(Callback):
     the model is waiting: it should not wait for the rest of the epoch).
     """
 
-    def __init__(self, model, interrupted=None):
+    def __init__(self, model, interrupted=None, background=None):
         super().__init__()
         self.params_vector = model.params
         self.before = model.params.copy()
         self.interrupted = interrupted
+        self.background = background      # True when called from the session's own training thread
 
     def on_train_batch_begin(self, batch, logs=None):
         np.copyto(self.before, self.params_vector)
@@ -263,7 +264,8 @@ class _LastStep(Callback):
     def on_train_batch_end(self, batch, logs=None):
         if self.interrupted is None:
             return
-        REQUESTS.wait_clear(self.interrupted)      # a request is being answered: let it run first
+        if self.background is not None and self.background():   # (a request's own step does not wait)
+            REQUESTS.wait_clear(self.interrupted)      # a request is being answered: let it run first
         if self.interrupted():
             self.model.stop_training = True
 
@@ -325,7 +327,8 @@ class Session:
         self.dense = [layer for layer in model.layers if type(layer).__name__ == "Dense"]
         self.epoch = 0
         self.notice = None
-        self._recorder = _LastStep(model, interrupted=lambda: self._interrupts > 0 or self.closed)
+        self._recorder = _LastStep(model, interrupted=lambda: self._interrupts > 0 or self.closed,
+                                   background=lambda: threading.current_thread() is self._thread)
         self._has_last = False
         self._last_grads = None
         self._last_update = None
