@@ -28,11 +28,14 @@ def server():
         srv.shutdown()
 
 
-def call(srv, method, path, body=None, headers=None, raw=None):
+def call(srv, method, path, body=None, headers=None, raw=None, token=True):
+    """One request; carries the server's secret (as its page does) unless ``token=False``."""
     conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=20)
     try:
         data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
         hdrs = {"Content-Type": "application/json"} if data is not None else {}
+        if token:
+            hdrs["X-Glassnet-Token"] = srv.secret
         hdrs.update(headers or {})
         conn.request(method, path, body=data, headers=hdrs)
         resp = conn.getresponse()
@@ -138,8 +141,10 @@ def test_session_start_step_play_pause_reset_close(server):
     assert wait_until(lambda: session.epoch >= 10)
     status, st = call(server, "POST", f"/api/sessions/{sid}/pause")
     assert st["running"] is False
+    counted = session.epoch                      # pause answers at once ...
+    assert session.wait_idle()                   # ... and the epoch in progress then is the last one
     epoch = session.epoch
-    assert st["epoch"] == epoch
+    assert st["epoch"] <= counted <= epoch <= counted + 1
     time.sleep(0.3)
     assert session.epoch == epoch                                       # paused means paused
 
@@ -224,7 +229,7 @@ def test_malformed_requests_and_the_server_keeps_serving(server):
 
 def test_other_hosts_and_origins_are_refused(server):
     status, body = call(server, "GET", "/api/options", headers={"Host": "evil.example:80"})
-    assert status == 403 and "127.0.0.1 / localhost only" in body["error"]
+    assert status == 403 and "localhost or a loopback address only" in body["error"]
     status, body = call(server, "POST", "/api/sessions", {}, headers={"Origin": "http://evil.example"})
     assert status == 403 and not server.sessions
     assert call(server, "GET", "/api/options", headers={"Host": f"localhost:{server.port}"})[0] == 200
@@ -252,6 +257,7 @@ def test_concurrent_sessions_do_not_interfere(server):
     call(server, "POST", f"/api/sessions/{a}/pause")
     assert sb.running                                        # pausing one tab leaves the other running
     call(server, "POST", f"/api/sessions/{b}/pause")
+    assert sa.wait_idle() and sb.wait_idle()
     # each concurrent run equals the same run made alone, epoch by epoch
     for params, s in ((a_params, sa), (b_params, sb)):
         alone = Session(params)
@@ -449,6 +455,8 @@ def test_command_prints_the_url_and_serves(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        proc.stdout.close()
+        proc.stderr.close()
 
 
 def test_command_reports_a_busy_port(capsys):

@@ -92,6 +92,8 @@ def test_playground_in_chromium(tmp_path):
                 page.click("#play")                                  # pause
                 page.wait_for_function("!window.playground.frame.running")
                 assert not session.running
+                assert session.wait_idle()          # pause answers at once; the epoch in progress ends
+                page.wait_for_function(f"window.playground.frame.epoch === {session.epoch}")
                 page.wait_for_function(RENDERED_JS)
                 epoch = page.evaluate("window.playground.frame.epoch")
                 assert epoch == session.epoch > 0
@@ -173,3 +175,96 @@ def test_playground_in_chromium(tmp_path):
     finally:
         server.shutdown()
     assert not errors, errors
+
+
+def test_the_page_closes_its_session_with_the_secret():
+    """Leaving the page sends `close` (fetch keepalive, with the X-Glassnet-Token header): the session
+    goes at once, not after the disconnect grace period (here 30 s)."""
+    server = PlaygroundServer("127.0.0.1", 0, disconnect_grace=30.0).start()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page()
+                page.goto(server.url)
+                page.wait_for_function(RENDERED_JS)
+                sid = page.evaluate("window.playground.sessionId")
+                assert sid in server.sessions
+                page.close(run_before_unload=True)
+                deadline = time.monotonic() + 3
+                while time.monotonic() < deadline and sid in server.sessions:
+                    time.sleep(0.02)
+                assert sid not in server.sessions
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+
+
+ATTACK_PAGE = """<!doctype html><title>a page the user merely visits</title>
+<iframe sandbox="allow-scripts" srcdoc="<script>
+  for (let i = 0; i < 4; i++) fetch('{target}api/sessions', {{method: 'POST', mode: 'no-cors', body: '{{}}'}});
+</script>"></iframe>
+<script>
+  for (let i = 0; i < 4; i++) fetch('{target}api/sessions', {{method: 'POST', mode: 'no-cors',
+    headers: {{'Content-Type': 'text/plain'}}, body: '{{}}'}});
+  const f = document.createElement('form');
+  f.method = 'POST'; f.action = '{target}api/sessions'; f.target = 'sink'; f.enctype = 'text/plain';
+  const i = document.createElement('input'); i.name = '{{"seed": 1, "x": "'; i.value = '"}}';
+  f.appendChild(i); document.body.appendChild(f); f.submit();
+</script><iframe name="sink"></iframe>"""
+
+
+def test_another_site_cannot_open_sessions_in_chromium(monkeypatch):
+    """The issue's attack: a page on another origin (here 127.0.0.1:<other port>) posts to the playground
+    from a sandboxed frame (Origin: null), with fetch no-cors and with a form.  Every request reaches
+    the server and is refused; no session is opened."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from glassnet.playground import server as server_module
+
+    refused = []
+    original = server_module._Handler._error
+
+    def recording_error(self, status, message, **extra):
+        if self.path.startswith("/api/sessions"):
+            refused.append((status, self.headers.get("Origin")))
+        return original(self, status, message, **extra)
+
+    monkeypatch.setattr(server_module._Handler, "_error", recording_error)
+    playground = PlaygroundServer("127.0.0.1", 0).start()
+
+    class Attacker(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = ATTACK_PAGE.format(target=playground.url).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    attacker = ThreadingHTTPServer(("127.0.0.1", 0), Attacker)
+    threading.Thread(target=attacker.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page()
+                page.goto(f"http://127.0.0.1:{attacker.server_address[1]}/")
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline and len(refused) < 9:
+                    time.sleep(0.05)
+            finally:
+                browser.close()
+    finally:
+        attacker.shutdown()
+        attacker.server_close()
+        playground.shutdown()
+    assert not playground.sessions
+    assert len(refused) >= 9, refused                       # 4 from the sandboxed frame, 4 fetches, 1 form
+    assert all(status == 403 for status, _ in refused), refused
+    assert ("null" in {origin for _, origin in refused}), refused

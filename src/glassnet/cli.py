@@ -218,37 +218,25 @@ def _pandas():
     return pd
 
 
-def read_csv(path):
+def read_csv(path, limits=None):
     """Read a CSV file (``.csv`` or compressed, e.g. ``.csv.gz``) into a DataFrame, or raise a one-line error.
 
-    Column names are stripped of surrounding spaces (``a, b`` headers give ``b``, not `` b``).
+    Bounded and checked by :func:`glassnet.csv_io.read_csv` (lines, columns, size, UTF-8); column
+    names are stripped of surrounding spaces (``a, b`` headers give ``b``, not `` b``).
     """
-    pd = _pandas()
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise CommandError(f"no such file: {path!r}")
-    if os.path.isdir(path):
-        raise CommandError(f"{path!r} is a folder, not a CSV file")
-    if os.path.getsize(path) == 0:
-        raise CommandError(f"{path!r} is empty (0 bytes)")
+    from . import csv_io
+
+    _pandas()
     try:
-        frame = pd.read_csv(path, low_memory=False)
-    except pd.errors.EmptyDataError:
-        raise CommandError(f"{path!r} is empty: no header and no data") from None
-    except pd.errors.ParserError as exc:
-        raise CommandError(f"{path!r} is not a well-formed CSV file: {_one_line(exc)}") from None
-    except UnicodeDecodeError as exc:
-        raise CommandError(f"{path!r} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except (OSError, EOFError) as exc:   # unreadable, or a corrupt .gz
-        raise CommandError(f"cannot read {path!r}: {_one_line(exc)}") from None
-    if frame.shape[1] == 0:
-        raise CommandError(f"{path!r} has no columns")
-    stripped = [c.strip() if isinstance(c, str) else str(c) for c in frame.columns]
-    if len(set(stripped)) == len(stripped):
-        frame.columns = stripped
-    if len(frame) == 0:
-        raise CommandError(f"{path!r} has a header but no data rows")
-    return frame
+        return csv_io.read_csv(path, limits)
+    except csv_io.CSVError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _csv_limits(args):
+    from .csv_io import limits_from_args
+
+    return limits_from_args(args)
 
 
 def _column_list(values) -> list[str]:
@@ -582,7 +570,7 @@ def _cmd_train(args) -> int:
         raise CommandError(f"--optimizer: {_one_line(exc)}") from None
 
     # -- the data
-    frame = read_csv(args.data)
+    frame = read_csv(args.data, _csv_limits(args))
     source = os.path.basename(args.data)
     targets = _target_columns(args.target, frame, source)
     drop = _column_list(args.drop)
@@ -685,7 +673,7 @@ def _cmd_train(args) -> int:
 
 
 def _data_with_target(args, prep):
-    frame = read_csv(args.data)
+    frame = read_csv(args.data, _csv_limits(args))
     source = os.path.basename(args.data)
     if args.target is not None:
         targets = _target_columns(args.target, frame, source)
@@ -711,21 +699,23 @@ def _cmd_evaluate(args) -> int:
 def _cmd_predict(args) -> int:
     pd = _pandas()
     model, prep, _ = load_run(args.model, need_preprocessing="predict")
-    frame = read_csv(args.data)
+    frame = read_csv(args.data, _csv_limits(args))
     _check_features(frame, prep, os.path.basename(args.data))
     outputs = model.predict(prep.transform(frame), batch_size=args.batch_size, verbose=0)
     preds = prep.predictions_frame(outputs)
     if args.keep_columns:
         preds = pd.concat([frame.reset_index(drop=True), preds], axis=1)
+    from .csv_io import write_csv      # text cells that a spreadsheet would run as formulas get a quote
+
     if args.output:
         from ._io import atomic_open
 
         with atomic_open(args.output, "w") as fh:
-            preds.to_csv(fh, index=False)
+            write_csv(preds, fh)
         print(f"Wrote {len(preds)} predictions to {args.output}")
     else:
         try:
-            preds.to_csv(sys.stdout, index=False)
+            write_csv(preds, sys.stdout)
             sys.stdout.flush()
         except BrokenPipeError:        # the reader went away (| head): stop quietly, as cat does
             try:
@@ -837,7 +827,7 @@ class _Parser(argparse.ArgumentParser):
 def _cmd_playground(args) -> int:
     from .playground import serve
 
-    return serve(host=args.host, port=args.port)
+    return serve(host=args.host, port=args.port, allow_remote=args.allow_remote)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -929,12 +919,19 @@ def build_parser() -> argparse.ArgumentParser:
     gc.add_argument("--tolerance", type=float, default=1e-4, help="largest relative error that passes (1e-4)")
     gc.add_argument("--seed", type=int, default=0)
     gc.set_defaults(func=_cmd_gradcheck)
+    from .csv_io import add_limit_arguments
+
+    for command in (train, evaluate, predict, gc):      # the commands that read DATA.csv
+        add_limit_arguments(command)
     playground = sub.add_parser("playground", help="train small networks on 2-D data in your browser, live",
                                 description="Start the playground's local web server and print its URL.")
     playground.add_argument("--port", type=int, default=8000,
                             help="port to listen on (default 8000; 0: any free port)")
     playground.add_argument("--host", default="127.0.0.1",
                             help="address to listen on (default 127.0.0.1: this machine only)")
+    playground.add_argument("--allow-remote", action="store_true",
+                            help="allow a --host that is not loopback (0.0.0.0, a LAN address): anyone who can "
+                                 "reach the port can then use the playground")
     playground.set_defaults(func=_cmd_playground)
     return parser
 

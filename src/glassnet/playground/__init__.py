@@ -1,7 +1,8 @@
 """The glassnet playground: train small networks on 2-D data in your browser and watch them learn.
 
-``glassnet playground [--port 8000] [--host 127.0.0.1]`` (or ``python -m glassnet.playground``)
-starts a local web server and prints its URL.  Each browser tab gets its own
+``glassnet playground [--port 8000] [--host 127.0.0.1] [--allow-remote]`` (or ``python -m
+glassnet.playground``) starts a local web server and prints its URL (an address other than loopback
+needs ``--allow-remote``; see :mod:`.server` for who may drive it).  Each browser tab gets its own
 :class:`~glassnet.playground.session.Session`: a data set, a glassnet model and a
 background thread that trains it, streaming the view to the page with
 Server-Sent Events.  The server is the standard library's ``ThreadingHTTPServer``:

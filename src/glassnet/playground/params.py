@@ -139,7 +139,11 @@ class _Checker:
         return v
 
     def number(self, value, name, low, high, low_inclusive=True):
-        ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(float(value))
+        ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        try:
+            ok = ok and math.isfinite(float(value))
+        except OverflowError:         # an integer beyond float's range (JSON allows 4300 digits)
+            ok = False
         if ok:
             value = float(value)
             ok = (value >= low if low_inclusive else value > low) and value <= high

@@ -24,15 +24,34 @@ is noticed within a quarter of a second (the stream's socket reads EOF) or, for
 a peer that vanished without closing, when a write has been blocked for
 ``STREAM_WRITE_TIMEOUT`` seconds; an idle stream carries a ``: ping`` comment
 every ``ping_interval`` seconds.  A session that never opened a stream is
-deleted after ``idle_timeout`` seconds without a request.  Bound to a loopback address, the server answers only
-requests whose ``Host`` (and ``Origin``, when sent) is the loopback itself,
-which keeps other web sites (DNS rebinding, cross-site POSTs) out.
+deleted after ``idle_timeout`` seconds without a request.
+
+Who may drive it (other web sites the user visits must not):
+
+- every request must name this server in ``Host``: ``localhost`` or a loopback address when bound to
+  a loopback address (decided from the bound address with :mod:`ipaddress`, whatever its spelling:
+  ``::1``, ``0:0:0:0:0:0:0:1``, ``127.0.0.2``), which stops DNS rebinding;
+- every request that changes something (POST, DELETE) must carry the per-start secret
+  (``X-Glassnet-Token``; it is written into the page this server serves, which other sites cannot
+  read) and, when it has an ``Origin``, that origin must be this server (``Origin: null``, the origin
+  of sandboxed frames and ``file:`` pages, is refused); a body must be JSON sent as ``application/json``;
+- binding to an address other than loopback needs ``allow_remote=True`` (``--allow-remote``): anyone
+  who can reach the port can then load the page, and with it the secret.
+
+Bounded: request bodies (``MAX_BODY``; a missing, negative or malformed ``Content-Length`` and
+chunked bodies are refused), open connections (``max_connections``; more get 503), event streams
+(``max_streams`` in all, ``MAX_STREAMS_PER_SESSION`` per session), sessions (``max_sessions``,
+reserved before the slow build so that concurrent creates cannot overshoot).  Every refused
+request is a 4xx with ``{"error": message}``.
 """
 from __future__ import annotations
 
 import argparse
+import hmac
+import ipaddress
 import json
 import re
+import secrets
 import select
 import socket
 import sys
@@ -45,7 +64,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .params import ParamError, options
-from .session import Session
+from .session import REQUESTS, Session
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {
@@ -55,7 +74,10 @@ STATIC_FILES = {
 }
 MAX_BODY = 64 * 1024
 STREAM_WRITE_TIMEOUT = 30.0
-_LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
+MAX_STREAMS_PER_SESSION = 4
+TOKEN_HEADER = "X-Glassnet-Token"
+_TOKEN_PLACEHOLDER = b"{{GLASSNET_TOKEN}}"
+_DIGITS = re.compile(r"^[0-9]{1,12}$")
 _SESSION_PATH = re.compile(r"^/api/sessions/([A-Za-z0-9_-]{1,64})(?:/([a-z]+(?:/[a-z_.]+)?))?$")
 
 
@@ -66,15 +88,67 @@ class HTTPError(Exception):
         self.message = message
 
 
+def _ip(text):
+    """``text`` as an IP address (``[::1]``, ``fe80::1%eth0`` and IPv4-mapped IPv6 included), else None."""
+    text = (text or "").strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    text = text.split("%", 1)[0]
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def _host_port(authority: str):
+    """``'Host'`` header / origin authority -> ``(lower-case host name, port or None)``; None if malformed."""
+    try:
+        parts = urlsplit(f"//{authority}")
+        return (parts.hostname or ""), parts.port
+    except ValueError:
+        return None
+
+
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128          # the listen backlog: bursts of connections wait, they are not reset
 
-    def __init__(self, address, handler, playground):
+    def __init__(self, address, handler, playground, max_connections):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.playground = playground
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self.max_connections = max_connections
         super().__init__(address, handler)
+
+    def process_request(self, request, client_address):
+        """One thread per connection, at most ``max_connections`` at once: more get 503 and are closed."""
+        if not self._slots.acquire(blocking=False):
+            body = (b'{"error":"too many open connections to the playground (at most %d); close other tabs"}'
+                    % self.max_connections)
+            try:
+                request.settimeout(0.5)
+                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                                b"Connection: close\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     def handle_error(self, request, client_address):   # a dropped connection is not an error
         exc = sys.exc_info()[1]
@@ -88,7 +162,11 @@ class PlaygroundServer:
 
     Args:
         host, port: where to listen (port 0: any free port; see :attr:`url`).
+        allow_remote: allow an address that is not loopback (``0.0.0.0``, a LAN address); refused
+            (ValueError) otherwise, since anyone who can reach the port can then use the playground.
         max_sessions: sessions open at once (more are refused with 503).
+        max_connections: connections open at once (more get 503 and are closed).
+        max_streams: event streams open at once (more are refused with 503).
         disconnect_grace: seconds a session survives after its last event stream ended.
         idle_timeout: seconds a session that never streamed survives without a request.
         max_fps: at most this many view updates per second per session.
@@ -96,9 +174,14 @@ class PlaygroundServer:
         verbose: log every request to stderr.
     """
 
-    def __init__(self, host="127.0.0.1", port=8000, *, max_sessions=16, disconnect_grace=10.0,
-                 idle_timeout=120.0, max_fps=30.0, ping_interval=1.0, verbose=False):
+    def __init__(self, host="127.0.0.1", port=8000, *, allow_remote=False, max_sessions=16, max_connections=64,
+                 max_streams=32, disconnect_grace=10.0, idle_timeout=120.0, max_fps=30.0, ping_interval=1.0,
+                 verbose=False):
         self.max_sessions = int(max_sessions)
+        self.max_streams = int(max_streams)
+        self.streams = 0
+        self._reserved = 0                 # session slots taken by creates still building
+        self.secret = secrets.token_urlsafe(32)
         self.disconnect_grace = float(disconnect_grace)
         self.idle_timeout = float(idle_timeout)
         self.max_fps = float(max_fps)
@@ -112,19 +195,32 @@ class PlaygroundServer:
         self._thread = None
         self._reaper = None
         try:
-            self.httpd = _HTTPServer((host, port), _Handler, self)
+            self.httpd = _HTTPServer((host, port), _Handler, self, int(max_connections))
         except OSError as exc:
             raise OSError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another port with "
                           f"--port (0 picks a free one)") from exc
         self.host = host
         self.port = self.httpd.server_address[1]
-        self.loopback_only = host in _LOOPBACK_NAMES or host.startswith("127.")
+        bound = _ip(self.httpd.server_address[0])       # what the socket is bound to, not how it was spelt
+        self.bound_address = bound
+        self.loopback_only = bound is not None and bound.is_loopback
+        if not self.loopback_only and not allow_remote:
+            self.httpd.server_close()
+            raise ValueError(f"refusing to listen on {host!r} ({bound}): it is not a loopback address, so "
+                             f"other machines could use the playground (and run training on this one); pass "
+                             f"--allow-remote (allow_remote=True) if that is what you want")
+        names = {"localhost"}
+        if not self.loopback_only:           # reached by address or by this machine's own names
+            for name in (socket.gethostname(), socket.getfqdn()):
+                if name:
+                    names |= {name.lower(), f"{name.lower().split('.')[0]}.local"}
+        self.allowed_names = frozenset(names)
 
     @property
     def url(self) -> str:
         host = self.host
-        if host in ("", "0.0.0.0", "::"):
-            host = "127.0.0.1"
+        if self.bound_address is not None and self.bound_address.is_unspecified:
+            host = "127.0.0.1" if self.bound_address.version == 4 else "::1"
         if ":" in host and not host.startswith("["):
             host = f"[{host}]"
         return f"http://{host}:{self.port}/"
@@ -185,15 +281,45 @@ class PlaygroundServer:
                 self.close_session(s.id)
 
     # ---------------------------------------------------------------- sessions
+    def allowed_host(self, authority: str) -> bool:
+        """Is ``authority`` (a ``Host`` header) a name of this server?  Stops DNS rebinding."""
+        hp = _host_port(authority)
+        if hp is None or not hp[0]:
+            return False
+        ip = _ip(hp[0])
+        if self.loopback_only:
+            return hp[0] == "localhost" or (ip is not None and ip.is_loopback)
+        return ip is not None or hp[0] in self.allowed_names
+
     def create_session(self, params) -> Session:
-        with self._lock:
-            if len(self.sessions) >= self.max_sessions:
+        with self._lock:                   # reserve the slot first: concurrent creates cannot overshoot
+            if len(self.sessions) + self._reserved >= self.max_sessions:
                 raise HTTPError(503, f"too many sessions are open ({self.max_sessions}); close other "
                                      f"playground tabs and reload this page")
-        session = Session(params, max_fps=self.max_fps)    # ParamError if params are refused
-        with self._lock:
-            self.sessions[session.id] = session
+            self._reserved += 1
+        try:
+            session = Session(params, max_fps=self.max_fps)    # ParamError if params are refused
+            with self._lock:
+                if self.stopping:
+                    session.close()
+                    raise HTTPError(503, "the server is stopping")
+                self.sessions[session.id] = session
+        finally:
+            with self._lock:
+                self._reserved -= 1
         return session
+
+    def open_stream(self, session) -> None:
+        with self._lock:
+            if self.streams >= self.max_streams:
+                raise HTTPError(503, f"too many event streams are open ({self.max_streams}); close other "
+                                     f"playground tabs")
+            if session.clients >= MAX_STREAMS_PER_SESSION:
+                raise HTTPError(503, f"this session already has {MAX_STREAMS_PER_SESSION} event streams")
+            self.streams += 1
+            session.clients += 1
+            session.ever_streamed = True
+        session.touch()
 
     def get_session(self, sid) -> Session:
         with self._lock:
@@ -211,14 +337,9 @@ class PlaygroundServer:
             session.close()
         return session is not None
 
-    def attach(self, session) -> None:
-        with self._lock:
-            session.clients += 1
-            session.ever_streamed = True
-        session.touch()
-
     def detach(self, session) -> None:
         with self._lock:
+            self.streams -= 1
             session.clients -= 1
             last = session.clients == 0
         session.touch()
@@ -229,7 +350,7 @@ class PlaygroundServer:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "glassnet-playground"
-    timeout = 120          # idle keep-alive connections are closed after this
+    timeout = 30           # idle keep-alive connections (and stalled requests) are closed after this
 
     @property
     def pg(self) -> PlaygroundServer:
@@ -246,6 +367,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("X-Frame-Options", "DENY")
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
@@ -269,56 +391,124 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self):
         self._dispatch("DELETE")
 
-    def _check_origin(self) -> None:
-        if not self.pg.loopback_only:
-            return
+    def _check_host(self) -> None:
         host = self.headers.get("Host", "")
-        name = urlsplit(f"//{host}").hostname or ""
-        if name not in _LOOPBACK_NAMES:
-            raise HTTPError(403, f"this playground answers requests for 127.0.0.1 / localhost only, "
-                                 f"not for host {host!r}")
+        if not self.pg.allowed_host(host):
+            where = "localhost or a loopback address" if self.pg.loopback_only else "this machine"
+            raise HTTPError(403, f"this playground answers requests for {where} only, not for host {host!r}")
+
+    def _check_caller(self) -> None:
+        """A request that changes something: the page's secret, and no other site's Origin."""
         origin = self.headers.get("Origin")
-        if origin and origin != "null" and (urlsplit(origin).hostname or "") not in _LOOPBACK_NAMES:
-            raise HTTPError(403, f"requests from other sites ({origin}) are refused")
+        if origin is not None:
+            if origin.strip().lower() == "null":
+                raise HTTPError(403, "requests from an opaque origin (Origin: null: a sandboxed frame or a "
+                                     "file: page) are refused")
+            own = _host_port(self.headers.get("Host", ""))
+            try:
+                parts = urlsplit(origin.strip())
+                scheme, theirs = parts.scheme, (parts.hostname or "", parts.port or 80)
+            except ValueError:
+                scheme, theirs = None, None
+            if own is None or scheme != "http" or theirs != (own[0], own[1] or 80):
+                raise HTTPError(403, f"requests from other sites ({origin}) are refused")
+        if self.headers.get("Sec-Fetch-Site", "").lower() == "cross-site":
+            raise HTTPError(403, "cross-site requests are refused")
+        token = self.headers.get(TOKEN_HEADER, "")
+        if not hmac.compare_digest(token.encode("utf-8", "replace"), self.pg.secret.encode("ascii")):
+            raise HTTPError(403, f"missing or wrong {TOKEN_HEADER} header: reload the playground page (the "
+                                 f"server was restarted, or this request does not come from its page)")
 
     def _body(self):
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            raise HTTPError(411, "chunked request bodies are not accepted: send a Content-Length")
+        if len(self.headers.get_all("Content-Length") or ()) > 1:
+            self.close_connection = True
+            raise HTTPError(400, "more than one Content-Length header")
         length = self.headers.get("Content-Length")
-        try:
-            length = int(length) if length else 0
-        except ValueError:
-            raise HTTPError(400, "bad Content-Length header") from None
+        if length is None:
+            length = 0
+        elif _DIGITS.match(length.strip()):
+            length = int(length.strip())
+        else:
+            self.close_connection = True
+            raise HTTPError(400, f"bad Content-Length header {length[:40]!r}: expected a whole number of bytes")
         if length > MAX_BODY:
             self.close_connection = True
             raise HTTPError(413, f"the request body is too large ({length} bytes; at most {MAX_BODY})")
         raw = self.rfile.read(length) if length else b""
+        if len(raw) < length:
+            self.close_connection = True
+            raise HTTPError(400, f"the request body ended after {len(raw)} of {length} bytes")
+        return raw
+
+    def _json_body(self, raw: bytes):
         if not raw.strip():
             return {}
+        ctype = self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+        if ctype != "application/json":
+            raise HTTPError(415, f"the request body must be JSON sent as Content-Type application/json, "
+                                 f"got {ctype or 'no Content-Type'!r}")
         try:
             body = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise HTTPError(400, f"the request body must be JSON: {exc}") from None
+        except RecursionError:
+            raise HTTPError(400, "the request body is nested too deeply") from None
+        except ValueError as exc:          # e.g. an integer of more than 4300 digits
+            raise HTTPError(400, f"the request body holds a value that cannot be read: {exc}") from None
         if not isinstance(body, dict):
             raise HTTPError(400, f"the request body must be a JSON object, got {type(body).__name__}")
         return body
 
     def _dispatch(self, method: str) -> None:
+        if urlsplit(self.path).path.endswith("/events"):      # a stream lasts: it does not hold training
+            return self._handle(method)
+        with REQUESTS.request():                              # training steps aside meanwhile
+            return self._handle(method)
+
+    def _handle(self, method: str) -> None:
         try:
-            body = self._body()           # read it first: an early error must not leave it in the connection
-            self._check_origin()
+            raw = self._body()            # read it first: an early error must not leave it in the connection
+            self._check_host()
+            if method in ("POST", "DELETE"):
+                self._check_caller()
+            body = self._json_body(raw) if method == "POST" else None
             path = urlsplit(self.path).path
-            self._route(method, path, body if method == "POST" else None)
+            self._route(method, path, body)
         except ParamError as exc:
             self._error(400, str(exc), problems=exc.problems)
         except HTTPError as exc:
             self._error(exc.status, exc.message)
+            if self.close_connection:
+                self._linger()
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+        except RecursionError:
+            self._error(400, "the request is nested too deeply")
         except Exception as exc:   # the server keeps serving; the page shows the message
             traceback.print_exc(file=sys.stderr)
             try:
                 self._error(500, f"internal error: {type(exc).__name__}: {exc}")
             except OSError:
                 self.close_connection = True
+
+    def _linger(self) -> None:
+        """Before closing on a refused body: read (and drop) what the client already sent, for at most
+        0.2 s and 256 KiB, so that the close does not reset the connection before it read the answer."""
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(0.2)
+            end, left = time.monotonic() + 0.2, 256 * 1024
+            while left > 0 and time.monotonic() < end:
+                chunk = self.connection.recv(min(left, 65536))
+                if not chunk:
+                    break
+                left -= len(chunk)
+        except OSError:
+            pass
 
     def _route(self, method, path, body) -> None:
         pg = self.pg
@@ -384,6 +574,8 @@ class _Handler(BaseHTTPRequestHandler):
         if name not in STATIC_FILES:
             raise HTTPError(404, f"no such file: {name}")
         data = (STATIC_DIR / name).read_bytes()
+        if name == "index.html":
+            data = data.replace(_TOKEN_PLACEHOLDER, self.pg.secret.encode("ascii"))
         self._send(200, data, STATIC_FILES[name])
 
     def _export(self, session, what) -> None:
@@ -413,18 +605,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _events(self, session) -> None:
         pg = self.pg
-        self.send_response(200)
+        pg.open_stream(session)           # 503 when too many are open
+        try:
+            self.send_response(200)
+        except BaseException:
+            pg.detach(session)
+            raise
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-store")
         self.send_header("Connection", "close")
         self.send_header("X-Accel-Buffering", "no")
-        self.end_headers()
         self.close_connection = True
         self.connection.settimeout(STREAM_WRITE_TIMEOUT)   # a peer that takes nothing for this long is gone
-        pg.attach(session)
         sent_info = sent_frame = 0
         hist_version, hist_len = None, 0
         try:
+            self.end_headers()
             self.wfile.write(b"retry: 1000\n\n")
             last_write = time.monotonic()
             while True:
@@ -476,8 +672,10 @@ def serve(host="127.0.0.1", port=8000, *, out=None, **kwargs) -> int:
     server = PlaygroundServer(host, port, **kwargs)
     print(f"glassnet playground: open {server.url} in your browser (Ctrl+C to stop)", file=out, flush=True)
     if not server.loopback_only:
-        print("warning: the playground is reachable from other machines and has no authentication",
-              file=out, flush=True)
+        print(f"warning: --allow-remote: the playground listens on {server.bound_address}, so anyone who can "
+              f"reach port {server.port} (your network, or the internet without a firewall) can open it, "
+              f"start sessions and use this machine's CPU; its page and secret travel unencrypted (plain "
+              f"HTTP). Use it only on a network you trust.", file=out, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -493,9 +691,11 @@ def main(argv=None) -> int:
                                      description="Train small networks on 2-D data in your browser, live.")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (0: any free port)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--allow-remote", action="store_true",
+                        help="allow a --host that is not loopback (other machines can then use the playground)")
     args = parser.parse_args(argv)
     try:
-        return serve(host=args.host, port=args.port)
-    except OSError as exc:
+        return serve(host=args.host, port=args.port, allow_remote=args.allow_remote)
+    except (OSError, ValueError) as exc:
         print(f"glassnet playground: error: {exc}", file=sys.stderr)
         return 2

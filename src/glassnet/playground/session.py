@@ -4,7 +4,11 @@ A browser tab owns one :class:`Session`.  Everything that touches the model
 (training, inspection, export) holds ``session.lock``; what the page is sent
 (the session description, the loss history and the latest *frame*) is
 published under ``session.cond`` so that any number of event streams can read
-it without ever waiting for training.
+it without ever waiting for training.  The controls answer at once while the
+session trains: play, pause and a speed change never take ``session.lock`` (they
+republish the latest frame), and a change that rebuilds the network (or reset,
+or close) stops the epoch in progress after its current mini-batch; only step,
+explain and the exports wait for the epoch in progress to end.
 
 The run is the one the exported script reproduces
 --------------------------------------------------
@@ -48,6 +52,86 @@ HISTORY_MAX = 4000  # loss history points kept (halved when reached)
 CHUNK_BUDGET = 0.25  # seconds of training at most between two view updates
 
 _BUILD_LOCK = threading.Lock()
+# Sessions that train at the same moment (process-wide).  The models are small, so training is bound by
+# Python (the GIL), not by the cores: more threads at once add no speed, but each one delays every
+# request the server answers (a thread waiting for the GIL waits for all of them in turn).  With at most
+# this many training, play/pause/settings answer within ~100 ms even with 16 sessions playing.
+TRAINING_SLOTS = max(1, min(2, os.cpu_count() or 1))
+
+
+class _FairSlots:
+    """A semaphore that serves its waiters in arrival order (every playing session gets its turn)."""
+
+    def __init__(self, n: int):
+        self._cond = threading.Condition()
+        self._free = n
+        self._queue = collections.deque()
+
+    def acquire(self, give_up) -> bool:
+        """Wait for a slot, first come first served; False (no slot taken) as soon as ``give_up()``."""
+        me = object()
+        with self._cond:
+            self._queue.append(me)
+            try:
+                while not (self._free > 0 and self._queue[0] is me):
+                    if give_up():
+                        return False
+                    self._cond.wait(timeout=0.1)
+                self._free -= 1
+                return True
+            finally:
+                self._queue.remove(me)
+                self._cond.notify_all()
+
+    def release(self) -> None:
+        with self._cond:
+            self._free += 1
+            self._cond.notify_all()
+
+
+_TRAINING = _FairSlots(TRAINING_SLOTS)
+
+
+class _RequestGate:
+    """Requests being answered: training steps aside (at mini-batch boundaries) while there are any.
+
+    Python runs one thread at a time; a request competing with training threads for it waits for
+    them in turn at every step.  The server wraps each request (not the event streams) in
+    :meth:`request`; training waits in :meth:`wait_clear` after each mini-batch, at most
+    ``MAX_YIELD`` seconds, so that a flood of requests slows training but cannot stop it.
+    """
+
+    MAX_YIELD = 0.1
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._active = 0
+
+    @contextlib.contextmanager
+    def request(self):
+        with self._cond:
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._active -= 1
+                if not self._active:
+                    self._cond.notify_all()
+
+    def wait_clear(self, stop) -> None:
+        if not self._active:              # the usual case: no lock taken
+            return
+        end = time.monotonic() + self.MAX_YIELD
+        with self._cond:
+            while self._active and not stop():
+                left = end - time.monotonic()
+                if left <= 0:
+                    return
+                self._cond.wait(min(left, 0.005))
+
+
+REQUESTS = _RequestGate()
 
 
 @contextlib.contextmanager
@@ -161,15 +245,29 @@ def _addr(a) -> int:
 
 
 class _LastStep(Callback):
-    """Keeps a copy of the flat weights before each mini-batch step, for the 'last update' shown in the page."""
+    """Keeps a copy of the flat weights before each mini-batch step, for the 'last update' shown in the page.
 
-    def __init__(self, model):
+    After each mini-batch it also stops ``fit`` when ``interrupted()`` says so (a request that replaces
+    the model is waiting: it should not wait for the rest of the epoch).
+    """
+
+    def __init__(self, model, interrupted=None, background=None):
         super().__init__()
         self.params_vector = model.params
         self.before = model.params.copy()
+        self.interrupted = interrupted
+        self.background = background      # True when called from the session's own training thread
 
     def on_train_batch_begin(self, batch, logs=None):
         np.copyto(self.before, self.params_vector)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.interrupted is None:
+            return
+        if self.background is not None and self.background():   # (a request's own step does not wait)
+            REQUESTS.wait_clear(self.interrupted)      # a request is being answered: let it run first
+        if self.interrupted():
+            self.model.stop_training = True
 
 
 class Session:
@@ -188,6 +286,9 @@ class Session:
         self._ctl = threading.Condition()        # running / closed flags for the worker
         self._running = False
         self.closed = False
+        self._interrupts = 0                     # requests waiting to replace the model (under _ctl)
+        self._config_lock = threading.Lock()     # one configure at a time
+        self.training = False                    # the worker is inside a training chunk
         # published state (read by the streams under self.cond)
         self.info_seq = 0
         self.info_json = None
@@ -226,7 +327,8 @@ class Session:
         self.dense = [layer for layer in model.layers if type(layer).__name__ == "Dense"]
         self.epoch = 0
         self.notice = None
-        self._recorder = _LastStep(model)
+        self._recorder = _LastStep(model, interrupted=lambda: self._interrupts > 0 or self.closed,
+                                   background=lambda: threading.current_thread() is self._thread)
         self._has_last = False
         self._last_grads = None
         self._last_update = None
@@ -353,13 +455,19 @@ class Session:
             self.cond.notify_all()
 
     # ------------------------------------------------------------------ training
-    def _fit(self, epochs: int) -> None:
-        """Train ``epochs`` epochs (holds lock); note the last mini-batch's gradient and update."""
+    def _fit(self, epochs: int) -> bool:
+        """Train ``epochs`` epochs (holds lock); note the last mini-batch's gradient and update.
+
+        Returns False when a request that replaces the model (new parameters, reset, close)
+        interrupted the epoch: the partial epoch is not counted (the model is about to be rebuilt).
+        """
         m = self.model
         p = self.params
         with np.errstate(all="ignore"):
             hist = m.fit(self.x_train, self.y_train, batch_size=p["batch_size"], epochs=epochs, verbose=0,
                          callbacks=[self._recorder])
+        if m.stop_training:
+            return False
         self.epoch += epochs
         self._last_grads = m.grads.copy()
         self._last_update = m.params - self._recorder.before
@@ -369,13 +477,32 @@ class Session:
             self._set_running(False)
             self.notice = (f"Training diverged at epoch {self.epoch} (the loss is not a number): "
                            f"lower the learning rate and press reset.")
+        return True
 
-    def _train_chunk(self) -> None:
+    def _train_chunk(self) -> bool:
         t0 = time.monotonic()
         for _ in range(self.params["epochs_per_update"]):
-            self._fit(1)
+            if not self._fit(1):
+                return False
             if not self._running or time.monotonic() - t0 > CHUNK_BUDGET:
                 break
+        return True
+
+    @contextlib.contextmanager
+    def _replacing(self):
+        """Hold the lock to replace the model: the epoch in progress stops after its current mini-batch."""
+        with self._ctl:
+            self._interrupts += 1
+        try:
+            self.lock.acquire()
+        finally:
+            with self._ctl:
+                self._interrupts -= 1
+                self._ctl.notify_all()
+        try:
+            yield
+        finally:
+            self.lock.release()
 
     def _set_running(self, value: bool) -> None:
         with self._ctl:
@@ -391,26 +518,38 @@ class Session:
                     self._ctl.wait()
                 if self.closed:
                     return
+                # a request is replacing the model: let it have the lock first
+                self._ctl.wait_for(lambda: self._interrupts == 0 or self.closed, timeout=1.0)
                 delay = next_start - time.monotonic()
                 if delay > 0:      # pace the updates; pause/close wake us at once
                     self._ctl.wait_for(lambda: not self._running or self.closed, timeout=delay)
                     if not self._running or self.closed:
                         continue
             next_start = time.monotonic() + period
+            if not _TRAINING.acquire(give_up=lambda: not self._running or self.closed):
+                continue                                # paused or closed while waiting for its turn
             try:
                 with self.lock:
                     if not self._running or self.closed:
                         continue
-                    self._train_chunk()
-                    self.frames_trained += 1
-                    frame = self._make_frame()
-                self._publish(frame, record=True)
+                    self.training = True
+                    try:
+                        completed = self._train_chunk()
+                        if completed:
+                            self.frames_trained += 1
+                            frame = self._make_frame()
+                    finally:
+                        self.training = False
+                if completed:
+                    self._publish(frame, record=True)
             except Exception as exc:  # keep the server alive; tell the page
                 traceback.print_exc(file=sys.stderr)
                 self._set_running(False)
                 with self.lock:
                     self.notice = f"Training stopped: {type(exc).__name__}: {exc}"
                     self._publish(self._make_frame())
+            finally:
+                _TRAINING.release()
             time.sleep(0.001)   # let request handlers waiting for the lock in
 
     # ------------------------------------------------------------------ controls
@@ -421,9 +560,24 @@ class Session:
     def touch(self) -> None:
         self.last_seen = time.monotonic()
 
+    def _republish(self) -> None:
+        """Publish the latest frame again with the current ``running`` flag (no model access, no lock)."""
+        with self.cond:
+            frame = json.loads(self.frame_json)
+            frame["running"] = self._running
+            frame["notice"] = self.notice
+            self.frame_seq += 1
+            frame["seq"] = self.frame_seq
+            self.frame_json = json.dumps(frame, separators=(",", ":"), allow_nan=False)
+            self.cond.notify_all()
+
     def configure(self, raw) -> dict:
-        """Apply new parameters (partial dict).  Rebuilds from epoch 0 unless only the speed changed."""
-        with self.lock:
+        """Apply new parameters (partial dict).  Rebuilds from epoch 0 unless only the speed changed.
+
+        Answers at once while the session trains: a speed change needs no lock, and a rebuild stops
+        the epoch in progress after its current mini-batch (that partial epoch is discarded anyway).
+        """
+        with self._config_lock:
             params = validate(raw, base=self.params)      # merged onto the params in force now
             changed = {k for k in params if params[k] != self.params[k]}
             if changed and changed <= LIVE_PARAMS:
@@ -432,23 +586,32 @@ class Session:
                     info = json.loads(self.info_json)
                     info["params"] = params
                     self.info_json = json.dumps(info, separators=(",", ":"), allow_nan=False)
-                self._publish(self._make_frame())
+                self._republish()
             elif changed:
-                self._rebuild(params)
+                with self._replacing():
+                    self._rebuild(params)
             return self.params
 
     def play(self) -> None:
         if self.notice and self.notice.startswith("Training diverged"):
             raise ParamError([self.notice])
         self._set_running(True)
-        with self.lock:
-            self._publish(self._make_frame())
+        self._republish()
 
     def pause(self) -> None:
-        """Stop training; returns once the epoch in progress is over (no training after this returns)."""
+        """Stop training: answers at once; the epoch in progress (if any) still completes, then no more.
+
+        ``wait_idle()`` returns once that epoch is over.
+        """
         self._set_running(False)
-        with self.lock:
-            self._publish(self._make_frame())
+        self._republish()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """After ``pause``: wait until the epoch in progress is over (True), or ``timeout`` seconds (False)."""
+        if self.lock.acquire(timeout=timeout):
+            self.lock.release()
+            return True
+        return False
 
     def step(self) -> int:
         """Pause, then train exactly one epoch; returns the epoch count."""
@@ -456,13 +619,13 @@ class Session:
         with self.lock:
             if self.notice and self.notice.startswith("Training diverged"):
                 raise ParamError([self.notice])
-            self._fit(1)
-            self._publish(self._make_frame(), record=True)
+            if self._fit(1):
+                self._publish(self._make_frame(), record=True)
             return self.epoch
 
     def reset(self) -> None:
         """Back to epoch 0: the same data and the same initial weights (same seed)."""
-        with self.lock:
+        with self._replacing():
             self._rebuild(self.params)
 
     def close(self) -> None:
@@ -511,7 +674,7 @@ class Session:
         from ..inspect import trace_step
 
         self.pause()
-        with self.lock:
+        with self.lock:            # waits for the epoch in progress
             n = len(self.x_train)
             size = min(self.params["batch_size"], n)
             idx = np.sort(self._explain_rng.choice(n, size=size, replace=False))

@@ -92,11 +92,15 @@
   function setStatus(text) { $('status').textContent = text; }
 
   // ------------------------------------------------------------------ server calls
+  // The server's per-start secret, written into the page it served: every request that changes
+  // something carries it, so that other web sites (which cannot read this page) cannot.
+  const TOKEN = (document.querySelector('meta[name="glassnet-token"]') || {}).content || '';
+  const authHeaders = (extra) => Object.assign({ 'X-Glassnet-Token': TOKEN }, extra || {});
   async function api(method, path, body) {
     let response;
     try {
       response = await fetch(path, {
-        method, headers: body !== undefined ? { 'Content-Type': 'application/json' } : {},
+        method, headers: authHeaders(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
         body: body !== undefined ? JSON.stringify(body) : undefined,
       });
     } catch (err) {
@@ -907,7 +911,7 @@
     const link = ev.currentTarget;
     let response;
     try {
-      response = await fetch(link.href);
+      response = await fetch(link.href, { headers: authHeaders() });
     } catch (err) {
       showMessage(`Cannot reach the playground server (${err.message}).`);
       return;
@@ -953,7 +957,9 @@
 
   // ------------------------------------------------------------------ start
   window.addEventListener('pagehide', () => {
-    if (state.sessionId) navigator.sendBeacon(sessionPath('close'));
+    if (state.sessionId) {   // keepalive: outlives the page, like sendBeacon, but can carry the secret
+      fetch(sessionPath('close'), { method: 'POST', keepalive: true, headers: authHeaders() }).catch(() => {});
+    }
     if (state.es) state.es.close();
     state.sessionId = null;
   });
