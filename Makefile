@@ -61,6 +61,7 @@ check-keras: $(REFENV)/bin/python $(STAMP)
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/check_keras_roundtrip.py --glassnet-python $(PY)
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/check_layers_roundtrip.py --glassnet-python $(PY)
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/check_preprocessing_roundtrip.py --glassnet-python $(PY)
+	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/check_functional_roundtrip.py --glassnet-python $(PY)
 
 clean:
 	rm -rf $(VENV) $(REFENV) build dist src/*.egg-info .pytest_cache .hypothesis

@@ -84,3 +84,41 @@ def test_registered_custom_layer_round_trips(tmp_path):
         assert isinstance(again.get_layer("gated"), Gated)
         np.testing.assert_allclose(again.predict(DATA["wide"], verbose=0), model.predict(DATA["wide"], verbose=0),
                                    rtol=1e-6)
+
+
+@keras.saving.register_keras_serializable(package="glassnet_tests")
+class Twin(keras.Model):
+    """The subclassed model of make_functional_files.py, written for glassnet (same registered name)."""
+
+    def __init__(self, units=4, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.left = layers.Dense(units, activation="tanh")
+        self.right = layers.Dense(units, activation="relu")
+        self.out = layers.Dense(1)
+
+    def call(self, inputs):
+        return self.out(self.left(inputs) + self.right(inputs))
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+def test_subclassed_model_from_keras_and_back(tmp_path):
+    twin = keras.models.load_model(FILES / "subclassed_twin.keras")
+    assert isinstance(twin, Twin) and twin.units == 4
+    np.testing.assert_allclose(twin.predict(DATA["wide"], verbose=0), EXPECTED["twin"], rtol=1e-5, atol=1e-6)
+    twin.fit(DATA["wide"], DATA["y"], epochs=1, verbose=0)          # compiled from the file: trains on
+    for name in ("twin.keras", "twin.weights.h5"):
+        path = tmp_path / name
+        if name.endswith(".keras"):
+            twin.save(path)
+            again = keras.models.load_model(path)
+        else:
+            twin.save_weights(path)
+            again = Twin(units=4)
+            again.build((None, 3))
+            again.load_weights(path)
+        np.testing.assert_allclose(again.predict(DATA["wide"], verbose=0), twin.predict(DATA["wide"], verbose=0),
+                                   rtol=1e-6)
+    assert keras.inspect.gradient_check(twin, DATA["wide"][:6], DATA["y"][:6]).max_relative_error < 1e-6

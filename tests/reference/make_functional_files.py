@@ -16,6 +16,24 @@ from keras import layers
 OUT = os.path.join(os.path.dirname(__file__), "keras_files")
 
 
+@keras.saving.register_keras_serializable(package="glassnet_tests")
+class Twin(keras.Model):
+    """A subclassed model: two Dense branches, summed."""
+
+    def __init__(self, units=4, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.left = layers.Dense(units, activation="tanh")
+        self.right = layers.Dense(units, activation="relu")
+        self.out = layers.Dense(1)
+
+    def call(self, inputs):
+        return self.out(self.left(inputs) + self.right(inputs))
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
 def main():
     keras.utils.set_random_seed(7)
     rng = np.random.default_rng(7)
@@ -53,6 +71,11 @@ def main():
     two.fit(wide_x, [y, labels], epochs=2, verbose=0)
     two.save(os.path.join(OUT, "functional_two_outputs.keras"))
 
+    twin = Twin(units=4)
+    twin.compile(optimizer="adam", loss="mse")
+    twin.fit(wide_x, y, epochs=2, verbose=0)
+    twin.save(os.path.join(OUT, "subclassed_twin.keras"))
+
     np.savez(os.path.join(OUT, "functional_x.npz"), wide=wide_x, deep=deep_x, y=y, labels=labels)
     expected = {
         "wide_deep": wd.predict([wide_x, deep_x], verbose=0).tolist(),
@@ -60,6 +83,7 @@ def main():
         "two_outputs": [p.tolist() for p in two.predict(wide_x, verbose=0)],
         "two_outputs_evaluate": two.evaluate(wide_x, [y, labels], verbose=0, return_dict=True),
         "nested_layers": [l.name for l in nested.layers],
+        "twin": twin.predict(wide_x, verbose=0).tolist(),
     }
     with open(os.path.join(OUT, "functional_expected.json"), "w") as f:
         json.dump(expected, f)

@@ -135,6 +135,13 @@ class Model(Trainer, Layer):
     def output_shape(self, value):
         pass
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A subclassed model from its ``get_config()`` (Keras's default: the constructor's arguments)."""
+        config = dict(config or {})
+        config.pop("dtype", None)
+        return cls(**config)
+
     def is_graph_network(self) -> bool:
         """Is this a functional graph (its summary shows what each layer is connected to)?"""
         return False

@@ -107,11 +107,13 @@ def serialize_model(model) -> dict:
     build_config (built models only), compile_config (``{}`` when not compiled).
     """
     functional = type(model).__name__ == "Functional"
+    registered = type(model).__dict__.get("_registered_name")      # a subclassed model you registered
     out = {
-        "module": "keras.src.models.functional" if functional else "keras",
+        "module": "keras.src.models.functional" if functional else type(model).__module__ if registered
+        else "keras",
         "class_name": type(model).__name__,
         "config": model.get_config(),
-        "registered_name": "Functional" if functional else None,
+        "registered_name": "Functional" if functional else registered,
     }
     bc = build_config(model)
     if bc is not None:
@@ -364,7 +366,13 @@ def model_from_config(config, *, where: str, custom_objects=None, compile=True, 
                                 legacy=legacy)
         return model
     if class_name != "Sequential":
-        raise ModelFileError(f"{where}: expected a Sequential model config, got class_name={class_name!r}")
+        subclassed = _subclassed_model_class(config, custom_objects)
+        if subclassed is not None:
+            return _subclassed_from_config(subclassed, config, where=where, custom_objects=custom_objects,
+                                           compile=compile, legacy=legacy)
+        raise ModelFileError(f"{where}: expected a Sequential or functional model config, got class_name="
+                             f"{class_name!r}; a subclassed model loads when its class is registered "
+                             f"(keras.saving.register_keras_serializable) or passed in custom_objects")
     inner = config.get("config")
     if isinstance(inner, list):     # the oldest Keras 2 layout: config is the list of layers
         inner = {"layers": inner}
@@ -422,6 +430,40 @@ def model_from_config(config, *, where: str, custom_objects=None, compile=True, 
         cc = config.get("compile_config")
         if cc:
             compile_from_config(model, cc, where=where, custom_objects=custom_objects, legacy=legacy)
+    return model
+
+
+def _subclassed_model_class(config, custom_objects):
+    """The Model subclass a config names, when the caller registered or passed it (never imported)."""
+    from ..models.model import Model
+
+    for key in (config.get("registered_name"), config.get("class_name")):
+        cls = custom_objects.get(key) if isinstance(key, str) else None
+        if isinstance(cls, type) and issubclass(cls, Model):
+            return cls
+    return None
+
+
+def _subclassed_from_config(cls, config, *, where, custom_objects, compile, legacy):
+    """A subclassed model: its class's ``from_config`` (or ``cls()`` when its ``__init__`` takes no config),
+    built for the file's input shape by running ``call`` once."""
+    inner = config.get("config") or {}
+    try:
+        try:
+            model = cls.from_config(dict(inner))
+        except TypeError:
+            model = cls()
+        build = config.get("build_config") or {}
+        shape = build.get("input_shape") if isinstance(build, dict) else None
+        if shape is not None:
+            model.build(tuple(shape) if not (shape and isinstance(shape[0], list)) else [tuple(s) for s in shape])
+    except ModelFileError:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
+        raise ModelFileError(f"{where}: cannot rebuild the {cls.__name__} model from the file's config: {exc}") from exc
+    if compile and config.get("compile_config"):
+        compile_from_config(model, config["compile_config"], where=where, custom_objects=custom_objects,
+                            legacy=legacy)
     return model
 
 
