@@ -230,3 +230,18 @@ def test_custom_layer_in_a_functional_graph_infers_its_output_shape():
     x = np.random.default_rng(2).normal(size=(8, 3)).astype("float32")
     model.fit(x, np.ones((8, 1)), epochs=1, verbose=0)
     assert inspect.gradient_check(model, x, np.ones((8, 1))).max_relative_error < 1e-6
+
+
+def test_custom_metric_written_with_ops():
+    from glassnet import ops
+
+    def within_half(y_true, y_pred):
+        return ops.mean(ops.cast(ops.abs(y_true - y_pred) < 0.5, "float32"), axis=-1)
+
+    x = np.linspace(-1, 1, 40, dtype="float32").reshape(-1, 1)
+    model = Sequential([Input((1,)), Dense(1, kernel_initializer="ones", bias_initializer="zeros")])
+    model.compile("sgd", "mse", metrics=[within_half])
+    logs = model.evaluate(x, x + 0.3 * np.sign(x), verbose=0, return_dict=True)
+    assert logs["within_half"] == pytest.approx(1.0)       # every |error| is 0.3
+    logs = model.evaluate(x, x + 0.7, verbose=0, return_dict=True)
+    assert logs["within_half"] == pytest.approx(0.0)
