@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import printable
+
 
 def _format_bytes(n: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
@@ -33,13 +35,13 @@ def summary_lines(model, line_length=None, show_trainable=False) -> list[str]:
     def rule(l, m, r, ch):
         return l + m.join(ch * w for w in widths) + r
 
-    lines = [f'Model: "{model.name}"', rule("┏", "┳", "┓", "━"), row(header, "┃", "┃", "┃"),
+    lines = [f'Model: "{printable(model.name)}"', rule("┏", "┳", "┓", "━"), row(header, "┃", "┃", "┃"),
              rule("┡", "╇", "┩", "━")]
     layers = model.layers
     for i, layer in enumerate(layers):
         shape = "?" if layer.output_shape is None else str((None, *layer.output_shape))
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
-        lines.append(row([f"{layer.name} ({type(layer).__name__})", shape, params]))
+        lines.append(row([f"{printable(layer.name)} ({type(layer).__name__})", shape, params]))
         if i < len(layers) - 1:
             lines.append(rule("├", "┼", "┤", "─"))
     lines.append(rule("└", "┴", "┘", "─"))

@@ -29,6 +29,10 @@ Guarantees:
   list of the known ones.
 - **Clear errors.**  Corrupt, truncated, empty or foreign files raise
   :class:`ModelFileError` (a ``ValueError``) naming the file and the problem.
+- **Bounded cost.**  A hostile file fails in well under a second and 200 MB:
+  zip members are decompressed in bounded chunks, the weights a config declares
+  are checked against the weights file and a parameter budget before anything is
+  allocated (see :mod:`.limits` for the limits and how to raise them).
 
 HDF5 needs h5py: ``pip install 'glassnet[h5]'``.
 """
@@ -38,9 +42,11 @@ import os
 
 from ._common import ModelFileError, ModelFileNotFoundError, fspath
 from . import serialization
+from .limits import LoadLimits, get_load_limits, load_limits, set_load_limits
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "to_json", "model_from_json",
-           "compile_config", "ModelFileError", "ModelFileNotFoundError"]
+           "compile_config", "ModelFileError", "ModelFileNotFoundError", "LoadLimits", "get_load_limits",
+           "load_limits", "set_load_limits"]
 
 _H5_SUFFIXES = (".h5", ".hdf5")
 

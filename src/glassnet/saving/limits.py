@@ -24,7 +24,7 @@ limit                       default              what it bounds
                                                  and declared / stored bytes of HDF5 datasets,
                                                  beyond the first ``ratio_floor_bytes``
 ``ratio_floor_bytes``       1 MiB                bytes any member may expand to whatever its ratio
-``max_layers``              10,000               layers in the config
+``max_layers``              1,000                layers in the config
 ``max_members``             64                   members of a ``.keras`` zip
 ``max_int_digits``          64                   digits of an integer in a JSON config
 ==========================  ===================  =================================================
@@ -51,7 +51,7 @@ class LoadLimits:
     max_member_bytes: int = 4 << 30
     max_ratio: int = 20
     ratio_floor_bytes: int = 1 << 20
-    max_layers: int = 10_000
+    max_layers: int = 1_000
     max_members: int = 64
     max_int_digits: int = 64
 

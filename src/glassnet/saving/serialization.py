@@ -349,8 +349,9 @@ def model_from_config(config, *, where: str, custom_objects=None, compile=True, 
         raise ModelFileError(f"{where}: the Sequential config has no 'layers' list")
     entries = inner["layers"]
     limit = get_load_limits().max_layers
-    if len(entries) > limit:
-        raise ModelFileError(f"{where}: the config has {len(entries):,} layers, more than the {limit:,} glassnet "
+    count = sum(1 for e in entries if not (isinstance(e, dict) and e.get("class_name") == "InputLayer"))
+    if count > limit:
+        raise ModelFileError(f"{where}: the config has {count:,} layers, more than the {limit:,} glassnet "
                              f"loads (max_layers; {raise_hint('max_layers')})")
     name = inner.get("name")
     try:
