@@ -515,3 +515,19 @@ def test_load_time_is_linear_in_the_number_of_layers(tmp_path):
     # Linear: 5x the layers costs ~5x the time; quadratic would cost ~25x. 10x leaves room for noise
     # (and for the fixed cost per file, which makes the small file relatively slower).
     assert large < 10 * small, f"200 layers: {small:.3f} s, 1000 layers: {large:.3f} s"
+
+
+def test_out_of_memory_within_the_limits_is_a_model_file_error(tmp_path, monkeypatch):
+    """A file within the limits that this machine still cannot hold: a ModelFileError naming the file
+    (the command line prints it as one line), not a bare MemoryError."""
+    from glassnet.saving import weights_h5
+
+    path = tmp_path / "m.keras"
+    small_model().save(path)
+
+    def no_memory(plan):
+        raise MemoryError
+
+    monkeypatch.setattr(weights_h5, "apply_plan", no_memory)
+    with pytest.raises(ModelFileError, match=r"m\.keras'\): not enough memory to load this model"):
+        load_model(path)

@@ -105,14 +105,18 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if custom_objects is not None and not isinstance(custom_objects, dict):
         raise TypeError(f"{where}: custom_objects must be a dict of name -> class/function, got "
                         f"{type(custom_objects).__name__}")
-    if path.endswith(".keras"):
-        from .keras_zip import load_keras
-
-        return load_keras(path, custom_objects=custom_objects, compile=compile)
-    if path.endswith(_H5_SUFFIXES):
-        from .legacy_h5 import load_h5
-
-        return load_h5(path, custom_objects=custom_objects, compile=compile)
+    if path.endswith(".keras") or path.endswith(_H5_SUFFIXES):
+        if path.endswith(".keras"):
+            from .keras_zip import load_keras as load
+        else:
+            from .legacy_h5 import load_h5 as load
+        try:
+            return load(path, custom_objects=custom_objects, compile=compile)
+        except MemoryError as exc:
+            # Within the load limits, but more than this machine has: say so, naming the file.
+            raise ModelFileError(f"{where}({path!r}): not enough memory to load this model "
+                                 f"(MemoryError{': ' + str(exc) if str(exc) else ''}); the file passed the "
+                                 f"load limits ({get_load_limits().max_params:,} parameters at most)") from exc
     if os.path.isdir(path):
         raise ModelFileError(f"{where}: {path!r} is a directory; glassnet loads '.keras' and '.h5' files "
                              f"(not SavedModel or unzipped model directories)")
