@@ -440,12 +440,9 @@ def test_hostile_files_fail_within_one_second_and_200_mb(hostile, tmp_path):
 
 
 # ====================================================================== fuzz over model files
-def mutations(rng: np.random.Generator, members: dict[str, bytes]) -> bytes:
-    """One seeded random hostile mutation of a valid archive: a config value pushed to an extreme,
-    a member recompressed by a random method with a random declared size, a hollow or resized
-    weights dataset, or several of these at once."""
-    config = json.loads(members["config.json"])
-    weights = members["model.weights.h5"]
+def mutated_config(rng: np.random.Generator, config: dict) -> tuple[str, int | None]:
+    """1-3 random hostile edits of a config: (JSON text, width of a hollow kernel to write or None)."""
+    hollow = None
     for _ in range(int(rng.integers(1, 4))):
         kind = rng.choice(["units", "input", "layers", "weights", "int"])
         if kind == "units":
@@ -457,39 +454,69 @@ def mutations(rng: np.random.Generator, members: dict[str, bytes]) -> bytes:
         elif kind == "layers":
             many_layers_config(config, int(rng.integers(1, 3000)))
         elif kind == "weights":
-            n = 10 ** int(rng.integers(2, 6))
-            weights = hollow_weights({"layers/dense/vars/0": (3, n), "layers/dense/vars/1": (n,)})
+            hollow = 10 ** int(rng.integers(2, 6))
         else:
             layers_of(config)[1]["config"]["units"] = "__DIGITS__"
-    text = json.dumps(config).replace('"__DIGITS__"', "9" * int(rng.integers(20, 6000)))
+    return json.dumps(config).replace('"__DIGITS__"', "9" * int(rng.integers(20, 6000))), hollow
+
+
+def mutated_keras(rng: np.random.Generator, members: dict[str, bytes]) -> bytes:
+    """A seeded random hostile ``.keras``: config edits, a hollow kernel, every member recompressed by
+    one random method, and sometimes a bomb member with a lying declared size."""
+    text, hollow = mutated_config(rng, json.loads(members["config.json"]))
+    weights = members["model.weights.h5"]
+    if hollow:
+        weights = hollow_weights({"layers/dense/vars/0": (3, hollow), "layers/dense/vars/1": (hollow,)})
     out = {**members, "config.json": text.encode(), "model.weights.h5": weights}
     method = int(rng.choice([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]))
-    if rng.random() < 0.3:     # a bomb member with a lying declared size
+    if rng.random() < 0.3:
+        import bz2
+
         victim = str(rng.choice(["config.json", "model.weights.h5"]))
         zeros = bytes(int(rng.integers(1, 64)) * MiB)
-        payload = {zipfile.ZIP_STORED: zeros[:1000], zipfile.ZIP_DEFLATED: deflate_repeated(bytes(MiB), len(zeros) // MiB),
-                   zipfile.ZIP_BZIP2: __import__("bz2").compress(zeros[: 4 * MiB]),
+        payload = {zipfile.ZIP_STORED: zeros[:1000],
+                   zipfile.ZIP_DEFLATED: deflate_repeated(bytes(MiB), len(zeros) // MiB),
+                   zipfile.ZIP_BZIP2: bz2.compress(zeros[: 4 * MiB]),
                    zipfile.ZIP_LZMA: lzma_member(zeros[: 4 * MiB])}[method]
         return bomb_archive(out, victim, method, payload, int(rng.integers(0, 2000)))
     return rezip(out, {n: method for n in out})
 
 
+def mutated_h5(rng: np.random.Generator, h5_bytes: bytes) -> bytes:
+    """A seeded random hostile legacy ``.h5``: config edits in ``model_config``, a hollow kernel."""
+    buf = io.BytesIO(h5_bytes)
+    with h5py.File(buf, "a") as f:
+        text, hollow = mutated_config(rng, json.loads(f.attrs["model_config"]))
+        f.attrs["model_config"] = text.encode()
+        if hollow:
+            group = f["model_weights/dense"]
+            inner = group[list(group.keys())[0]]["dense"]
+            for name, shape in (("kernel", (3, hollow)), ("bias", (hollow,))):
+                del inner[name]
+                inner.create_dataset(name, shape=shape, dtype="float32", chunks=tuple(min(d, 1000) for d in shape))
+    return buf.getvalue()
+
+
 def test_fuzz_hostile_model_files_time_and_memory(tmp_path):
-    """40 seeded random hostile mutations: each loads or fails with a ModelFileError naming the file,
-    in < 1 s, and the whole run stays under 200 MB of resident memory growth."""
+    """60 seeded random hostile mutations (40 .keras, 20 legacy .h5): each loads or fails with a
+    ModelFileError naming the file, in < 1 s, and the whole run stays under 200 MB of resident memory
+    growth."""
     rng = np.random.default_rng(14)
-    members = members_of(small_model())
+    model = small_model(name="fuzz")
+    members = members_of(model)
+    model.save(tmp_path / "base.h5")
+    h5_bytes = (tmp_path / "base.h5").read_bytes()
     paths = []
-    for i in range(40):
-        path = tmp_path / f"fuzz_{i:02d}.keras"
-        path.write_bytes(mutations(rng, members))
+    for i in range(60):
+        path = tmp_path / (f"fuzz_{i:02d}.keras" if i < 40 else f"fuzz_{i:02d}.h5")
+        path.write_bytes(mutated_keras(rng, members) if i < 40 else mutated_h5(rng, h5_bytes))
         paths.append(path)
     warm = tmp_path / "warm.keras"
     small_model().save(warm)
     report = load_in_fresh_process(paths, warm)
     assert_bounded(report, allow_loaded=("loaded",))
     outcomes = [r["outcome"] for r in report["results"]]
-    assert outcomes.count("ModelFileError") >= 30, outcomes
+    assert outcomes.count("ModelFileError") >= 45, outcomes
 
 
 # ====================================================================== load time linear in the file
@@ -531,3 +558,28 @@ def test_out_of_memory_within_the_limits_is_a_model_file_error(tmp_path, monkeyp
     monkeypatch.setattr(weights_h5, "apply_plan", no_memory)
     with pytest.raises(ModelFileError, match=r"m\.keras'\): not enough memory to load this model"):
         load_model(path)
+
+
+def test_command_line_refuses_a_hostile_file_in_one_line_and_limits_rise_by_environment(hostile, tmp_path,
+                                                                                         monkeypatch, capsys):
+    from glassnet.cli import main
+
+    assert main(["summary", str(hostile["Dense(20000) on 20000, tiny weights"])]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "Dense20000_on_20000,_tiny_weights.keras" in err and "max_params" in err
+    path = tmp_path / "m.keras"
+    small_model().save(path)
+    monkeypatch.setenv("GLASSNET_LOAD_LIMITS", "max_params=10, max_layers=5")
+    assert get_load_limits().max_params == 10 and get_load_limits().max_layers == 5
+    assert main(["summary", str(path)]) == 2
+    assert "more than 10 parameters" in capsys.readouterr().err
+    with load_limits(max_params=1000):                  # Python's setting wins over the environment
+        assert get_load_limits().max_params == 1000 and get_load_limits().max_layers == 5
+        load_model(path)
+    monkeypatch.setenv("GLASSNET_LOAD_LIMITS", "max_params=lots")
+    with pytest.raises(ValueError, match="GLASSNET_LOAD_LIMITS: expected name=integer"):
+        get_load_limits()
+    monkeypatch.setenv("GLASSNET_LOAD_LIMITS", "max_parameters=10")
+    with pytest.raises(ValueError, match="GLASSNET_LOAD_LIMITS: load limits: unknown limit"):
+        get_load_limits()

@@ -12,6 +12,10 @@ bigger file raises the limit it hits (the error message names it)::
 
     set_load_limits(max_params=500_000_000)         # for the rest of the process
 
+and on the command line (or for a whole process) through the environment::
+
+    GLASSNET_LOAD_LIMITS=max_params=500000000,max_layers=5000 glassnet summary big.keras
+
 ==========================  ===================  =================================================
 limit                       default              what it bounds
 ==========================  ===================  =================================================
@@ -38,6 +42,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import numbers
+import os
 
 __all__ = ["LoadLimits", "get_load_limits", "set_load_limits", "load_limits"]
 
@@ -63,12 +68,34 @@ class LoadLimits:
             object.__setattr__(self, field.name, int(value))
 
 
-_LIMITS = LoadLimits()
+ENVIRONMENT_VARIABLE = "GLASSNET_LOAD_LIMITS"
+_DEFAULT = LoadLimits()
+_OVERRIDE: LoadLimits | None = None     # set by set_load_limits / load_limits
 
 
 def get_load_limits() -> LoadLimits:
-    """The limits in force now."""
-    return _LIMITS
+    """The limits in force now: those set in Python, else the defaults changed by the environment
+    variable ``GLASSNET_LOAD_LIMITS`` (``"max_params=500000000,max_layers=5000"``; this is how the
+    command line's limits are raised)."""
+    return _OVERRIDE if _OVERRIDE is not None else _from_environment()
+
+
+def _from_environment() -> LoadLimits:
+    text = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
+    if not text:
+        return _DEFAULT
+    changes = {}
+    for item in text.split(","):
+        name, sep, value = (part.strip() for part in item.partition("="))
+        try:
+            changes[name] = int(value.replace("_", ""))
+        except ValueError:
+            raise ValueError(f"{ENVIRONMENT_VARIABLE}: expected name=integer items separated by commas "
+                             f"(e.g. max_params=500000000,max_layers=5000), got {item.strip()!r}") from None
+    try:
+        return _replace(_DEFAULT, changes)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{ENVIRONMENT_VARIABLE}: {exc}") from None
 
 
 def set_load_limits(**changes) -> LoadLimits:
@@ -77,22 +104,22 @@ def set_load_limits(**changes) -> LoadLimits:
     Returns the previous limits (pass them to :func:`set_load_limits` as
     ``**dataclasses.asdict(old)`` to restore).  Unknown names raise ``TypeError``.
     """
-    global _LIMITS
-    old = _LIMITS
-    _LIMITS = _replace(old, changes)
+    global _OVERRIDE
+    old = get_load_limits()
+    _OVERRIDE = _replace(old, changes)
     return old
 
 
 @contextlib.contextmanager
 def load_limits(**changes):
     """Change some limits inside a ``with`` block only; yields the limits in force."""
-    global _LIMITS
-    old = _LIMITS
-    _LIMITS = _replace(old, changes)
+    global _OVERRIDE
+    old = _OVERRIDE
+    _OVERRIDE = _replace(get_load_limits(), changes)
     try:
-        yield _LIMITS
+        yield _OVERRIDE
     finally:
-        _LIMITS = old
+        _OVERRIDE = old
 
 
 def _replace(limits: LoadLimits, changes: dict) -> LoadLimits:
