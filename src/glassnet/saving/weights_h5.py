@@ -239,8 +239,11 @@ def open_h5(h5py, source, where: str):
         raise ModelFileError(f"{where}: not a readable HDF5 file ({exc})") from exc
     try:
         check_declared_storage(h5py, f, where, get_load_limits())
-    except BaseException:
+    except BaseException as exc:
         f.close()
+        if isinstance(exc, (RuntimeError, OSError, KeyError, ValueError, TypeError)) and \
+                not isinstance(exc, ModelFileError):     # libhdf5 failing to walk a damaged file
+            raise ModelFileError(f"{where}: the HDF5 file is corrupt ({type(exc).__name__}: {exc})") from exc
         raise
     return f
 
