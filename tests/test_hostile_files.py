@@ -583,3 +583,29 @@ def test_command_line_refuses_a_hostile_file_in_one_line_and_limits_rise_by_envi
     monkeypatch.setenv("GLASSNET_LOAD_LIMITS", "max_parameters=10")
     with pytest.raises(ValueError, match="GLASSNET_LOAD_LIMITS: load limits: unknown limit"):
         get_load_limits()
+
+
+def test_a_load_limits_block_is_private_to_its_thread():
+    import threading
+
+    seen = []
+    with load_limits(max_params=7):
+        t = threading.Thread(target=lambda: seen.append(get_load_limits().max_params))
+        t.start()
+        t.join()
+        assert get_load_limits().max_params == 7
+    assert seen == [100_000_000]
+
+
+def test_set_load_limits_holds_for_the_process_and_returns_the_previous(monkeypatch, tmp_path):
+    from glassnet.saving import limits, set_load_limits
+
+    monkeypatch.setattr(limits, "_PROCESS", None)          # restored after the test
+    path = tmp_path / "m.keras"
+    small_model().save(path)
+    old = set_load_limits(max_params=10)
+    assert old.max_params == 100_000_000 and get_load_limits().max_params == 10
+    with pytest.raises(ModelFileError, match="more than 10 parameters"):
+        load_model(path)
+    assert set_load_limits(max_layers=3).max_params == 10   # changes accumulate
+    assert (get_load_limits().max_params, get_load_limits().max_layers) == (10, 3)

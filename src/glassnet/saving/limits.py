@@ -40,6 +40,7 @@ costs at most the limit, never what the archive declares.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import numbers
 import os
@@ -70,14 +71,19 @@ class LoadLimits:
 
 ENVIRONMENT_VARIABLE = "GLASSNET_LOAD_LIMITS"
 _DEFAULT = LoadLimits()
-_OVERRIDE: LoadLimits | None = None     # set by set_load_limits / load_limits
+_PROCESS: LoadLimits | None = None                                           # set_load_limits
+_BLOCK: contextvars.ContextVar = contextvars.ContextVar("glassnet_load_limits", default=None)   # load_limits
 
 
 def get_load_limits() -> LoadLimits:
-    """The limits in force now: those set in Python, else the defaults changed by the environment
-    variable ``GLASSNET_LOAD_LIMITS`` (``"max_params=500000000,max_layers=5000"``; this is how the
-    command line's limits are raised)."""
-    return _OVERRIDE if _OVERRIDE is not None else _from_environment()
+    """The limits in force now: those of the innermost ``load_limits`` block (per thread), else those
+    set by ``set_load_limits``, else the defaults changed by the environment variable
+    ``GLASSNET_LOAD_LIMITS`` (``"max_params=500000000,max_layers=5000"``; this is how the command
+    line's limits are raised)."""
+    block = _BLOCK.get()
+    if block is not None:
+        return block
+    return _PROCESS if _PROCESS is not None else _from_environment()
 
 
 def _from_environment() -> LoadLimits:
@@ -104,22 +110,21 @@ def set_load_limits(**changes) -> LoadLimits:
     Returns the previous limits (pass them to :func:`set_load_limits` as
     ``**dataclasses.asdict(old)`` to restore).  Unknown names raise ``TypeError``.
     """
-    global _OVERRIDE
-    old = get_load_limits()
-    _OVERRIDE = _replace(old, changes)
+    global _PROCESS
+    old = _PROCESS if _PROCESS is not None else _from_environment()
+    _PROCESS = _replace(old, changes)
     return old
 
 
 @contextlib.contextmanager
 def load_limits(**changes):
-    """Change some limits inside a ``with`` block only; yields the limits in force."""
-    global _OVERRIDE
-    old = _OVERRIDE
-    _OVERRIDE = _replace(get_load_limits(), changes)
+    """Change some limits inside a ``with`` block only (this thread / task only); yields them."""
+    limits = _replace(get_load_limits(), changes)
+    token = _BLOCK.set(limits)
     try:
-        yield _OVERRIDE
+        yield limits
     finally:
-        _OVERRIDE = old
+        _BLOCK.reset(token)
 
 
 def _replace(limits: LoadLimits, changes: dict) -> LoadLimits:
