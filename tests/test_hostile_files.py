@@ -42,7 +42,9 @@ MEMORY_BOUND_MB = 200
 # ====================================================================== generators
 def small_model(name="small"):
     glassnet.set_random_seed(0)
-    m = Sequential([Input((3,)), Dense(4, activation="relu"), Dropout(0.1), Dense(2)], name=name)
+    m = Sequential([Input((3,)), Dense(4, activation="relu", name="dense"), Dropout(0.1, name="dropout"),
+                    Dense(2, name="dense_1")], name=name)                 # fixed names: files do not
+    # depend on how many layers the test session made before (legacy .h5 groups are named by layer)
     m.compile(optimizer="adam", loss="mse")
     return m
 
