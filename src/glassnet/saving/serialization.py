@@ -281,7 +281,7 @@ def check_declared_weights(layers, input_shape, *, where: str, saved_shapes=None
 
     limits = get_load_limits()
     shape = tuple(input_shape)
-    predicted, total = [], 0
+    total = 0
     for i, layer in enumerate(layers):
         shapes = predicted_weight_shapes(layer, shape)
         if shapes is None:
@@ -291,9 +291,8 @@ def check_declared_weights(layers, input_shape, *, where: str, saved_shapes=None
         if total > limits.max_params:
             raise ModelFileError(
                 f"{where}: the config declares more than {limits.max_params:,} parameters (layer #{i} "
-                f"{layer.name!r} ({type(layer).__name__}) alone has {n:,}): more than glassnet loads by default "
-                f"(max_params; {raise_hint('max_params')})")
-        predicted.append(shapes)
+                f"{layer.name!r} ({type(layer).__name__}) alone has {n:,}), the max_params limit "
+                f"({raise_hint('max_params')})")
         if saved_shapes is not None:
             saved = saved_shapes(i, layer, shapes)
             if saved is None and shapes:
