@@ -15,8 +15,13 @@ The whole archive is built in memory and written atomically (temporary file in
 the same folder, fsync, rename), so a crash never leaves a half-written file.
 
 Reading never extracts anything: members are read into memory, after checking
-that every member name is a plain relative name (no ``..``, no absolute path),
-that no name appears twice and that the declared sizes are sane.
+that every member name is a plain relative name (no ``..``, no absolute path)
+and that no name appears twice.  Each member is decompressed here, not by
+``zipfile`` (which inflates a bzip2 or LZMA chunk in one call, whatever it
+expands to), in 64 KiB chunks with a bound on the output of every call: the
+member stops at the limits of :mod:`glassnet.saving.limits` (bytes, and ratio of
+output to compressed input read so far), whatever sizes the archive declares;
+its size and CRC-32 are then checked.
 """
 from __future__ import annotations
 
@@ -37,7 +42,6 @@ CONFIG_NAME = "config.json"
 METADATA_NAME = "metadata.json"
 GLASSNET_STATE_NAME = "glassnet_state.json"
 WEIGHTS_NAME = "model.weights.h5"
-
 
 
 # ====================================================================== writing
