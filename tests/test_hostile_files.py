@@ -225,7 +225,7 @@ EXPECTED = {
     "deflate 80:1": r"expands \d+ compressed bytes .*ratio 20:1",
     "Dense(20000) on 20000, tiny weights": r"more than 100,000,000 parameters .*max_params",
     "Dense(20000) on 20000, hollow weights": r"declare 1,600,[\d,]+ bytes but the file stores 0.*max_ratio",
-    "2000 layers": r"2,000 layers, more than the 1,000 .*max_layers",
+    "2000 layers": r"2,000 layers, more than the 256 .*max_layers",
     "5000-digit integer": r"config\.json holds an integer of 5000 digits",
     "nested 100000 deep": r"config\.json is not valid JSON",
     "100 members": r"lists 104 members.*max_members",
@@ -655,7 +655,10 @@ if __name__ == "__main__":     # the measurements, as a table: python tests/test
     control = tmp / "control_9M_params.keras"
     Sequential([Input((3000,)), Dense(3000)]).save(control)
     files["control: a real 9 M-parameter model"] = control
-    names.append("control: a real 9 M-parameter model")
+    deep = tmp / "control_256_layers.keras"
+    Sequential([Input((3,))] + [Dense(1) for _ in range(get_load_limits().max_layers)]).save(deep)
+    files[f"control: {get_load_limits().max_layers} layers"] = deep
+    names += ["control: a real 9 M-parameter model", f"control: {get_load_limits().max_layers} layers"]
     report = load_in_fresh_process([files[n] for n in names], warm)
     print(f"{'file':40s} {'size':>9s} {'outcome':15s} {'time':>9s} {'peak RSS growth':>16s}")
     for n, r in zip(names, report["results"]):
