@@ -185,3 +185,26 @@ def to_array(x, name: str, where: str | None = None, *, dtype=None, min_ndim: in
     if x.dtype != dtype:
         x = x.astype(dtype)
     return np.ascontiguousarray(x)
+
+
+def printable(text) -> str:
+    """``text`` safe to print on a terminal: every character ``str.isprintable`` rejects is escaped.
+
+    Names read from files (layer and model names in a ``.keras``, column names) may carry
+    terminal escape sequences (``ESC ] 0 ; title BEL`` retitles the window, ``ESC [ 2 J`` clears
+    the screen), carriage returns, bidirectional overrides or line separators.  Each such
+    character becomes ``\\xNN``, ``\\uNNNN`` or ``\\UNNNNNNNN`` as in Python's ``repr``; ordinary
+    text, accented letters and other scripts are unchanged.
+    """
+    text = str(text)
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch.isprintable():
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000
+                       else f"\\U{code:08x}")
+    return "".join(out)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import printable
+
 
 def _format_bytes(n: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
@@ -28,7 +30,7 @@ def _connections(model, layer) -> list[str]:
         for t in node.inputs:
             producer = t.node.layer
             index = [n for n in producer.inbound_nodes if id(n) in own].index(t.node)
-            out.append(f"{producer.name}[{index}][{t.index}]")
+            out.append(f"{printable(producer.name)}[{index}][{t.index}]")
     return out or ["-"]
 
 
@@ -78,12 +80,12 @@ def summary_lines(model, line_length=None, show_trainable=False) -> list[str]:
     def rule(l, m, r, ch):
         return l + m.join(ch * w for w in widths) + r
 
-    lines = [f'Model: "{model.name}"', rule("┏", "┳", "┓", "━"), row(header, "┃", "┃", "┃"),
+    lines = [f'Model: "{printable(model.name)}"', rule("┏", "┳", "┓", "━"), row(header, "┃", "┃", "┃"),
              rule("┡", "╇", "┩", "━")]
     layers = model.layers
     for i, layer in enumerate(layers):
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
-        cells = [f"{layer.name} ({type(layer).__name__})", _shape_text(layer), params]
+        cells = [f"{printable(layer.name)} ({type(layer).__name__})", _shape_text(layer), params]
         if graph:
             lines += rows(cells + [_connections(model, layer)])
         else:

@@ -36,6 +36,7 @@ class Sequential(Model):
 
     def __init__(self, layers=None, trainable=True, name=None):
         self._layers: list = []
+        self._names: set = set()
         self._input_layer = None
         self._graph_cache = None
         self._output_tensor = None
@@ -105,12 +106,13 @@ class Sequential(Model):
             raise TypeError(
                 f"Sequential.add: expected a glassnet layer (e.g. Dense), got {type(layer).__name__} {layer!r}"
             )
-        if any(existing.name == layer.name for existing in self._layers):
+        if layer.name in self._names:
             raise ValueError(f"Sequential.add: a layer named {layer.name!r} is already in the model; "
                              f"layer names must be unique")
         if not self._layers and self._input_layer is None and getattr(layer, "_declared_input_shape", None):
             self._input_layer = InputLayer(shape=layer._declared_input_shape)
         self._layers.append(layer)
+        self._names.add(layer.name)
         if self._output_tensor is not None:              # built: extend the chain by one node
             self._call_layer(layer, self._output_tensor)
             self._graph_cache = None
@@ -123,6 +125,7 @@ class Sequential(Model):
         if not self._layers:
             raise ValueError("Sequential.pop: there are no layers to remove")
         layer = self._layers.pop()
+        self._names.discard(layer.name)
         self._output_tensor = None
         self._graph_cache = None
         self._pack_signature = None

@@ -29,6 +29,10 @@ Guarantees:
   list of the known ones.
 - **Clear errors.**  Corrupt, truncated, empty or foreign files raise
   :class:`ModelFileError` (a ``ValueError``) naming the file and the problem.
+- **Bounded cost.**  A hostile file fails in well under a second and 200 MB:
+  zip members are decompressed in bounded chunks, the weights a config declares
+  are checked against the weights file and a parameter budget before anything is
+  allocated (see :mod:`.limits` for the limits and how to raise them).
 
 HDF5 needs h5py: ``pip install 'glassnet[h5]'``.
 """
@@ -38,10 +42,11 @@ import os
 
 from ._common import ModelFileError, ModelFileNotFoundError, fspath
 from . import serialization
+from .limits import LoadLimits, get_load_limits, load_limits, set_load_limits
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "to_json", "model_from_json",
            "compile_config", "ModelFileError", "ModelFileNotFoundError", "register_keras_serializable",
-           "get_custom_objects"]
+           "get_custom_objects", "LoadLimits", "get_load_limits", "load_limits", "set_load_limits"]
 
 _H5_SUFFIXES = (".h5", ".hdf5")
 
@@ -128,14 +133,18 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if custom_objects is not None and not isinstance(custom_objects, dict):
         raise TypeError(f"{where}: custom_objects must be a dict of name -> class/function, got "
                         f"{type(custom_objects).__name__}")
-    if path.endswith(".keras"):
-        from .keras_zip import load_keras
-
-        return load_keras(path, custom_objects=_with_registered(custom_objects), compile=compile)
-    if path.endswith(_H5_SUFFIXES):
-        from .legacy_h5 import load_h5
-
-        return load_h5(path, custom_objects=_with_registered(custom_objects), compile=compile)
+    if path.endswith(".keras") or path.endswith(_H5_SUFFIXES):
+        if path.endswith(".keras"):
+            from .keras_zip import load_keras as load
+        else:
+            from .legacy_h5 import load_h5 as load
+        try:
+            return load(path, custom_objects=_with_registered(custom_objects), compile=compile)
+        except MemoryError as exc:
+            # Within the load limits, but more than this machine has: say so, naming the file.
+            raise ModelFileError(f"{where}({path!r}): not enough memory to load this model "
+                                 f"(MemoryError{': ' + str(exc) if str(exc) else ''}); the file passed the "
+                                 f"load limits ({get_load_limits().max_params:,} parameters at most)") from exc
     if os.path.isdir(path):
         raise ModelFileError(f"{where}: {path!r} is a directory; glassnet loads '.keras' and '.h5' files "
                              f"(not SavedModel or unzipped model directories)")

@@ -346,5 +346,16 @@ def load_json(raw, where: str, what: str, limits):
         raise ModelFileError(f"{where}: {what} is not valid JSON text in UTF-8 ({type(exc).__name__}: {exc})") from None
 
 
+def name_list(names, most: int = 10) -> str:
+    """Names read from a file, for an error message: control characters escaped, each name cut at 80
+    characters, at most ``most`` of them."""
+    from .._validation import printable
+
+    names = list(names)
+    shown = [printable(n if len(n) <= 80 else n[:77] + "...") for n in names[:most]]
+    more = f", ... ({len(names) - most} more)" if len(names) > most else ""
+    return ", ".join(shown) + more
+
+
 def warn(message: str) -> None:
     warnings.warn(message, UserWarning, stacklevel=3)

@@ -17,8 +17,13 @@ The whole archive is built in memory and written atomically (temporary file in
 the same folder, fsync, rename), so a crash never leaves a half-written file.
 
 Reading never extracts anything: members are read into memory, after checking
-that every member name is a plain relative name (no ``..``, no absolute path),
-that no name appears twice and that the declared sizes are sane.
+that every member name is a plain relative name (no ``..``, no absolute path)
+and that no name appears twice.  Each member is decompressed here, not by
+``zipfile`` (which inflates a bzip2 or LZMA chunk in one call, whatever it
+expands to), in 64 KiB chunks with a bound on the output of every call: the
+member stops at the limits of :mod:`glassnet.saving.limits` (bytes, and ratio of
+output to compressed input read so far), whatever sizes the archive declares;
+its size and CRC-32 are then checked.
 """
 from __future__ import annotations
 
@@ -32,7 +37,7 @@ import zlib
 
 from . import serialization, weights_h5
 from ._common import (KERAS_VERSION, ModelFileError, check_can_write, check_readable, describe_foreign, load_json,
-                      reading, require_h5py, sniff, warn, write_file_atomically)
+                      name_list, reading, require_h5py, sniff, warn, write_file_atomically)
 from .limits import get_load_limits, raise_hint
 
 CONFIG_NAME = "config.json"
@@ -40,7 +45,6 @@ METADATA_NAME = "metadata.json"
 GLASSNET_STATE_NAME = "glassnet_state.json"
 WEIGHTS_NAME = "model.weights.h5"
 ASSETS_PREFIX = "assets/"
-
 
 
 # ====================================================================== writing
@@ -255,7 +259,8 @@ def _inflate(fh, info, limit_name: str, where: str, limits) -> bytes:
             remaining -= len(chunk)
             consumed += len(chunk)
             pending += chunk
-        room = cap - total + 1
+        bound = min(limit, limits.ratio_floor_bytes + limits.max_ratio * consumed)
+        room = bound - total + 1        # never more output than the bound allows for the input read so far
         try:
             if method == zipfile.ZIP_DEFLATED:
                 out = decomp.decompress(pending, room)
@@ -268,7 +273,6 @@ def _inflate(fh, info, limit_name: str, where: str, limits) -> bytes:
                                  f"({type(exc).__name__}: {exc})") from exc
         total += len(out)
         pieces.append(out)
-        bound = min(limit, limits.ratio_floor_bytes + limits.max_ratio * consumed)
         if total > bound:
             which = limit_name if total > limit else "max_ratio"
             raise ModelFileError(
@@ -316,13 +320,13 @@ def read_archive(path: str, where: str, extras: dict | None = None) -> tuple[dic
             names = [i.filename for i in infos]
             if CONFIG_NAME not in names:
                 raise ModelFileError(f"{where}: the archive has no {CONFIG_NAME} (members: "
-                                     f"{', '.join(names) or 'none'}); it is not a Keras model file")
+                                     f"{name_list(names) or 'none'}); it is not a Keras model file")
             raw = _read_member(path, zf, CONFIG_NAME, "max_config_bytes", where, limits)
             if WEIGHTS_NAME not in names:
                 if "model.weights.npz" in names:
                     raise ModelFileError(f"{where}: the weights are stored as model.weights.npz, which glassnet "
                                          f"does not read; save the model with Keras's default (h5) weights")
-                raise ModelFileError(f"{where}: the archive has no {WEIGHTS_NAME} (members: {', '.join(names)})")
+                raise ModelFileError(f"{where}: the archive has no {WEIGHTS_NAME} (members: {name_list(names)})")
             weights = _read_member(path, zf, WEIGHTS_NAME, "max_member_bytes", where, limits)
             if extras is not None:
                 asset_names = [n for n in names if n.startswith(ASSETS_PREFIX) and not n.endswith("/")]

@@ -33,7 +33,7 @@ import numpy as np
 
 from . import serialization, weights_h5
 from ._common import (HDF5_SIGNATURE, KERAS_VERSION, ModelFileError, attr_to_str, check_can_write, check_readable,
-                      describe_foreign, load_json, read_array, read_str_list_attr, reading, require_h5py,
+                      describe_foreign, load_json, name_list, read_array, read_str_list_attr, reading, require_h5py,
                       safe_dataset, safe_group, sniff, warn, write_file_atomically, write_str_list_attr)
 from .limits import get_load_limits
 
@@ -151,8 +151,8 @@ def _plan_layer_weights(h5py, group, model, where: str, skip_mismatch: bool = Fa
             saved.append((name, layer_group, weight_names))
     if len(saved) != len(layers):
         raise ModelFileError(f"{where}: layer count mismatch: the model has {len(layers)} layer(s) with weights "
-                             f"({', '.join(l.name for l in layers) or 'none'}), the file has {len(saved)} "
-                             f"({', '.join(s[0] for s in saved) or 'none'})")
+                             f"({name_list(l.name for l in layers) or 'none'}), the file has {len(saved)} "
+                             f"({name_list(s[0] for s in saved) or 'none'})")
     plan = []
     for k, ((name, layer_group, weight_names), layer) in enumerate(zip(saved, layers)):
         variables = _legacy_weights(layer)

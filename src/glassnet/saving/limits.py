@@ -12,6 +12,10 @@ bigger file raises the limit it hits (the error message names it)::
 
     set_load_limits(max_params=500_000_000)         # for the rest of the process
 
+and on the command line (or for a whole process) through the environment::
+
+    GLASSNET_LOAD_LIMITS=max_params=500000000,max_layers=5000 glassnet summary big.keras
+
 ==========================  ===================  =================================================
 limit                       default              what it bounds
 ==========================  ===================  =================================================
@@ -24,10 +28,14 @@ limit                       default              what it bounds
                                                  and declared / stored bytes of HDF5 datasets,
                                                  beyond the first ``ratio_floor_bytes``
 ``ratio_floor_bytes``       1 MiB                bytes any member may expand to whatever its ratio
-``max_layers``              10,000               layers in the config
+``max_layers``              256                  layers in the config (see the note below)
 ``max_members``             64                   members of a ``.keras`` zip
 ``max_int_digits``          64                   digits of an integer in a JSON config
 ==========================  ===================  =================================================
+
+``max_layers`` is low because building a Sequential model layer by layer costs
+O(layers^2) today (``Sequential.add`` re-packs every weight after each layer):
+256 layers load in a fraction of a second, 1,000 in seconds.
 
 Decompression runs in bounded chunks and stops as soon as a limit is passed
 (whatever the compression method: stored, deflate, bzip2, LZMA), so a zip bomb
@@ -36,8 +44,10 @@ costs at most the limit, never what the archive declares.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import numbers
+import os
 
 __all__ = ["LoadLimits", "get_load_limits", "set_load_limits", "load_limits"]
 
@@ -51,7 +61,7 @@ class LoadLimits:
     max_member_bytes: int = 4 << 30
     max_ratio: int = 20
     ratio_floor_bytes: int = 1 << 20
-    max_layers: int = 10_000
+    max_layers: int = 256
     max_members: int = 64
     max_int_digits: int = 64
 
@@ -63,12 +73,39 @@ class LoadLimits:
             object.__setattr__(self, field.name, int(value))
 
 
-_LIMITS = LoadLimits()
+ENVIRONMENT_VARIABLE = "GLASSNET_LOAD_LIMITS"
+_DEFAULT = LoadLimits()
+_PROCESS: LoadLimits | None = None                                           # set_load_limits
+_BLOCK: contextvars.ContextVar = contextvars.ContextVar("glassnet_load_limits", default=None)   # load_limits
 
 
 def get_load_limits() -> LoadLimits:
-    """The limits in force now."""
-    return _LIMITS
+    """The limits in force now: those of the innermost ``load_limits`` block (per thread), else those
+    set by ``set_load_limits``, else the defaults changed by the environment variable
+    ``GLASSNET_LOAD_LIMITS`` (``"max_params=500000000,max_layers=5000"``; this is how the command
+    line's limits are raised)."""
+    block = _BLOCK.get()
+    if block is not None:
+        return block
+    return _PROCESS if _PROCESS is not None else _from_environment()
+
+
+def _from_environment() -> LoadLimits:
+    text = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
+    if not text:
+        return _DEFAULT
+    changes = {}
+    for item in text.split(","):
+        name, sep, value = (part.strip() for part in item.partition("="))
+        try:
+            changes[name] = int(value.replace("_", ""))
+        except ValueError:
+            raise ValueError(f"{ENVIRONMENT_VARIABLE}: expected name=integer items separated by commas "
+                             f"(e.g. max_params=500000000,max_layers=5000), got {item.strip()!r}") from None
+    try:
+        return _replace(_DEFAULT, changes)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{ENVIRONMENT_VARIABLE}: {exc}") from None
 
 
 def set_load_limits(**changes) -> LoadLimits:
@@ -77,22 +114,21 @@ def set_load_limits(**changes) -> LoadLimits:
     Returns the previous limits (pass them to :func:`set_load_limits` as
     ``**dataclasses.asdict(old)`` to restore).  Unknown names raise ``TypeError``.
     """
-    global _LIMITS
-    old = _LIMITS
-    _LIMITS = _replace(old, changes)
+    global _PROCESS
+    old = _PROCESS if _PROCESS is not None else _from_environment()
+    _PROCESS = _replace(old, changes)
     return old
 
 
 @contextlib.contextmanager
 def load_limits(**changes):
-    """Change some limits inside a ``with`` block only; yields the limits in force."""
-    global _LIMITS
-    old = _LIMITS
-    _LIMITS = _replace(old, changes)
+    """Change some limits inside a ``with`` block only (this thread / task only); yields them."""
+    limits = _replace(get_load_limits(), changes)
+    token = _BLOCK.set(limits)
     try:
-        yield _LIMITS
+        yield limits
     finally:
-        _LIMITS = old
+        _BLOCK.reset(token)
 
 
 def _replace(limits: LoadLimits, changes: dict) -> LoadLimits:

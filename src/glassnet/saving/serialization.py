@@ -302,7 +302,7 @@ def check_declared_weights(layers, input_shape, *, where: str, saved_shapes=None
 
     limits = get_load_limits()
     shape = tuple(input_shape)
-    predicted, total = [], 0
+    total = 0
     for i, layer in enumerate(layers):
         shapes = predicted_weight_shapes(layer, shape)
         if shapes is None:
@@ -312,9 +312,8 @@ def check_declared_weights(layers, input_shape, *, where: str, saved_shapes=None
         if total > limits.max_params:
             raise ModelFileError(
                 f"{where}: the config declares more than {limits.max_params:,} parameters (layer #{i} "
-                f"{layer.name!r} ({type(layer).__name__}) alone has {n:,}): more than glassnet loads by default "
-                f"(max_params; {raise_hint('max_params')})")
-        predicted.append(shapes)
+                f"{layer.name!r} ({type(layer).__name__}) alone has {n:,}), the max_params limit "
+                f"({raise_hint('max_params')})")
         if saved_shapes is not None:
             saved = saved_shapes(i, layer, shapes)
             if saved is None and shapes:
@@ -380,8 +379,9 @@ def model_from_config(config, *, where: str, custom_objects=None, compile=True, 
         raise ModelFileError(f"{where}: the Sequential config has no 'layers' list")
     entries = inner["layers"]
     limit = get_load_limits().max_layers
-    if len(entries) > limit:
-        raise ModelFileError(f"{where}: the config has {len(entries):,} layers, more than the {limit:,} glassnet "
+    count = sum(1 for e in entries if not (isinstance(e, dict) and e.get("class_name") == "InputLayer"))
+    if count > limit:
+        raise ModelFileError(f"{where}: the config has {count:,} layers, more than the {limit:,} glassnet "
                              f"loads (max_layers; {raise_hint('max_layers')})")
     name = inner.get("name")
     try:

@@ -32,9 +32,8 @@ import numpy as np
 
 from .._registry import keras_snake_case
 from ._common import (HDF5_SIGNATURE, ModelFileError, check_can_write, check_declared_storage, check_global_heaps,
-                      check_readable,
-                      describe_foreign, fspath, read_array, reading, require_h5py, safe_dataset, safe_group, sniff,
-                      warn, write_file_atomically)
+                      check_readable, describe_foreign, fspath, name_list, read_array, reading, require_h5py,
+                      safe_dataset, safe_group, sniff, warn, write_file_atomically)
 
 from .limits import get_load_limits
 
@@ -157,7 +156,7 @@ def _read_store(h5py, group, variables, where, what, skip_mismatch, named=()):
     keys = [k for k in _store_keys(group) if k not in named]
     if len(keys) != len(variables) or any(str(i) not in keys for i in range(len(variables))):
         msg = (f"{where}: {what} has {len(variables)} variable(s) in the model but the file holds "
-               f"{len(keys)} ({', '.join(sorted(keys)) or 'none'})")
+               f"{len(keys)} ({name_list(sorted(keys)) or 'none'})")
         if skip_mismatch:
             warn(msg + "; skipped (skip_mismatch=True)")
             return None
@@ -242,7 +241,7 @@ def read_state(h5file, model, where: str, skip_mismatch: bool = False, load_opti
         if group is None:
             msg = (f"{where}: no weights for layer {layer.name!r} ({type(layer).__name__}) in the file: "
                    f"group 'layers/{key}/vars' is missing (the file holds "
-                   f"{', '.join(_store_keys(safe_group(h5py, h5file, 'layers', where))) or 'no layers'})")
+                   f"{name_list(_store_keys(safe_group(h5py, h5file, 'layers', where))) or 'no layers'})")
             if skip_mismatch:
                 warn(msg + "; skipped (skip_mismatch=True)")
                 continue
@@ -279,8 +278,11 @@ def open_h5(h5py, source, where: str):
         raise ModelFileError(f"{where}: not a readable HDF5 file ({exc})") from exc
     try:
         check_declared_storage(h5py, f, where, get_load_limits())
-    except BaseException:
+    except BaseException as exc:
         f.close()
+        if isinstance(exc, (RuntimeError, OSError, KeyError, ValueError, TypeError)) and \
+                not isinstance(exc, ModelFileError):     # libhdf5 failing to walk a damaged file
+            raise ModelFileError(f"{where}: the HDF5 file is corrupt ({type(exc).__name__}: {exc})") from exc
         raise
     return f
 
