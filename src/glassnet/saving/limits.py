@@ -33,9 +33,10 @@ limit                       default              what it bounds
 ``max_int_digits``          64                   digits of an integer in a JSON config
 ==========================  ===================  =================================================
 
-``max_layers`` is low because building a Sequential model layer by layer costs
-O(layers^2) today (``Sequential.add`` re-packs every weight after each layer):
-256 layers load in a fraction of a second, 1,000 in seconds.
+``max_layers`` keeps a hostile file's load under a second: the time grows linearly with the layers
+(building the model is O(layers); each layer's HDF5 groups and datasets are looked up and checked,
+about 2-3 ms a layer here), so 250 layers load in 0.8 s and 1,000 in 2.2 s (measured with
+``Sequential`` models of Dense(4) layers saved as ``.keras``).
 
 Decompression runs in bounded chunks and stops as soon as a limit is passed
 (whatever the compression method: stored, deflate, bzip2, LZMA), so a zip bomb
