@@ -664,3 +664,6 @@ if __name__ == "__main__":     # the measurements, as a table: python tests/test
     for n, r in zip(names, report["results"]):
         print(f"{n:40s} {files[n].stat().st_size / 1024:7.0f} KB {r['outcome']:15s} {r['seconds'] * 1000:6.1f} ms "
               f"{r['growth_mb']:13.1f} MB")
+    import shutil
+
+    shutil.rmtree(tmp)
