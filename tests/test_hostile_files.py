@@ -554,10 +554,6 @@ def test_fuzz_hostile_model_files_time_and_memory(tmp_path):
 
 # ====================================================================== load time linear in the file
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "Sequential.add (src/glassnet/models/sequential.py:116) calls _build_from, which re-packs every variable "
-    "of the model (_pack -> variables.pack, sequential.py:191) after each added layer: loading n layers costs "
-    "O(n^2). models/ belongs to the coordinator (issue 14); remove this mark when add() packs once."))
 def test_load_time_is_linear_in_the_number_of_layers(tmp_path):
     def seconds(n):
         glassnet.set_random_seed(0)

@@ -41,6 +41,8 @@ import numbers
 
 import numpy as np
 
+from ._validation import printable
+
 __all__ = ["TabularPreprocessor", "infer_task", "resolve_task", "TooManyCategoriesError", "TASKS",
            "MAX_INTEGER_CLASSES", "MAX_TEXT_CLASSES", "MISSING"]
 
@@ -711,13 +713,13 @@ class TabularPreprocessor:
         if numeric:
             how = "(x - mean) / std" if self.scaling == "standard" else "(x - min) / (max - min)"
             lines.append(f"Numeric ({len(numeric)}, scaled {how}, missing -> training median): "
-                         + ", ".join(c["name"] for c in numeric))
+                         + ", ".join(printable(c["name"]) for c in numeric))
         if categorical:
             lines.append(f"Categorical ({len(categorical)}, one-hot, unseen -> all zeros): "
-                         + ", ".join(f"{c['name']} ({len(c['categories']) + bool(c['missing'])})"
+                         + ", ".join(f"{printable(c['name'])} ({len(c['categories']) + bool(c['missing'])})"
                                      for c in categorical))
         if self.drop:
-            lines.append("Dropped: " + ", ".join(self.drop))
+            lines.append("Dropped: " + ", ".join(printable(d) for d in self.drop))
         return "\n".join(lines)
 
     def __repr__(self) -> str:
