@@ -34,6 +34,17 @@ def reset_uids() -> None:
     _NAME_COUNTS.clear()
 
 
+def unique_variables(groups) -> list:
+    """The variables of several lists, in order, each once (a shared layer's weights count once)."""
+    seen, out = set(), []
+    for group in groups:
+        for v in group:
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+    return out
+
+
 def _batch_shape(shape):
     """``(4,)`` -> ``(None, 4)``; a list of shapes -> a list of batch shapes (for messages)."""
     if isinstance(shape, list):
@@ -179,19 +190,14 @@ class Layer:
         """This layer's variables, then those of the layers it tracks (Keras's order)."""
         if not self._sublayers:
             return list(self._variables)
-        out = list(self._variables)
-        for layer in self._sublayers:
-            out += [v for v in layer.weights if all(v is not w for w in out)]
-        return out
+        return unique_variables([self._variables] + [layer.weights for layer in self._sublayers])
 
     @property
     def trainable_weights(self) -> list[Variable]:
         if not self.trainable:
             return []
-        out = [v for v in self._variables if v.trainable]
-        for layer in self._sublayers:
-            out += [v for v in layer.trainable_weights if all(v is not w for w in out)]
-        return out
+        return unique_variables([[v for v in self._variables if v.trainable]]
+                                + [layer.trainable_weights for layer in self._sublayers])
 
     @property
     def non_trainable_weights(self) -> list[Variable]:

@@ -19,7 +19,7 @@ import numpy as np
 from .. import config
 from .. import random as gn_random
 from .._registry import snake_case
-from ..layers.base import LAYERS, Layer, unique_name
+from ..layers.base import LAYERS, Layer, unique_name, unique_variables
 from ..variables import pack
 from . import compiled as compiled_module, data as data_utils
 from .trainer import Trainer
@@ -178,25 +178,13 @@ class Model(Trainer, Layer):
     # ----------------------------------------------------------------- weights
     @property
     def weights(self):
-        seen, out = set(), []
-        for layer in self.layers:
-            for v in layer.weights:
-                if id(v) not in seen:
-                    seen.add(id(v))
-                    out.append(v)
-        return out
+        return unique_variables(layer.weights for layer in self.layers)
 
     @property
     def trainable_weights(self):
         if not self.trainable:
             return []
-        seen, out = set(), []
-        for layer in self.layers:
-            for v in layer.trainable_weights:
-                if id(v) not in seen:
-                    seen.add(id(v))
-                    out.append(v)
-        return out
+        return unique_variables(layer.trainable_weights for layer in self.layers)
 
     @property
     def non_trainable_weights(self):
