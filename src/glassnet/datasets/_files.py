@@ -120,28 +120,41 @@ def _progress_end() -> None:
         sys.stderr.flush()
 
 
+def stream(url, dest, timeout: float = 60.0, hasher=None, check=None) -> int:
+    """Stream ``url`` into ``dest`` atomically in 1 MiB chunks (a progress bar on a terminal); ``hasher``
+    sees every chunk and ``check()`` runs before the file appears, so a refused download leaves nothing.
+    A download shorter than its Content-Length is refused.  Returns the bytes written."""
+    with urllib.request.urlopen(url, timeout=timeout) as response, atomic_open(dest, "wb") as out:
+        total = response.headers.get("Content-Length")
+        total = int(total) if total and total.isdigit() else None
+        done = 0
+        while True:
+            chunk = response.read(1 << 20)
+            if not chunk:
+                break
+            out.write(chunk)
+            if hasher is not None:
+                hasher.update(chunk)
+            done += len(chunk)
+            _progress(done, total, os.path.basename(str(dest)))
+        _progress_end()
+        if total is not None and done != total:
+            raise DatasetError(f"{url}: the download stopped after {done} of {total} bytes")
+        if check is not None:
+            check()
+    return done
+
+
 def download(url: str, dest: Path, expected_sha256: str | None, timeout: float = 60.0) -> Path:
     """Download ``url`` to ``dest`` (atomically), verify it, and return ``dest``."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response, atomic_open(dest, "wb") as out:
-            total = response.headers.get("Content-Length")
-            total = int(total) if total and total.isdigit() else None
-            done = 0
-            while True:
-                chunk = response.read(1 << 20)
-                if not chunk:
-                    break
-                out.write(chunk)
-                done += len(chunk)
-                _progress(done, total, dest.name)
-            if total is not None and done != total:
-                raise DatasetError(f"{url}: download stopped after {done} of {total} bytes")
+        stream(url, dest, timeout)
+    except DatasetError:
+        raise
     except OSError as exc:
         raise DatasetError(f"{url}: download failed ({exc}); give the file with path=... or set "
                            f"GLASSNET_DATASETS_MIRROR to a folder that has it") from None
-    if sys.stderr.isatty():
-        sys.stderr.write("\n")
     try:
         verified_bytes(dest, expected_sha256)
     except DatasetError:

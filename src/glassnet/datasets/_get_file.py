@@ -18,7 +18,6 @@ import urllib.parse
 import urllib.request
 import warnings
 
-from .._io import atomic_open
 from . import _archive, _files
 from ._files import DatasetError
 
@@ -72,26 +71,14 @@ def _writable_base(cache_dir) -> str:
 def download(origin, target, file_hash=None, algorithm="auto", timeout=60.0) -> str:
     """Stream ``origin`` into ``target`` atomically, checking ``file_hash`` before the file appears."""
     hasher = resolve_hasher(algorithm, file_hash)
-    name = os.path.basename(target)
+
+    def check():
+        if file_hash is not None and hasher.hexdigest() != file_hash:
+            raise DatasetError(f"{origin}: incomplete or corrupted download: its {hasher.name} is "
+                               f"{hasher.hexdigest()}, expected {file_hash}; nothing was written to {target}")
+
     try:
-        with urllib.request.urlopen(origin, timeout=timeout) as response, atomic_open(target, "wb") as out:
-            total = response.headers.get("Content-Length")
-            total = int(total) if total and total.isdigit() else None
-            done = 0
-            while True:
-                chunk = response.read(1 << 20)
-                if not chunk:
-                    break
-                out.write(chunk)
-                hasher.update(chunk)
-                done += len(chunk)
-                _files._progress(done, total, name)
-            _files._progress_end()
-            if total is not None and done != total:
-                raise DatasetError(f"{origin}: the download stopped after {done} of {total} bytes")
-            if file_hash is not None and hasher.hexdigest() != file_hash:
-                raise DatasetError(f"{origin}: incomplete or corrupted download: its {hasher.name} is "
-                                   f"{hasher.hexdigest()}, expected {file_hash}; nothing was written to {target}")
+        _files.stream(origin, target, timeout, hasher=hasher, check=check)
     except urllib.error.HTTPError as exc:
         raise DatasetError(f"URL fetch failure on {origin}: {exc.code} -- {exc.reason}") from None
     except urllib.error.URLError as exc:
