@@ -48,6 +48,7 @@ golden: $(REFENV)/bin/python
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_optimizer_golden.py
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_metrics_golden.py
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_keras_files.py
+	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_conv_golden.py
 
 # The live round trip: files glassnet writes, loaded by real Keras (and back)
 check-keras: $(REFENV)/bin/python $(STAMP)
