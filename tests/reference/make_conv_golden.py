@@ -9,6 +9,8 @@ Contents:
 * ``layers``: for each case, the layer's class and arguments, a float32 input, the weights set
   (kernel, bias drawn by NumPy), Keras's output, Keras's ``get_config()`` and the vector-Jacobian
   products (d sum(g * y) / d x and / d each weight, from ``tf.GradientTape``) for a fixed ``g``.
+* ``conv_files/convnet.keras`` / ``convnet.h5``: a Keras-trained convnet using every layer here, with
+  ``conv_files/expected.npz`` (its input batch ``x``, predictions ``y`` and weights ``w0, w1, ...``).
 * ``training``: 3-epoch ``fit(shuffle=False)`` runs of small convnets from fixed initial weights:
   the initial weights, the per-epoch losses and the final weights.
 """
@@ -179,8 +181,42 @@ def training_cases(rng):
     return out
 
 
+def keras_files(rng):
+    """A Keras-made convnet with every layer of this family, saved both ways, for glassnet to load."""
+    folder = HERE / "conv_files"
+    folder.mkdir(exist_ok=True)
+    keras.utils.set_random_seed(77)
+    model = keras.Sequential([
+        keras.Input((10, 10, 2)),
+        keras.layers.ZeroPadding2D(((1, 0), (0, 1))),
+        keras.layers.Conv2D(4, 3, strides=2, padding="same", activation="relu"),
+        keras.layers.MaxPooling2D(2, strides=1),
+        keras.layers.Cropping2D(1),
+        keras.layers.AveragePooling2D(2, padding="same"),
+        keras.layers.Conv2D(3, 1),
+        keras.layers.GlobalMaxPooling2D(keepdims=True),
+        keras.layers.GlobalAveragePooling2D(),
+        keras.layers.Dense(2, activation="softmax"),
+    ])
+    x = rng.standard_normal((12, 10, 10, 2)).astype(np.float32)
+    y = np.eye(2, dtype=np.float32)[rng.integers(0, 2, 12)]
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    model.save(folder / "convnet.keras")
+    model.save(folder / "convnet.h5")
+    conv1d = keras.Sequential([keras.Input((9, 2)), keras.layers.Conv1D(3, 3, padding="causal", dilation_rate=2),
+                               keras.layers.MaxPooling1D(2, padding="same"), keras.layers.AveragePooling1D(2),
+                               keras.layers.Flatten(), keras.layers.Dense(1)])
+    conv1d.save(folder / "conv1d.keras")
+    x1 = rng.standard_normal((5, 9, 2)).astype(np.float32)
+    arrays = {"x": x, "y": model.predict(x, verbose=0), "x1": x1, "y1": conv1d.predict(x1, verbose=0)}
+    arrays.update({f"w{i}": w for i, w in enumerate(model.get_weights())})
+    np.savez(folder / "expected.npz", **arrays)
+
+
 def main():
     rng = np.random.default_rng(SEED)
+    keras_files(np.random.default_rng(SEED + 1))
     data = {
         "meta": {"keras": keras.__version__, "tensorflow": tf.__version__, "numpy": np.__version__,
                  "python": platform.python_version(), "seed": SEED,
