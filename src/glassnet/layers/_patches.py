@@ -109,8 +109,9 @@ def window(xp: np.ndarray, p: int, q: int, out_hw, strides, dilation) -> np.ndar
     return xp[:, top:top + sh * (ho - 1) + 1:sh, left:left + sw * (wo - 1) + 1:sw, :]
 
 
-def im2col(xp: np.ndarray, kernel_size, out_hw, strides, dilation) -> np.ndarray:
-    """``cols`` of shape (n, Ho, Wo, kh, kw, C): every window of the padded input ``xp``, one copy."""
+def im2col(xp: np.ndarray, kernel_size, out_hw, strides, dilation, out=None) -> np.ndarray:
+    """``cols`` of shape (n, Ho, Wo, kh, kw, C): every window of the padded input ``xp``, one copy
+    (into ``out`` when given and of that shape: a buffer reused from step to step)."""
     n, _, _, c = xp.shape
     kh, kw = kernel_size
     (ho, wo), (sh, sw), (dh, dw) = out_hw, strides, dilation
@@ -118,6 +119,9 @@ def im2col(xp: np.ndarray, kernel_size, out_hw, strides, dilation) -> np.ndarray
     view = np.lib.stride_tricks.as_strided(
         xp, shape=(n, ho, wo, kh, kw, c),
         strides=(s[0], s[1] * sh, s[2] * sw, s[1] * dh, s[2] * dw, s[3]), writeable=False)
+    if out is not None and out.shape == view.shape and out.dtype == view.dtype:
+        np.copyto(out, view)
+        return out
     return np.ascontiguousarray(view)
 
 
@@ -128,6 +132,22 @@ def col2im(dcols: np.ndarray, padded_hw, strides, dilation) -> np.ndarray:
     for p in range(kh):
         for q in range(kw):
             window(dxp, p, q, (ho, wo), strides, dilation)[...] += dcols[:, :, :, p, q, :]
+    return dxp
+
+
+def col2im_matmul(delta: np.ndarray, kernel: np.ndarray, padded_hw, strides, dilation) -> np.ndarray:
+    """``col2im(delta @ W^T)`` without building the (n Ho Wo, kh kw C) matrix: for each kernel offset
+    (p, q), ``delta @ W[p, q]^T`` is the gradient of the windows' (p, q) entries; add it where they came from.
+
+    delta: (n, Ho, Wo, F); kernel: (kh, kw, C, F).  Returns dC/d(x_pad), (n, Hp, Wp, C).
+    """
+    n, ho, wo, f = delta.shape
+    kh, kw, c, _ = kernel.shape
+    d2 = delta.reshape(-1, f)
+    dxp = np.zeros((n, padded_hw[0], padded_hw[1], c), dtype=delta.dtype)
+    for p in range(kh):
+        for q in range(kw):
+            window(dxp, p, q, (ho, wo), strides, dilation)[...] += (d2 @ kernel[p, q].T).reshape(n, ho, wo, c)
     return dxp
 
 

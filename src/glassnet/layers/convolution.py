@@ -149,14 +149,14 @@ class _Conv(Layer):
             y = y[:, 0]
         return P.from_channels_last(y, self.data_format)
 
-    def _logits(self, x4):
+    def _logits(self, x4, reuse=False):
         """(z as (n, Ho, Wo, F), cols): z = im2col(a_prev) @ W + b."""
         (ho, wo), pads = self._geometry_for(x4.shape[1:3])
         xp = P.pad(x4, pads)
         k2 = (1,) * (2 - self.rank) + self.kernel_size
         s2 = (1,) * (2 - self.rank) + self.strides
         d2 = (1,) * (2 - self.rank) + self.dilation_rate
-        cols = P.im2col(xp, k2, (ho, wo), s2, d2)
+        cols = P.im2col(xp, k2, (ho, wo), s2, d2, out=self.cols if reuse else None)
         w = self.kernel.value.reshape(-1, self.filters)
         z = cols.reshape(-1, w.shape[0]) @ w
         if self.use_bias:
@@ -165,7 +165,7 @@ class _Conv(Layer):
 
     def forward(self, x, training=False):
         x4 = self._as_images(x)
-        z, cols = self._logits(x4)
+        z, cols = self._logits(x4, reuse=training)   # training reuses last step's patch buffer
         if not training:
             return self._from_images(self.activation.call_inplace(z))
         a = self.activation(z)
@@ -191,13 +191,13 @@ class _Conv(Layer):
             np.add.reduce(d2, axis=0, out=self.bias.grad)                       # BP3: sum of delta
         if not self.needs_input_grad:
             return None
-        dcols = (d2 @ self.kernel.value.reshape(-1, self.filters).T).reshape(cols.shape)   # delta W^T
         _, pads = self._geometry_for(self.a_prev.shape[1:3])
         padded = (self.a_prev.shape[1] + sum(pads[0]), self.a_prev.shape[2] + sum(pads[1]))
         s2 = (1,) * (2 - self.rank) + self.strides
-        d2_ = (1,) * (2 - self.rank) + self.dilation_rate
-        dxp = P.col2im(dcols, padded, s2, d2_)                                  # full conv, flipped kernel
-        return self._from_images(P.crop(dxp, pads))
+        dil2 = (1,) * (2 - self.rank) + self.dilation_rate
+        kernel4 = self.kernel.value.reshape(cols.shape[3:5] + self.kernel.shape[-2:])
+        dxp = P.col2im_matmul(delta, kernel4, padded, s2, dil2)                # col2im(delta W^T): full conv,
+        return self._from_images(P.crop(dxp, pads))                             # flipped kernel
 
     def _as_grad_images(self, grad):
         grad = P.to_channels_last(grad, self.data_format)

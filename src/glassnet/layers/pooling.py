@@ -47,7 +47,7 @@ class _Pooling(Layer):
         self.data_format = P.normalize_data_format(data_format, where)
         self._geometry = {}
         self._in_shape = None
-        self._argmax = None
+        self._xp = self._out = None
         self._counts = None
 
     def _pool2(self):
@@ -114,17 +114,10 @@ class _Pooling(Layer):
         if self.mode == "max":
             xp = P.pad(x4, pads, value=-np.inf)
             out = P.window(xp, 0, 0, out_hw, strides, (1, 1)).copy()
-            argmax = np.zeros(out.shape, dtype=np.uint16) if training else None
-            for k, (p, q) in enumerate(offsets[1:], start=1):
-                v = P.window(xp, p, q, out_hw, strides, (1, 1))
-                if training:
-                    greater = v > out          # strictly: the first max wins ties
-                    np.copyto(out, v, where=greater)
-                    argmax[greater] = k
-                else:
-                    np.maximum(out, v, out=out)
+            for p, q in offsets[1:]:
+                np.maximum(out, P.window(xp, p, q, out_hw, strides, (1, 1)), out=out)
             if training:
-                self._argmax = argmax
+                self._xp, self._out = xp, out     # backward finds the (first) position of each max
         else:
             xp = P.pad(x4, pads, value=0.0)
             out = P.window(xp, 0, 0, out_hw, strides, (1, 1)).copy()
@@ -150,13 +143,21 @@ class _Pooling(Layer):
         offsets = [(p, q) for p in range(pool[0]) for q in range(pool[1])]
         overlapping = any(s < k for s, k in zip(strides, pool))
         if self.mode == "max":
+            # route each output's error to the first window position (row-major) holding the max
+            taken = None
             for k, (p, q) in enumerate(offsets):
-                routed = np.where(self._argmax == k, grad, 0)
+                hit = P.window(self._xp, p, q, out_hw, strides, (1, 1)) == self._out
+                if taken is None:
+                    taken = hit
+                else:
+                    hit &= ~taken
+                    if k < len(offsets) - 1:
+                        taken |= hit
                 view = P.window(dxp, p, q, out_hw, strides, (1, 1))
                 if overlapping:
-                    view += routed
+                    view += grad * hit
                 else:
-                    view[...] = routed
+                    np.multiply(grad, hit, out=view)
         else:
             g = grad / self._counts
             for p, q in offsets:
