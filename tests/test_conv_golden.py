@@ -68,3 +68,12 @@ def test_three_epoch_fit_ends_at_keras_weights(run):
     assert len(final) == len(run["final_weights"])
     for got, want in zip(final, run["final_weights"]):
         np.testing.assert_allclose(got, np.array(want, np.float32), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", GOLDEN["ties"], ids=_id)
+def test_tied_maxima_get_the_gradient_where_tensorflow_sends_it(case):
+    layer = getattr(L, case["class_name"])(**case["kwargs"])
+    x = np.array(case["x"], np.float32)
+    y = layer.forward(x, training=True)
+    dx = layer.backward(np.ones_like(y))
+    np.testing.assert_array_equal(dx, np.array(case["dx"], np.float32))

@@ -11,6 +11,8 @@ Contents:
   products (d sum(g * y) / d x and / d each weight, from ``tf.GradientTape``) for a fixed ``g``.
 * ``conv_files/convnet.keras`` / ``convnet.h5``: a Keras-trained convnet using every layer here, with
   ``conv_files/expected.npz`` (its input batch ``x``, predictions ``y`` and weights ``w0, w1, ...``).
+* ``ties``: where the gradient of tied maxima goes (MaxPooling2D: the first in row-major order;
+  GlobalMaxPooling2D: shared equally).
 * ``training``: 3-epoch ``fit(shuffle=False)`` runs of small convnets from fixed initial weights:
   the initial weights, the per-epoch losses and the final weights.
 """
@@ -95,6 +97,27 @@ def layer_cases(rng):
             "dweights": [f32(d.numpy()) for d in grads[1:]],
             "config": json.loads(json.dumps(layer.get_config())),
         })
+    return out
+
+
+TIE_INPUTS = [
+    ("MaxPooling2D", {}, [[1, 1, 0, 2], [1, 0, 2, 2], [3, 3, 1, 1], [3, 3, 1, 1]]),
+    ("MaxPooling2D", {"pool_size": 2, "strides": 1}, [[1, 1, 1], [1, 1, 1], [1, 1, 1]]),
+    ("MaxPooling2D", {"pool_size": 3, "strides": 2, "padding": "same"}, [[2, 2, 2, 2], [2, 2, 2, 2], [0, 2, 2, 0], [2, 0, 0, 2]]),
+    ("GlobalMaxPooling2D", {}, [[1, 1, 0, 2], [1, 0, 2, 2], [3, 3, 1, 1], [3, 3, 1, 1]]),
+]
+
+
+def tie_cases():
+    """Where TensorFlow sends the gradient of tied maxima (d sum(y) / d x)."""
+    out = []
+    for cls, kwargs, image in TIE_INPUTS:
+        x = tf.constant(np.array(image, np.float32)[None, :, :, None])
+        layer = getattr(keras.layers, cls)(**kwargs)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            cost = tf.reduce_sum(layer(x))
+        out.append({"class_name": cls, "kwargs": kwargs, "x": f32(x.numpy()), "dx": f32(tape.gradient(cost, x).numpy())})
     return out
 
 
@@ -223,6 +246,7 @@ def main():
                  "script": "tests/reference/make_conv_golden.py"},
         "layers": layer_cases(rng),
         "training": training_cases(rng),
+        "ties": tie_cases(),
     }
     tmp = OUT.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(data, separators=(",", ":")))
