@@ -139,10 +139,15 @@ class _Pooling(Layer):
         out_hw, pads = self._geometry_for((h, w))
         pool, strides = self._pool2()
         padded = (h + sum(pads[0]), w + sum(pads[1]))
-        dxp = np.zeros((n,) + padded + (c,), dtype=grad.dtype)
         offsets = [(p, q) for p in range(pool[0]) for q in range(pool[1])]
-        overlapping = any(s < k for s, k in zip(strides, pool))
-        if self.mode == "max":
+        overlapping = any(s != k for s, k in zip(strides, pool))
+        tiled = (not overlapping and self.mode == "max"
+                 and padded == (out_hw[0] * pool[0], out_hw[1] * pool[1]))
+        # the tiled max-pool backward writes every entry; otherwise start from zeros
+        dxp = (np.empty if tiled else np.zeros)((n,) + padded + (c,), dtype=grad.dtype)
+        if self.mode == "max" and not overlapping:
+            dxp = self._max_backward_tiled(grad, dxp, out_hw, pool)
+        elif self.mode == "max":
             # route each output's error to the first window position (row-major) holding the max
             taken = None
             for k, (p, q) in enumerate(offsets):
@@ -153,16 +158,31 @@ class _Pooling(Layer):
                     hit &= ~taken
                     if k < len(offsets) - 1:
                         taken |= hit
-                view = P.window(dxp, p, q, out_hw, strides, (1, 1))
-                if overlapping:
-                    view += grad * hit
-                else:
-                    np.multiply(grad, hit, out=view)
+                P.window(dxp, p, q, out_hw, strides, (1, 1))[...] += grad * hit
         else:
             g = grad / self._counts
             for p, q in offsets:
                 P.window(dxp, p, q, out_hw, strides, (1, 1))[...] += g
         return self._from_images(P.crop(dxp, pads))
+
+    def _max_backward_tiled(self, grad, dxp, out_hw, pool):
+        """Non-overlapping windows (strides == pool_size): one broadcast comparison finds every window's
+        maxima in the (n, Ho, ph, Wo, pw, C) layout, ties keep the first in row-major order, and one
+        broadcast product writes the error in place."""
+        ph, pw = pool
+        x6 = P.tiles(self._xp, out_hw, pool)
+        hit = x6 == self._out[:, :, None, :, None, :]
+        if np.count_nonzero(hit) > self._out.size:          # some window has tied maxima
+            taken = hit[:, :, 0, :, 0, :].copy()
+            last = ph * pw - 1
+            for k in range(1, last + 1):
+                h = hit[:, :, k // pw, :, k % pw, :]
+                h &= ~taken
+                if k < last:
+                    taken |= h
+        block = P.tiles(dxp, out_hw, pool)
+        np.multiply(hit, grad[:, :, None, :, None, :], out=block)
+        return dxp
 
     def get_config(self):
         config = super().get_config()
