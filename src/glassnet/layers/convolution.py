@@ -87,9 +87,8 @@ class _Conv(Layer):
         if geo is None:
             axes = ("height", "width")
             out, pads = [], []
-            kernel = (1,) * (2 - self.rank) + self.kernel_size
-            strides = (1,) * (2 - self.rank) + self.strides
-            dilation = (1,) * (2 - self.rank) + self.dilation_rate
+            kernel, strides, dilation = self._as2d(self.kernel_size), self._as2d(self.strides), \
+                self._as2d(self.dilation_rate)
             padding = ("valid",) * (2 - self.rank) + (self.padding,) * self.rank
             for ax in range(2):
                 axis = axes[ax] if self.rank == 2 else "steps"
@@ -101,6 +100,10 @@ class _Conv(Layer):
             if None not in spatial:
                 self._geometry[spatial] = geo
         return geo
+
+    def _as2d(self, values) -> tuple:
+        """A 1-D layer's (k,) as the 2-D (1, k): Conv1D runs as Conv2D on images of height 1."""
+        return (1,) * (2 - self.rank) + tuple(values)
 
     def _spatial2d(self, spatial):
         return (1,) + tuple(spatial) if self.rank == 1 else tuple(spatial)
@@ -153,10 +156,8 @@ class _Conv(Layer):
         """(z as (n, Ho, Wo, F), cols): z = im2col(a_prev) @ W + b."""
         (ho, wo), pads = self._geometry_for(x4.shape[1:3])
         xp = P.pad(x4, pads)
-        k2 = (1,) * (2 - self.rank) + self.kernel_size
-        s2 = (1,) * (2 - self.rank) + self.strides
-        d2 = (1,) * (2 - self.rank) + self.dilation_rate
-        cols = P.im2col(xp, k2, (ho, wo), s2, d2, out=self.cols if reuse else None)
+        cols = P.im2col(xp, self._as2d(self.kernel_size), (ho, wo), self._as2d(self.strides),
+                        self._as2d(self.dilation_rate), out=self.cols if reuse else None)
         w = self.kernel.value.reshape(-1, self.filters)
         z = cols.reshape(-1, w.shape[0]) @ w
         if self.use_bias:
@@ -193,11 +194,10 @@ class _Conv(Layer):
             return None
         _, pads = self._geometry_for(self.a_prev.shape[1:3])
         padded = (self.a_prev.shape[1] + sum(pads[0]), self.a_prev.shape[2] + sum(pads[1]))
-        s2 = (1,) * (2 - self.rank) + self.strides
-        dil2 = (1,) * (2 - self.rank) + self.dilation_rate
         kernel4 = self.kernel.value.reshape(cols.shape[3:5] + self.kernel.shape[-2:])
-        dxp = P.col2im_matmul(delta, kernel4, padded, s2, dil2)                # col2im(delta W^T): full conv,
-        return self._from_images(P.crop(dxp, pads))                             # flipped kernel
+        # col2im(delta W^T): the full convolution of the error with the flipped kernel
+        dxp = P.col2im_matmul(delta, kernel4, padded, self._as2d(self.strides), self._as2d(self.dilation_rate))
+        return self._from_images(P.crop(dxp, pads))
 
     def _as_grad_images(self, grad):
         grad = P.to_channels_last(grad, self.data_format)
