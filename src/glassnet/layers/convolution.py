@@ -164,14 +164,31 @@ class _Conv(Layer):
             z += self.bias.value
         return z.reshape(x4.shape[0], ho, wo, self.filters), cols
 
+    #: inference builds the patches of at most this many values at a time (64 MB of float32)
+    max_patch_values = 16 * 2**20
+
     def forward(self, x, training=False):
         x4 = self._as_images(x)
-        z, cols = self._logits(x4, reuse=training)   # training reuses last step's patch buffer
         if not training:
-            return self._from_images(self.activation.call_inplace(z))
+            return self._from_images(self._infer(x4))
+        z, cols = self._logits(x4, reuse=True)   # training reuses last step's patch buffer
         a = self.activation(z)
         self.a_prev, self.cols, self.z, self.a = x4, cols, z, a
         return self._from_images(a)
+
+    def _infer(self, x4):
+        """a = f(z) without keeping anything; large batches go through in slices of samples so the
+        patch matrix stays below ``max_patch_values`` (each slice is still one GEMM)."""
+        (ho, wo), _ = self._geometry_for(x4.shape[1:3])
+        per_sample = ho * wo * self.kernel.size // self.filters
+        step = max(1, self.max_patch_values // max(per_sample, 1))
+        if x4.shape[0] <= step:
+            return self.activation.call_inplace(self._logits(x4)[0])
+        out = np.empty((x4.shape[0], ho, wo, self.filters), dtype=x4.dtype)
+        for lo in range(0, x4.shape[0], step):
+            z, _ = self._logits(x4[lo:lo + step])
+            out[lo:lo + step] = self.activation.call_inplace(z)
+        return out
 
     def activity_penalty(self) -> float:
         """Keras 3's activity regularization: penalty(a) / batch size."""
