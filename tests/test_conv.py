@@ -205,3 +205,10 @@ def test_a_small_convnet_learns_bars():
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x, y, epochs=40, batch_size=32, verbose=0)
     assert model.evaluate(x, y, verbose=0)[1] >= 0.95
+
+
+@pytest.mark.parametrize("kwargs", [dict(filters=2, kernel_size=3, strides=2, padding="same"),
+                                    dict(filters=3, kernel_size=2, dilation_rate=2)])
+def test_conv2d_gradients_many_channels(kwargs):
+    """8+ input channels take im2col's strided-view path (fewer take the per-offset copies)."""
+    _check_gradients(lambda: Conv2D(**kwargs), (2, 5, 6, 9), seed=5)

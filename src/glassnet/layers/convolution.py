@@ -76,6 +76,7 @@ class _Conv(Layer):
         self.bias = None
         self.a_prev = self.z = self.a = self.delta = None
         self.cols = None
+        self._ones = None
         self.needs_input_grad = True   # the first layer of a model skips col2im(delta W^T)
         self._geometry = {}
 
@@ -206,7 +207,10 @@ class _Conv(Layer):
         cols2 = cols.reshape(d2.shape[0], -1)
         self.kernel.grad[...] = (cols2.T @ d2).reshape(self.kernel.shape)     # BP4: cols^T delta
         if self.use_bias:
-            np.add.reduce(d2, axis=0, out=self.bias.grad)                       # BP3: sum of delta
+            ones = self._ones
+            if ones is None or ones.shape[0] != d2.shape[0] or ones.dtype != d2.dtype:
+                ones = self._ones = np.ones(d2.shape[0], dtype=d2.dtype)
+            np.matmul(ones, d2, out=self.bias.grad)                             # BP3: sum of delta (GEMV)
         if not self.needs_input_grad:
             return None
         _, pads = self._geometry_for(self.a_prev.shape[1:3])
