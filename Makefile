@@ -53,6 +53,7 @@ golden: $(REFENV)/bin/python
 # The live round trip: files glassnet writes, loaded by real Keras (and back)
 check-keras: $(REFENV)/bin/python $(STAMP)
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/check_keras_roundtrip.py --glassnet-python $(PY)
+	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/check_conv_keras_roundtrip.py
 
 clean:
 	rm -rf $(VENV) $(REFENV) build dist src/*.egg-info .pytest_cache .hypothesis
