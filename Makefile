@@ -55,6 +55,7 @@ golden: $(REFENV)/bin/python
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_functional_golden.py
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_functional_files.py
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_preprocessing_golden.py
+	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/make_conv_golden.py
 
 # The live round trip: files glassnet writes, loaded by real Keras (and back)
 check-keras: $(REFENV)/bin/python $(STAMP)
@@ -62,6 +63,7 @@ check-keras: $(REFENV)/bin/python $(STAMP)
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/check_layers_roundtrip.py --glassnet-python $(PY)
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/check_preprocessing_roundtrip.py --glassnet-python $(PY)
 	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/check_functional_roundtrip.py --glassnet-python $(PY)
+	$(GOLDEN_ENV) $(REFENV)/bin/python tests/reference/check_conv_keras_roundtrip.py
 
 clean:
 	rm -rf $(VENV) $(REFENV) build dist src/*.egg-info .pytest_cache .hypothesis

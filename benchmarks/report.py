@@ -21,6 +21,8 @@ TARGETS = (
      "metric": "step_us", "ref": "keras", "op": "<=", "limit": 0.02},
     {"key": "W3_epoch_vs_torch", "text": "W3 epoch <= 0.45 x PyTorch", "kind": "ratio", "workload": "W3",
      "metric": "epoch_s", "ref": "torch", "op": "<=", "limit": 0.45},
+    {"key": "W4_epoch_vs_torch", "text": "W4 epoch <= 1.0 x PyTorch", "kind": "ratio", "workload": "W4",
+     "metric": "epoch_s", "ref": "torch", "op": "<=", "limit": 1.0},
     {"key": "import_glassnet", "text": "python -c \"import glassnet\" <= 0.2 s", "kind": "cold",
      "target": "glassnet", "metric": "wall_s", "limit": 0.2},
     {"key": "W1_peak_rss", "text": "W1 peak RSS <= data bytes + 150 MB", "kind": "mem", "workload": "W1",
@@ -383,6 +385,37 @@ def render_markdown(results: dict) -> str:
                     f"{_f(_get(summary, t, 'W3', peer, 'first_epoch_s'))} | "
                     f"{_f(_get(summary, t, 'W3', peer, 'first_over_later'))} | "
                     f"{_f(_get(summary, t, 'W3', peer, 'peak_rss_mb', 'max'))} |")
+            lines.append("")
+            lines.append(_load_note(cells))
+            lines.append("")
+
+        if "W4" in st:
+            cells = st["W4"]
+            w = meta["workloads"]["W4"]
+            rows = _get(summary, t, "W4", next(iter(cells)), "rows")
+            lines.append(f"## W4 {w['title']}: {int(rows or w['rows'])} images {tuple(w.get('image') or ())}, "
+                         f"batch {w['batch']}, {t} thread(s)")
+            lines.append("")
+            lines.append(w["notes"] + ". Epoch s per round = the fastest of the timed epochs of one fit call.")
+            lines.append("")
+            lines.append("| peer | epoch s (min / med) | x PyTorch | CPU s per epoch (min) | ms per step (med) | "
+                         "first epoch s | peak RSS MiB |")
+            lines.append("|---|---|---|---|---|---|---|")
+            te = _get(summary, t, "W4", "torch", "epoch_s")
+            for peer in _order(cells):
+                c = cells[peer]
+                fail = _failed(c)
+                if fail:
+                    lines.append(f"| {_peer_label(results, peer)} | {fail} ||||||")
+                    continue
+                e = _get(summary, t, "W4", peer, "epoch_s")
+                step = _get(summary, t, "W4", peer, "step_us")
+                lines.append(
+                    f"| {_peer_label(results, peer)} | {_pair(c.get('epoch_s'))} | {_ratio(e, te)} | "
+                    f"{_f(_get(summary, t, 'W4', peer, 'epoch_cpu_s', 'min'))} | "
+                    f"{_f(step / 1000 if step is not None else None)} | "
+                    f"{_f(_get(summary, t, 'W4', peer, 'first_epoch_s'))} | "
+                    f"{_f(_get(summary, t, 'W4', peer, 'peak_rss_mb', 'max'))} |")
             lines.append("")
             lines.append(_load_note(cells))
             lines.append("")

@@ -35,7 +35,7 @@ from workloads import PLAN, WORKLOADS     # noqa: E402
 from worker import MARK, THREAD_VARS      # noqa: E402
 import report                             # noqa: E402
 
-ALL_WORKLOADS = ("W1", "W2", "W3", "cold")
+ALL_WORKLOADS = ("W1", "W2", "W3", "W4", "cold")
 
 # Cold start: (key, label, code run by `python -c`, package that must be installed)
 COLD_TARGETS = (
@@ -55,7 +55,7 @@ def parse_args(argv=None):
     p.add_argument("--threads", default="2", help="comma-separated thread counts, e.g. 1,2 (default 2)")
     p.add_argument("--quick", action="store_true", help="smoke run: fewer rows and epochs, one round")
     p.add_argument("--only", default=",".join(ALL_WORKLOADS),
-                   help="comma-separated workloads among W1,W2,W3,cold (default: all)")
+                   help="comma-separated workloads among W1,W2,W3,W4,cold (default: all)")
     p.add_argument("--peers", default=",".join(PEERS), help=f"comma-separated peers among {','.join(PEERS)}")
     p.add_argument("--rounds", type=int, default=None, help="rounds (default 3, or 1 with --quick)")
     p.add_argument("--out", default=os.path.join(HERE, "results"), help="results directory")
@@ -351,13 +351,15 @@ def main(argv=None) -> int:
             log(f"NOTE: warm-up of {code!r} failed: {exc.stderr[-500:] if exc.stderr else exc}")
 
     t_start = time.perf_counter()
-    train_workloads = [w for w in ("W1", "W2", "W3") if w in args.only]
+    train_workloads = [w for w in ("W1", "W2", "W3", "W4") if w in args.only]
     for threads in args.threads:
         for r in range(plan["rounds"]):
             for wk in train_workloads:
                 w = WORKLOADS[wk]
                 rows = w.quick_rows if args.quick else w.rows
                 for peer in rotate(peers, r):
+                    if w.peers is not None and peer not in w.peers:
+                        continue        # W4: a convnet; the floor and scikit-learn have none
                     cfg = {"peer": peer, "workload": wk, "threads": threads, "rows": rows,
                            "timed_epochs": plan["w3_timed_epochs"] if wk == "W3" else plan["timed_epochs"],
                            "w2_epochs": plan["w2_epochs"], "w2_full_epochs": plan["w2_full_epochs"],

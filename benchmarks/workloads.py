@@ -26,6 +26,8 @@ class Workload:
     predict_batch: int | None = None   # W1: predict throughput at this batch size
     full_batch: int | None = None      # W2: also time one step per epoch at this batch size
     notes: str = ""
+    image: tuple | None = None          # W4: (height, width, channels) images, channels_last
+    peers: tuple | None = None          # the peers that run this workload (None: every peer)
 
     @property
     def classes(self) -> int:
@@ -59,6 +61,13 @@ WORKLOADS: dict[str, Workload] = {
         batch=256, seed=3,
         notes="Dense 78/39/19 relu each with Dropout 0.2, Dense 1 sigmoid; Adam 1e-3",
     ),
+    "W4": Workload(
+        key="W4", title="MNIST convnet (keras.io)", rows=54000, quick_rows=6400, features=784,
+        hidden=(), outputs=10, loss="sparse_categorical_crossentropy", batch=128, seed=4,
+        notes="Conv2D 32 3x3 relu, MaxPooling2D 2, Conv2D 64 3x3 relu, MaxPooling2D 2, Flatten, Dropout 0.5, "
+              "Dense 10 softmax; Adam 1e-3; 54,000 rows = keras.io's 60,000 less its validation_split 0.1",
+        image=(28, 28, 1), peers=("glassnet", "torch", "keras"),
+    ),
 }
 
 # How many epochs each measurement uses (full run, --quick run).
@@ -73,7 +82,10 @@ PLAN = {
 def make_data(w: Workload, rows: int):
     """Features (rows, features) float32 and labels: int64 classes for W1, float32 0/1 otherwise."""
     rng = np.random.default_rng(w.seed)
-    if w.outputs > 1:
+    if w.image is not None:
+        x = rng.random((rows,) + tuple(w.image), dtype=np.float32)    # images, channels_last
+        y = rng.integers(0, w.outputs, size=rows, dtype=np.int64)
+    elif w.outputs > 1:
         x = rng.random((rows, w.features), dtype=np.float32)          # like pixels in [0, 1)
         y = rng.integers(0, w.outputs, size=rows, dtype=np.int64)
     else:

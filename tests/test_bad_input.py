@@ -729,7 +729,7 @@ def test_keras_zip_with_path_traversal_is_refused(corpus, tmp_path, evil_name, r
     {"class_name": "system", "module": "os", "config": {"command": "touch {marker}"}},
     {"class_name": "Popen", "module": "subprocess", "config": {"args": ["touch", "{marker}"]}},
     {"class_name": "Evil", "module": "keras.layers", "registered_name": "evil_pkg>Evil", "config": {"name": "evil"}},
-    {"class_name": "Conv2D", "module": "keras.layers", "config": {"name": "conv", "filters": 2}},
+    {"class_name": "LSTM", "module": "keras.layers", "config": {"name": "lstm", "units": 2}},
 ])
 def test_unknown_layer_classes_are_refused_and_nothing_runs(corpus, tmp_path, ext, layer):
     import sys

@@ -512,9 +512,9 @@ def test_unknown_layer_class_is_refused_without_importing_anything(tmp_path, mod
 
 def test_unknown_layer_message_lists_the_known_layers(tmp_path):
     def edit(config):
-        config["config"]["layers"][2]["class_name"] = "Conv2D"
+        config["config"]["layers"][2]["class_name"] = "LSTM"
 
-    with pytest.raises(ModelFileError, match="unknown layer class 'Conv2D'.*Dense.*Dropout"):
+    with pytest.raises(ModelFileError, match="unknown layer class 'LSTM'.*Dense.*Dropout"):
         load_model(_config_with(tmp_path, edit))
 
 

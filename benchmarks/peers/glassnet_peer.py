@@ -40,11 +40,23 @@ class Peer:
         }
 
     def build(self, w):
+        if w.image is not None:
+            return self.build_convnet(w)
         layers = [self.Input((w.features,))]
         for units, rate in w.hidden:
             layers += [self.Dense(units, activation="relu"), self.Dropout(rate)]
         layers.append(self.Dense(w.outputs, activation="softmax" if w.outputs > 1 else "sigmoid"))
         model = self.Sequential(layers)
+        model.compile(optimizer=self.Adam(learning_rate=1e-3), loss=w.loss)
+        return model
+
+    def build_convnet(self, w):
+        from glassnet.layers import Conv2D, Flatten, MaxPooling2D
+
+        model = self.Sequential([
+            self.Input(tuple(w.image)), Conv2D(32, 3, activation="relu"), MaxPooling2D(2),
+            Conv2D(64, 3, activation="relu"), MaxPooling2D(2), Flatten(), self.Dropout(0.5),
+            self.Dense(w.outputs, activation="softmax")])
         model.compile(optimizer=self.Adam(learning_rate=1e-3), loss=w.loss)
         return model
 

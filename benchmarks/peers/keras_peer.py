@@ -47,6 +47,14 @@ class Peer:
 
     def build(self, w):
         keras = self.keras
+        if w.image is not None:
+            L = keras.layers
+            model = keras.Sequential([
+                keras.Input(tuple(w.image)), L.Conv2D(32, 3, activation="relu"), L.MaxPooling2D(2),
+                L.Conv2D(64, 3, activation="relu"), L.MaxPooling2D(2), L.Flatten(), L.Dropout(0.5),
+                L.Dense(w.outputs, activation="softmax")])
+            model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss=w.loss)
+            return model
         layers = [keras.Input((w.features,))]
         for units, rate in w.hidden:
             layers += [keras.layers.Dense(units, activation="relu"), keras.layers.Dropout(rate)]

@@ -37,6 +37,8 @@ class Peer:
 
     def build(self, w):
         nn = self.torch.nn
+        if w.image is not None:
+            return self.build_convnet(w)
         mods, d = [], w.features
         for units, rate in w.hidden:
             mods += [nn.Linear(d, units), nn.ReLU(), nn.Dropout(rate)]
@@ -51,7 +53,23 @@ class Peer:
         loss_fn = nn.CrossEntropyLoss() if w.outputs > 1 else nn.BCEWithLogitsLoss()
         return {"model": model, "opt": opt, "loss_fn": loss_fn, "multiclass": w.outputs > 1}
 
+    def build_convnet(self, w):
+        """keras.io's MNIST convnet; PyTorch's own layout (channels first), Glorot kernels, zero biases."""
+        nn = self.torch.nn
+        h, wd, c = w.image
+        flat = 64 * (((h - 2) // 2 - 2) // 2) * (((wd - 2) // 2 - 2) // 2)
+        model = nn.Sequential(nn.Conv2d(c, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
+                              nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.5), nn.Linear(flat, w.outputs))
+        for m in model:
+            if isinstance(m, (nn.Linear, nn.Conv2d)):
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.zeros_(m.bias)
+        opt = self.torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+        return {"model": model, "opt": opt, "loss_fn": nn.CrossEntropyLoss(), "multiclass": True}
+
     def prepare(self, w, x, y):
+        if w.image is not None:     # NHWC -> NCHW, contiguous (not timed), as a PyTorch user's data would be
+            x = x.transpose(0, 3, 1, 2).copy()
         X = self.torch.from_numpy(x)
         Y = self.torch.from_numpy(y)
         if w.outputs == 1:

@@ -12,6 +12,11 @@ computes (float32 in, float32 out, any batch size)::
     LayerNormalization, UnitNormalization, Reshape, Permute (Transpose), RepeatVector (Expand),
     Rescaling, Embedding (Gather), GlobalAverage/MaxPooling1D (ReduceMean/Max); the noise layers
     and ActivityRegularization vanish (inference)
+    Conv1D / Conv2D  Conv (explicit pads for "same" / "causal"), then the activation
+    Max/AveragePooling1D/2D   MaxPool / AveragePool(count_include_pad=0)
+    GlobalAverage/MaxPooling2D   GlobalAveragePool / GlobalMaxPool (+ Flatten unless keepdims)
+    ZeroPadding2D / Cropping2D   Pad / Slice
+                     (channels_last layers sit between Transpose nodes: ONNX's Conv is channels-first)
     output "output"  float32 [batch, ...]
 
 Every built-in glassnet activation is expressed exactly (``relu`` in all of Keras's forms
@@ -498,6 +503,9 @@ def _layer_nodes(g, layer, x, shape):
     from .layers.preprocessing import onnx_nodes as preprocessing_onnx
     if preprocessing_onnx.supports(layer):   # Normalization, Discretization, CategoryEncoding, IntegerLookup
         return preprocessing_onnx.nodes(g, layer, x, shape)
+    converted = _image_layer_nodes(g, layer, x, shape)
+    if converted is not None:
+        return converted
     raise ValueError(
         f"to_onnx: layer {layer.name!r} is a {kind.__name__}, which ONNX export does not support; "
         f"the exportable layers are Dense, Dropout, Flatten, Activation and those listed in "
@@ -594,6 +602,69 @@ def _more_layer_nodes(g, layer, x, shape):
             y = g.op("Squeeze", [y, g.const([ax], np.int64)], name)
         return y, layer.compute_output_shape(shape)
     return None
+
+
+# ============================================================================ image layers
+# ONNX's Conv / MaxPool / AveragePool / Global*Pool work on (N, C, spatial...); a channels_last
+# layer is wrapped in Transpose nodes (ONNX Runtime cancels adjacent inverse pairs).  Keras's
+# "same" padding becomes explicit pads (extra at the end), as the layer computes them.
+def _image_layer_nodes(g, layer, x, shape):
+    """Nodes of a convolution / pooling / 2-D border layer, or None when ``layer`` is not one."""
+    from .layers.convolution import Conv1D, Conv2D
+    from .layers.pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling2D,
+                                 GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
+    from .layers.reshaping2d import Cropping2D, ZeroPadding2D
+
+    kind = type(layer)
+    if kind not in (Conv1D, Conv2D, MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D,
+                    GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D, Cropping2D):
+        return None
+    out_shape = tuple(layer.compute_output_shape(shape))
+    last = layer.data_format == "channels_last"
+    rank = len(shape) - 1
+    to_first = [0, rank + 1] + list(range(1, rank + 1))          # NHWC -> NCHW (or NLC -> NCL)
+    to_last = [0] + list(range(2, rank + 2)) + [1]
+    if kind in (ZeroPadding2D, Cropping2D):
+        (t, b), (l, r) = layer.amounts
+        h_ax, w_ax = (1, 2) if last else (2, 3)
+        if kind is ZeroPadding2D:
+            begin, end = [0, 0, 0, 0], [0, 0, 0, 0]
+            begin[h_ax], begin[w_ax], end[h_ax], end[w_ax] = t, l, b, r
+            return g.op("Pad", [x, g.const(begin + end, np.int64)], layer.name, mode="constant"), out_shape
+        big = np.iinfo(np.int64).max
+        starts, ends = [t, l], [-b if b else big, -r if r else big]     # from the end: any image size
+        return g.op("Slice", [x, g.const(starts, np.int64), g.const(ends, np.int64),
+                              g.const([h_ax, w_ax], np.int64)], layer.name), out_shape
+    y = g.op("Transpose", [x], layer.name, perm=to_first) if last else x
+    if kind in (GlobalAveragePooling2D, GlobalMaxPooling2D):
+        op = "GlobalAveragePool" if kind is GlobalAveragePooling2D else "GlobalMaxPool"
+        y = g.op(op, [y], layer.name)                               # (N, C, 1, 1)
+        if not layer.keepdims:
+            return g.op("Flatten", [y], layer.name, axis=1), out_shape
+        return (g.op("Transpose", [y], layer.name, perm=to_last) if last else y), out_shape
+    spatial = tuple(shape[:-1]) if last else tuple(shape[1:])
+    spatial2 = (1,) + spatial if rank == 1 else spatial
+    _, pads = layer._geometry_for(spatial2)
+    pads = pads[2 - rank:]
+    onnx_pads = [p[0] for p in pads] + [p[1] for p in pads]
+    if kind in (Conv1D, Conv2D):
+        kernel = layer.kernel.value
+        w = np.transpose(kernel, (rank + 1, rank) + tuple(range(rank)))   # (k..., C, F) -> (F, C, k...)
+        inputs = [y, g.weight(f"{layer.name}/kernel", w)]
+        if layer.use_bias:
+            inputs.append(g.weight(f"{layer.name}/bias", layer.bias.value))
+        y = g.op("Conv", inputs, layer.name, kernel_shape=list(layer.kernel_size), strides=list(layer.strides),
+                 dilations=list(layer.dilation_rate), pads=onnx_pads, group=1)
+    else:
+        op = "MaxPool" if kind in (MaxPooling1D, MaxPooling2D) else "AveragePool"
+        attrs = {} if op == "MaxPool" else {"count_include_pad": 0}   # the padding is not counted (TF)
+        y = g.op(op, [y], layer.name, kernel_shape=list(layer.pool_size), strides=list(layer.strides),
+                 pads=onnx_pads, **attrs)
+    if last:
+        y = g.op("Transpose", [y], layer.name, perm=to_last)
+    if kind in (Conv1D, Conv2D):
+        return _activation(g, layer, y, out_shape)
+    return y, out_shape
 
 
 # ============================================================================ entry point

@@ -38,6 +38,14 @@ from .preprocessing import (CategoryEncoding, Discretization, Hashing, IntegerLo
 
 __all__ += ["CategoryEncoding", "Discretization", "Hashing", "IntegerLookup", "Normalization", "StringLookup"]
 
+from .convolution import Conv1D, Conv2D  # noqa: E402
+from .pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling2D,  # noqa: E402
+                      GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
+from .reshaping2d import Cropping2D, ZeroPadding2D  # noqa: E402
+
+__all__ += ["Conv1D", "Conv2D", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
+            "GlobalAveragePooling2D", "GlobalMaxPooling2D", "ZeroPadding2D", "Cropping2D"]
+
 
 def serialize(layer) -> dict:
     """Keras's dict form of a layer: module, class_name, config, registered_name."""
