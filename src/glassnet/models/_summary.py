@@ -68,14 +68,30 @@ def summary_lines(model, line_length=None, show_trainable=False) -> list[str]:
             parts.append(f" {cell:>{w - 1}}" if i == 2 else f" {cell:<{w - 1}}")
         return left + mid.join(parts) + right
 
+    def wrap(text, width):
+        """A cell's lines: words kept whole where they fit (Keras puts a long name's ``(Type)`` below it)."""
+        lines, current = [], ""
+        for word in str(text).split(" "):
+            candidate = f"{current} {word}" if current else word
+            if len(candidate) <= width or not current:
+                current = candidate
+            else:
+                lines.append(current)
+                current = word
+        lines.append(current)
+        return lines           # a single word longer than the column stays whole (a name is never cut)
+
     def rows(cells):
-        """A row whose last cell may hold several items, one line each (Keras wraps them so)."""
-        items = cells[-1] if isinstance(cells[-1], list) else [cells[-1]]
-        first = list(cells[:-1]) + [items[0] + ("," if len(items) > 1 else "")]
-        out = [row(first)]
-        for k, item in enumerate(items[1:], 1):
-            out.append(row([""] * (len(cells) - 1) + [item + ("," if k < len(items) - 1 else "")]))
-        return out
+        """One table row, on as many lines as its longest cell needs; a list cell (Connected to) holds
+        several items, one a line, separated by commas."""
+        columns = []
+        for cell, w in zip(cells, widths):
+            if isinstance(cell, list):
+                columns.append([item + ("," if k < len(cell) - 1 else "") for k, item in enumerate(cell)])
+            else:
+                columns.append(wrap(cell, w - 2))
+        height = max(len(c) for c in columns)
+        return [row([c[k] if k < len(c) else "" for c in columns]) for k in range(height)]
 
     def rule(l, m, r, ch):
         return l + m.join(ch * w for w in widths) + r
@@ -86,10 +102,7 @@ def summary_lines(model, line_length=None, show_trainable=False) -> list[str]:
     for i, layer in enumerate(layers):
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
         cells = [f"{printable(layer.name)} ({type(layer).__name__})", _shape_text(layer), params]
-        if graph:
-            lines += rows(cells + [_connections(model, layer)])
-        else:
-            lines.append(row(cells))
+        lines += rows(cells + [_connections(model, layer)] if graph else cells)
         if i < len(layers) - 1:
             lines.append(rule("├", "┼", "┤", "─"))
     lines.append(rule("└", "┴", "┘", "─"))
