@@ -357,7 +357,8 @@ def test_summary_escapes_control_characters_in_names(hostile, capsys):
     model.summary()
     out = capsys.readouterr().out
     assert not any(ch in out for ch in "\x1b\x07\r\u202e"), repr(out)
-    assert "dense\\x1b]0;pwned\\x07\\x1b[2J\\x0d\\u202e (Dense)" in out
+    # the escaped name (a long cell: its type goes on the next line of the cell, as Keras wraps it)
+    assert "dense\\x1b]0;pwned\\x07\\x1b[2J\\x0d\\u202e" in out and "(Dense)" in out
     assert 'Model: "model\\x1b]0;pwned' in out
 
 
