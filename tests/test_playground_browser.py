@@ -90,7 +90,8 @@ def test_playground_in_chromium(tmp_path):
                 page.wait_for_function("window.playground.frame.test_loss !== null && "
                                        "window.playground.frame.test_loss < 0.1", timeout=30000)
                 page.click("#play")                                  # pause
-                page.wait_for_function("!window.playground.frame.running")
+                # the paused frame comes after the batch in progress: allow for a loaded machine
+                page.wait_for_function("!window.playground.frame.running", timeout=60000)
                 assert not session.running
                 assert session.wait_idle()          # pause answers at once; the epoch in progress ends
                 page.wait_for_function(f"window.playground.frame.epoch === {session.epoch}")
