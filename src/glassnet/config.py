@@ -96,6 +96,8 @@ def set_num_threads(n: int | None) -> None:
     if n is not None:
         _LIMITER = threadpoolctl.threadpool_limits(limits=n, user_api="blas")
     _NUM_THREADS = n
+    from . import kernels                   # the compiled kernels' threads follow the same limit
+    kernels._threads_changed(n)
 
 
 def get_num_threads() -> int | None:
@@ -111,3 +113,25 @@ if os.environ.get("GLASSNET_NUM_THREADS"):
         raise ValueError(
             f"GLASSNET_NUM_THREADS must be a positive integer, got {os.environ['GLASSNET_NUM_THREADS']!r}"
         ) from exc
+
+
+# --------------------------------------------------------------------- kernels
+def set_kernels(value: str) -> None:
+    """Choose the implementation of the elementwise training kernels (optimizer updates,
+    bias + activation, dropout, the fused cross-entropy):
+
+    * ``'numba'``: fused, multi-threaded loops compiled by numba (``glassnet[fast]``);
+    * ``'numpy'``: the NumPy reference, the formulas as written in the notes;
+    * ``'auto'`` (the default): numba when it is installed, else NumPy.
+
+    Overrides the environment variable ``GLASSNET_KERNELS``.  Both give the same
+    numbers to float32 rounding (the optimizer updates bit for bit).
+    """
+    from . import kernels
+    kernels.set_kernels(value)
+
+
+def get_kernels() -> str:
+    """The implementation in use: ``'numpy'`` or ``'numba'`` (imports numba under ``'auto'``)."""
+    from . import kernels
+    return kernels.active()
