@@ -680,7 +680,9 @@ def _multiply_p(a, b, out):
 
 
 def multiply(a, b):
-    if a.dtype not in _FLOATS or b.dtype != a.dtype or a.shape != b.shape:
+    # one pass either way: NumPy's call is cheaper unless the threads can share the work
+    if (a.dtype not in _FLOATS or b.dtype != a.dtype or a.shape != b.shape
+            or not _parallel(a.size)):
         return _ref.multiply(a, b)
     out = np.empty(a.shape, dtype=a.dtype)
     (_multiply_p if _parallel(a.size) else _multiply_s)(a.reshape(-1), b.reshape(-1), out.reshape(-1))
