@@ -22,6 +22,10 @@ imported lazily, at the first kernel call (in practice the first ``fit``), so
 ``import glassnet`` does not pay for it.  Asking for ``"numba"`` explicitly
 when it is not installed raises ``ImportError`` at that first call.
 
+Threads: the numba kernels run serial (vectorized) loops unless
+:func:`glassnet.config.set_kernel_threads` (or ``GLASSNET_KERNEL_THREADS``) asks for more; BLAS's
+threads are set apart, by :func:`glassnet.config.set_num_threads`.
+
 Both implementations draw no random numbers: dropout's uniforms come from the
 layer's NumPy ``Generator`` on both paths, so a seed gives the same masks.
 """
@@ -91,8 +95,7 @@ class _Kernels:
                     self.__dict__[name] = getattr(module, name)
                 self.__dict__["_module"] = module
                 if hasattr(module, "set_num_threads"):
-                    from .. import config
-                    module.set_num_threads(config.get_num_threads())
+                    module.set_num_threads(kernel_threads())
             return module
 
     def _reset(self):
@@ -130,11 +133,36 @@ def numba_available() -> bool:
     return True
 
 
-def _threads_changed(n) -> None:
-    """Called by ``config.set_num_threads``: pass the limit on to a loaded numba."""
+_kernel_threads: int | None = None       # set by config.set_kernel_threads
+
+
+def kernel_threads() -> int:
+    """Threads the parallel kernels may use: :func:`glassnet.config.set_kernel_threads`, else
+    ``GLASSNET_KERNEL_THREADS``, else 1."""
+    if _kernel_threads is not None:
+        return _kernel_threads
+    env = os.environ.get("GLASSNET_KERNEL_THREADS", "").strip()
+    if not env:
+        return 1
+    try:
+        n = int(env)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ValueError(f"GLASSNET_KERNEL_THREADS must be a positive integer, got {env!r}")
+    return n
+
+
+def set_kernel_threads(n) -> None:
+    """Threads for the parallel kernels (None or 1: serial loops, the default)."""
+    global _kernel_threads
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+        raise ValueError(f"set_kernel_threads: n must be a positive integer or None, got {n!r}")
+    _kernel_threads = n
     module = K.__dict__.get("_module")
     if module is not None and hasattr(module, "set_num_threads"):
-        module.set_num_threads(n)
+        module.set_num_threads(kernel_threads())
 
 
-__all__ = ["K", "set_kernels", "active", "requested", "numba_available"]
+__all__ = ["K", "set_kernels", "active", "requested", "numba_available", "set_kernel_threads",
+           "kernel_threads"]

@@ -46,14 +46,11 @@ _threads = 1
 
 
 def set_num_threads(n) -> None:
-    """Threads for the parallel kernels: ``n`` (capped at numba's pool), or one when ``n`` is None.
+    """Threads for the parallel kernels: ``n`` (capped at numba's pool); 1 or None: serial loops.
 
-    One by default: the serial loops are vectorized and already 5-20 times faster than NumPy's
-    passes; a second thread halves the remaining time of the big optimizer updates on an idle
-    machine (Adam on 670k parameters: 0.21 -> 0.13 ms) but, when another process holds a core,
-    every parallel region waits for a descheduled thread (measured: 4.8 ms mean per Adam step
-    with OpenMP on a loaded two-core machine).  ``glassnet.config.set_num_threads(2)`` (or
-    ``GLASSNET_NUM_THREADS=2``) opts in, for the BLAS and these kernels together.
+    Serial by default (see ``glassnet.config.set_kernel_threads``): the serial loops are
+    vectorized and already 5-20 times faster than NumPy's passes, and parallel regions share
+    the cores with BLAS's threads.
     """
     global _threads
     limit = numba.config.NUMBA_NUM_THREADS
