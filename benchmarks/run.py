@@ -35,7 +35,7 @@ from workloads import PLAN, WORKLOADS     # noqa: E402
 from worker import MARK, THREAD_VARS      # noqa: E402
 import report                             # noqa: E402
 
-ALL_WORKLOADS = ("W1", "W2", "W3", "W4", "cold")
+ALL_WORKLOADS = ("W1", "W2", "W3", "W4", "cold", "first")
 
 # Cold start: (key, label, code run by `python -c`, package that must be installed)
 COLD_TARGETS = (
@@ -55,7 +55,8 @@ def parse_args(argv=None):
     p.add_argument("--threads", default="2", help="comma-separated thread counts, e.g. 1,2 (default 2)")
     p.add_argument("--quick", action="store_true", help="smoke run: fewer rows and epochs, one round")
     p.add_argument("--only", default=",".join(ALL_WORKLOADS),
-                   help="comma-separated workloads among W1,W2,W3,W4,cold (default: all)")
+                   help="comma-separated workloads among W1,W2,W3,W4,cold,first (default: all); 'first' is "
+                        "glassnet's first W1 epoch in a fresh process with a cold and a warm kernel cache")
     p.add_argument("--peers", default=",".join(PEERS), help=f"comma-separated peers among {','.join(PEERS)}")
     p.add_argument("--rounds", type=int, default=None, help="rounds (default 3, or 1 with --quick)")
     p.add_argument("--out", default=os.path.join(HERE, "results"), help="results directory")
@@ -65,6 +66,9 @@ def parse_args(argv=None):
                         "(a shared machine); see --max-wait")
     p.add_argument("--max-wait", type=float, default=600.0,
                    help="longest wait for --max-load before measuring anyway (s, default 600)")
+    p.add_argument("--background-load", action="store_true",
+                   help="run every measurement with a competing process: a busy loop pinned to the last "
+                        "core (as another user's job would be), started before and stopped after the run")
     p.add_argument("--render", metavar="JSON", default=None,
                    help="only rewrite the Markdown report of a saved results JSON (next to it) and print it")
     args = p.parse_args(argv)
@@ -205,12 +209,14 @@ def versions() -> dict:
 
 
 # --------------------------------------------------------------- measurements
-def run_worker(cfg: dict, threads: int, timeout: float) -> dict:
+def run_worker(cfg: dict, threads: int, timeout: float, extra_env=None) -> dict:
     cmd = [sys.executable, os.path.join(HERE, "worker.py"), json.dumps(cfg)]
     load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
+    env = child_env(threads)
+    env.update(extra_env or {})
     try:
-        proc = subprocess.run(cmd, env=child_env(threads), capture_output=True, text=True, timeout=timeout,
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout,
                               cwd=ROOT)
     except subprocess.TimeoutExpired:
         return {"ok": False, "error": f"timed out after {timeout:.0f} s", "wall_s": time.perf_counter() - t0,
@@ -241,6 +247,61 @@ def in_process_import(code: str, threads: int):
     out = subprocess.run([sys.executable, "-c", snippet], env=child_env(threads), check=True,
                          capture_output=True, text=True, cwd=ROOT).stdout
     return float(out.strip().splitlines()[-1])
+
+
+BUSY_LOOP = ("import os, sys\n"
+             "core = int(sys.argv[1])\n"
+             "if hasattr(os, 'sched_setaffinity'):\n"
+             "    os.sched_setaffinity(0, {core})\n"
+             "while True:\n"
+             "    pass\n")
+
+
+def start_background_load():
+    """A competing process: one Python busy loop pinned to the last usable core."""
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else [0]
+    core = cores[-1]
+    proc = subprocess.Popen([sys.executable, "-c", BUSY_LOOP, str(core)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc, core
+
+
+def stop_background_load(proc) -> None:
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# First epoch in a fresh process: (key, label, environment added to the worker's)
+FIRST_VARIANTS = (
+    ("numba_cold", "numba kernels, empty kernel cache (compiles)", {"GLASSNET_KERNELS": "numba"}),
+    ("numba_warm", "numba kernels, kernel cache filled by the run above", {"GLASSNET_KERNELS": "numba"}),
+    ("numpy", "NumPy reference kernels (nothing to compile)", {"GLASSNET_KERNELS": "numpy"}),
+)
+
+
+def first_epoch_runs(args, threads, r, results, save, t_start):
+    """glassnet's first W1 epoch in a fresh process: numba with an empty kernel cache (what a user
+    pays once), then with the cache that run filled, and the NumPy kernels."""
+    import tempfile
+
+    w = WORKLOADS["W1"]
+    rows = w.quick_rows if args.quick else w.rows
+    cfg = {"peer": "glassnet", "workload": "W1", "threads": threads, "rows": rows, "timed_epochs": 1,
+           "predict": False, "w2_epochs": 1, "w2_full_epochs": 1, "predict_repeats": 1}
+    with tempfile.TemporaryDirectory(prefix="glassnet-numba-cache-") as cache:
+        for key, label, extra in FIRST_VARIANTS:
+            wait_for_quiet(args.max_load, args.max_wait)
+            res = run_worker(cfg, threads, args.timeout, extra_env=dict(extra, NUMBA_CACHE_DIR=cache))
+            res.update(variant=key, label=label, threads=threads, round=r)
+            results["first"].append(res)
+            log(f"[threads={threads} round {r + 1}] first epoch {key:10s} {brief(res)} "
+                f"(load {res['load_before']:.1f}, {time.perf_counter() - t_start:.0f}s)")
+            save()
 
 
 def wait_for_quiet(max_load, max_wait) -> float:
@@ -325,9 +386,11 @@ def main(argv=None) -> int:
             "git": git_facts(),
             "thread_vars": list(THREAD_VARS),
             "max_load": args.max_load,
+            "background_load": args.background_load,
         },
         "raw": [],
         "cold": [],
+        "first": [],
     }
     for p, why in skipped.items():
         log(f"NOTE: skipping {p}: {why}")
@@ -350,6 +413,28 @@ def main(argv=None) -> int:
         except subprocess.CalledProcessError as exc:
             log(f"NOTE: warm-up of {code!r} failed: {exc.stderr[-500:] if exc.stderr else exc}")
 
+    background, core = (start_background_load() if args.background_load else (None, None))
+    if background is not None:
+        results["meta"]["background_load_core"] = core
+        log(f"background load: a busy loop pinned to core {core} (pid {background.pid})")
+    try:
+        run_all(args, plan, peers, cold_targets, results, save)
+    finally:
+        stop_background_load(background)
+    save()
+    md = report.render_markdown(results)
+    with open(md_path, "w") as f:
+        f.write(md)
+    for name in ("latest.json", "latest.md"):
+        src = json_path if name.endswith(".json") else md_path
+        shutil.copyfile(src, os.path.join(args.out, name))
+    log("")
+    log(md)
+    log(f"wrote {md_path}, {json_path} and latest.md / latest.json")
+    return 0
+
+
+def run_all(args, plan, peers, cold_targets, results, save) -> None:
     t_start = time.perf_counter()
     train_workloads = [w for w in ("W1", "W2", "W3", "W4") if w in args.only]
     for threads in args.threads:
@@ -391,17 +476,8 @@ def main(argv=None) -> int:
                         log(f"[threads={threads} round {r + 1}/{plan['rounds']}] cold {key:14s} "
                             f"wall {entry['wall_s']:.3f} s, in-process {entry['in_process_s']:.3f} s")
                 save()
-    save()
-    md = report.render_markdown(results)
-    with open(md_path, "w") as f:
-        f.write(md)
-    for name in ("latest.json", "latest.md"):
-        src = json_path if name.endswith(".json") else md_path
-        shutil.copyfile(src, os.path.join(args.out, name))
-    log("")
-    log(md)
-    log(f"wrote {md_path}, {json_path} and latest.md / latest.json")
-    return 0
+            if "first" in args.only and "glassnet" in peers:
+                first_epoch_runs(args, threads, r, results, save, t_start)
 
 
 if __name__ == "__main__":

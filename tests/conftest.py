@@ -29,3 +29,20 @@ def _close_figures():
 
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
+
+
+@pytest.fixture(params=["numpy", "numba"])
+def kernels(request):
+    """Run the test once on each kernel implementation (glassnet.kernels): the NumPy reference
+    and the fused numba one (skipped, saying why, when numba is not installed)."""
+    from glassnet import config
+    from glassnet import kernels as gk
+
+    if request.param == "numba" and not gk.numba_available():
+        pytest.skip("numba is not installed (pip install glassnet[fast]): the fused kernels are untested here")
+    previous = gk.requested()
+    config.set_kernels(request.param)
+    try:
+        yield request.param
+    finally:
+        config.set_kernels(previous)

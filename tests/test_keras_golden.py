@@ -24,6 +24,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# every test here runs on both kernel implementations (conftest.py's `kernels` fixture)
+pytestmark = pytest.mark.usefixtures("kernels")
+
 REFERENCE = Path(__file__).resolve().parent / "reference"
 
 # float32 computations by two different libraries: a few ulps apart, far below a formula error

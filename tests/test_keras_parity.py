@@ -23,6 +23,9 @@ import pytest
 
 from glassnet import layers, losses, models, optimizers, regularizers
 
+# every test here runs on both kernel implementations (conftest.py's `kernels` fixture)
+pytestmark = pytest.mark.usefixtures("kernels")
+
 GOLDEN = Path(__file__).resolve().parent / "reference" / "keras_training.json"
 
 RTOL, ATOL = 1e-4, 1e-6  # weights, history, evaluate, predict

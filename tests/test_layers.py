@@ -6,6 +6,9 @@ from glassnet import config
 from glassnet.layers import Activation, Dense, Dropout, Flatten, Input, InputLayer
 from glassnet.models import Sequential
 
+# every test here runs on both kernel implementations (conftest.py's `kernels` fixture)
+pytestmark = pytest.mark.usefixtures("kernels")
+
 
 def numeric_input_grad(layer, x, g, h=1e-6):
     """d sum(layer(x) * g) / dx by central differences (float64)."""

@@ -4,6 +4,9 @@ import pytest
 
 from glassnet import losses
 
+# every test here runs on both kernel implementations (conftest.py's `kernels` fixture)
+pytestmark = pytest.mark.usefixtures("kernels")
+
 
 @pytest.mark.parametrize("name, make_y", [
     ("binary_crossentropy", lambda rng, n, d: (rng.random((n, d)) > 0.5).astype(np.float32)),

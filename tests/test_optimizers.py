@@ -17,6 +17,9 @@ from glassnet import config
 from glassnet.optimizers import schedules as S
 from glassnet.variables import Variable, pack
 
+# every test here runs on both kernel implementations (conftest.py's `kernels` fixture)
+pytestmark = pytest.mark.usefixtures("kernels")
+
 GOLDEN = pathlib.Path(__file__).parent / "reference" / "keras_optimizers.json"
 
 def _f32(x):

@@ -18,6 +18,8 @@ PEERS = {
     "keras": ("keras_peer", "Keras 3 / TensorFlow", ("keras", "tensorflow")),
     "sklearn": ("sklearn_peer", "scikit-learn MLPClassifier", ("sklearn",)),
     "floor": ("floor_peer", "floor: NumPy GEMMs alone", ("numpy",)),
+    "glassnet_numpy": ("glassnet_numpy_peer", "glassnet, NumPy reference kernels", ("glassnet", "numpy")),
+    "numpy_mlp": ("numpy_mlp_peer", "plain NumPy MLP (flat Adam, dropout)", ("numpy",)),
 }
 
 

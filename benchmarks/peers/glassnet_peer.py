@@ -34,10 +34,16 @@ class Peer:
                 self.sink.append(time.perf_counter() - self.t0)
 
         self.EpochTimer = EpochTimer
-        self.info = {
+        self._info = {
             "version": glassnet.__version__,
             "threads_set": glassnet.config.get_num_threads(),
         }
+
+    @property
+    def info(self):
+        # read after the measurement: asking for the kernels resolves them (imports numba),
+        # which must not happen before the first fit that the first-epoch figure times
+        return dict(self._info, kernels=self.gn.config.get_kernels())
 
     def build(self, w):
         if w.image is not None:

@@ -45,6 +45,7 @@ import numpy as np
 from . import config
 from ._registry import Registry, snake_case
 from ._validation import check_float, check_one_of, to_array
+from .kernels import K
 
 __all__ = [
     "Loss", "LossFunctionWrapper",
@@ -1314,12 +1315,10 @@ class LossFunctionWrapper(Loss):
             values = np.add.reduce(y * (lse - shifted), axis=1)               # TF's softmax CE
             grad = y_pred - y
         elif fn is sparse_categorical_crossentropy and y.ndim == 1 and y.dtype.kind == "i" and len(y) == n:
-            shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
-            lse = np.log(np.add.reduce(np.exp(shifted), axis=1))
-            rows = np.arange(n)
-            values = lse - shifted[rows, y]
-            grad = y_pred.copy()
-            grad[rows, y] -= 1.0                                               # softmax - one_hot(y)
+            # values = logsumexp(z) - z[y], grad = (softmax - one_hot(y)) / n: one fused kernel
+            dt = z.dtype
+            values, grad = K.sparse_softmax_ce(z, y, y_pred, dt.type(1) / dt.type(n))
+            return float(np.add.reduce(values, dtype=dt) / dt.type(n)), grad
         else:
             return None
         dt = z.dtype

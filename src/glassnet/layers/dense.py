@@ -19,7 +19,14 @@ import numpy as np
 
 from .. import activations, constraints, initializers, regularizers
 from .._validation import check_positive_int
+from ..kernels import K
 from .base import LAYERS, Layer
+
+
+def _plain_relu(act) -> bool:
+    """Is ``act`` ``max(z, 0)`` (ReLU with its defaults), the activation with a fused kernel?"""
+    return (type(act) is activations.ReLU and act.negative_slope == 0 and act.max_value is None
+            and act.threshold == 0)
 
 
 def _reject_constraint(value, name):
@@ -89,10 +96,17 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (width,)
 
     def forward(self, x, training=False):
+        bias = self.bias.value if self.use_bias else None
         if not training:      # inference: z is not kept, so the activation may overwrite it
+            if _plain_relu(self.activation):
+                return K.bias_relu_inplace(self._product(x), bias)   # max(x W + b, 0), one pass
             return self.activation.call_inplace(self._logits(x))
-        z = self._logits(x)
-        a = self.activation(z)
+        if _plain_relu(self.activation):
+            z = self._product(x)
+            a = K.bias_relu(z, bias)        # z <- z + b and a = max(z, 0) in one pass
+        else:
+            z = self._logits(x)
+            a = self.activation(z)
         self.a_prev, self.z, self.a = x, z, a
         return a
 
@@ -101,16 +115,20 @@ class Dense(Layer):
         z = self._logits(x)
         return z, self.activation(z)
 
-    def _logits(self, x):
-        """z = a_prev W + b."""
+    def _product(self, x):
+        """a_prev W (the GEMM, before the bias)."""
         if x.shape[-1] != self.kernel.shape[0]:
             raise ValueError(
                 f"Dense {self.name!r}: expected inputs with {self.kernel.shape[0]} features "
                 f"(last axis), got shape {x.shape}"
             )
-        z = x @ self.kernel.value
+        return x @ self.kernel.value
+
+    def _logits(self, x):
+        """z = a_prev W + b."""
+        z = self._product(x)
         if self.use_bias:
-            z += self.bias.value
+            K.bias_add(z, self.bias.value)
         return z
 
     def activity_penalty(self) -> float:
@@ -122,8 +140,13 @@ class Dense(Layer):
         (the fused softmax / sigmoid + cross-entropy path)."""
         if self.activity_regularizer is not None and not grad_is_delta:
             grad = grad + self.activity_regularizer.gradient(self.a) / self.a.shape[0]
+        bias_done = False
         if grad_is_delta:
             delta = grad
+        elif _plain_relu(self.activation):
+            # BP2 delta = dC/da * [z > 0] and BP3 dC/db = sum of delta over rows, in one pass
+            delta = K.relu_delta(grad, self.z, self.bias.grad if self.use_bias else None)
+            bias_done = True
         else:
             delta = self.activation.backward(grad, self.z, self.a)          # BP1 / BP2
         self.delta = delta
@@ -132,8 +155,8 @@ class Dense(Layer):
             a_prev = a_prev.reshape(-1, a_prev.shape[-1])
             delta = delta.reshape(-1, delta.shape[-1])
         np.matmul(a_prev.T, delta, out=self.kernel.grad)                      # BP4: a_prev^T delta
-        if self.use_bias:
-            np.add.reduce(delta, axis=0, out=self.bias.grad)                  # BP3: sum of delta
+        if self.use_bias and not bias_done:
+            K.column_sum(delta, self.bias.grad)                               # BP3: sum of delta
         if not self.needs_input_grad:
             return None
         return (delta @ self.kernel.value.T).reshape(self.a_prev.shape)      # delta W^T

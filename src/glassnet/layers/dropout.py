@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import random as gn_random
 from .._validation import check_float
+from ..kernels import K
 from .base import LAYERS, Layer
 
 
@@ -50,13 +51,13 @@ class Dropout(Layer):
         if u is None or u.shape != x.shape:
             u = self._uniform = np.empty(x.shape, dtype=np.float32)
         self.generator.random(out=u, dtype=np.float32)
-        # mask = 1[u >= rate] / keep
-        mask = np.multiply(u >= self.rate, 1.0 / keep, dtype=x.dtype)
-        self.mask = mask
-        return x * mask
+        # mask = 1[u >= rate] / keep and x * mask, in one pass (the uniforms come from the
+        # layer's generator on every kernel path, so a seed gives the same masks)
+        out, self.mask = K.dropout(x, u, np.float32(self.rate), x.dtype.type(1.0 / keep))
+        return out
 
     def backward(self, grad):
-        return grad if self.mask is None else grad * self.mask
+        return grad if self.mask is None else K.multiply(grad, self.mask)
 
     def get_config(self):
         config = super().get_config()

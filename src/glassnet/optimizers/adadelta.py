@@ -1,9 +1,8 @@
 """Adadelta, in Keras's form (the learning rate multiplies the Adadelta step)."""
 from __future__ import annotations
 
-import numpy as np
-
 from .._validation import check_float
+from ..kernels import K
 from .base import OPTIMIZERS, Optimizer
 
 
@@ -45,28 +44,9 @@ class Adadelta(Optimizer):
         return [[("accumulated_grad", 0.0), ("accumulated_delta_var", 0.0)]]
 
     def _update_step(self, param, grad, slots, lr, step):
-        n = param.size
-        rho, eps = self.rho, self.epsilon
-        eg2, edx2 = slots["accumulated_grad"], slots["accumulated_delta_var"]
-        t = self._tmp(0, n)
-        np.square(grad, out=t)
-        t *= 1 - rho
-        eg2 *= rho
-        eg2 += t                                             # E[g2]
-        dx = self._tmp(1, n)
-        np.add(edx2, eps, out=dx)
-        np.sqrt(dx, out=dx)
-        dx *= grad
-        np.add(eg2, eps, out=t)
-        np.sqrt(t, out=t)
-        dx /= t
-        np.negative(dx, out=dx)                              # dx
-        np.square(dx, out=t)
-        t *= 1 - rho
-        edx2 *= rho
-        edx2 += t                                            # E[dx2]
-        dx *= lr
-        param += dx
+        f = param.dtype.type
+        K.adadelta(param, grad, slots["accumulated_grad"], slots["accumulated_delta_var"], lr,
+                   f(self.rho), f(1 - self.rho), f(self.epsilon))
 
     def get_config(self):
         """The base optimizer's config plus this optimizer's hyper-parameters (Keras's keys)."""

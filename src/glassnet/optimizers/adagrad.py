@@ -1,9 +1,8 @@
 """Adagrad, in Keras's form (accumulator starts at 0.1, epsilon inside the root)."""
 from __future__ import annotations
 
-import numpy as np
-
 from .._validation import check_float
+from ..kernels import K
 from .base import OPTIMIZERS, Optimizer
 
 
@@ -44,17 +43,7 @@ class Adagrad(Optimizer):
         return [[("accumulator", self.initial_accumulator_value)]]
 
     def _update_step(self, param, grad, slots, lr, step):
-        n = param.size
-        acc = slots["accumulator"]
-        t = self._tmp(0, n)
-        np.square(grad, out=t)
-        acc += t                                             # G += g^2
-        np.add(acc, self.epsilon, out=t)
-        np.sqrt(t, out=t)
-        u = self._tmp(1, n)
-        np.multiply(grad, lr, out=u)
-        u /= t
-        param -= u                                           # w -= lr*g / sqrt(G + eps)
+        K.adagrad(param, grad, slots["accumulator"], lr, param.dtype.type(self.epsilon))
 
     def get_config(self):
         """The base optimizer's config plus this optimizer's hyper-parameters (Keras's keys)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_float
+from ..kernels import K
 from .base import _check_bool, check_beta, Optimizer, OPTIMIZERS
 
 
@@ -55,31 +56,13 @@ class Adam(Optimizer):
         return groups
 
     def _update_step(self, param, grad, slots, lr, step):
-        n = param.size
         f = param.dtype.type
         one = f(1)
         b1_power = f(self.beta_1) ** f(step)
         b2_power = f(self.beta_2) ** f(step)
         alpha = lr * np.sqrt(one - b2_power) / (one - b1_power)
-        m, v = slots["momentum"], slots["velocity"]
-        t = self._tmp(0, n)
-        np.subtract(grad, m, out=t)
-        t *= 1 - self.beta_1
-        m += t
-        np.square(grad, out=t)
-        t -= v
-        t *= 1 - self.beta_2
-        v += t
-        if self.amsgrad:
-            v_hat = slots["velocity_hat"]
-            np.maximum(v_hat, v, out=v_hat)
-            v = v_hat
-        np.sqrt(v, out=t)
-        t += self.epsilon
-        u = self._tmp(1, n)
-        np.multiply(m, alpha, out=u)
-        u /= t
-        param -= u
+        K.adam(param, grad, slots["momentum"], slots["velocity"], slots.get("velocity_hat"),
+               self.amsgrad, alpha, f(1 - self.beta_1), f(1 - self.beta_2), f(self.epsilon))
 
     def get_config(self):
         """The base optimizer's config plus this optimizer's hyper-parameters (Keras's keys)."""

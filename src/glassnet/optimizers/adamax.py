@@ -1,9 +1,8 @@
 """Adamax: Adam with the infinity norm."""
 from __future__ import annotations
 
-import numpy as np
-
 from .._validation import check_float
+from ..kernels import K
 from .base import check_beta, Optimizer, OPTIMIZERS
 
 
@@ -43,23 +42,10 @@ class Adamax(Optimizer):
         return [[("momentum", 0.0), ("norm", 0.0)]]
 
     def _update_step(self, param, grad, slots, lr, step):
-        n = param.size
         f = param.dtype.type
         b1_power = f(self.beta_1) ** f(step)
-        m, u = slots["momentum"], slots["norm"]
-        t = self._tmp(0, n)
-        np.subtract(grad, m, out=t)
-        t *= 1 - self.beta_1
-        m += t                                               # m
-        u *= self.beta_2
-        np.abs(grad, out=t)
-        np.maximum(u, t, out=u)                              # u = max(beta_2*u, |g|)
-        np.add(u, self.epsilon, out=t)
-        t *= f(1) - b1_power
-        d = self._tmp(1, n)
-        np.multiply(m, lr, out=d)
-        d /= t
-        param -= d
+        K.adamax(param, grad, slots["momentum"], slots["norm"], lr, f(1 - self.beta_1),
+                 f(self.beta_2), f(self.epsilon), f(1) - b1_power)
 
     def get_config(self):
         """The base optimizer's config plus this optimizer's hyper-parameters (Keras's keys)."""

@@ -46,6 +46,7 @@ import numpy as np
 from .. import config
 from .._registry import Registry, snake_case
 from .._validation import check_float
+from ..kernels import K
 from ..variables import Variable
 from .schedules import LearningRateSchedule
 from . import schedules as _schedules
@@ -708,11 +709,9 @@ class Optimizer:
             targets = [p for _, _, p, _ in runs]
         else:
             targets = [p for _, p, _, v in entries if self._use_weight_decay(v)]
+        wd = self._dtype.type(wd)
         for p in targets:
-            t = self._tmp(0, p.size)
-            np.multiply(p, wd, out=t)
-            t *= lr
-            p -= t
+            K.weight_decay(p, wd, lr)
 
     def _prepare_step(self, step: int) -> None:
         """Hook run once per update before ``_update_step`` (Nadam's momentum cache)."""
@@ -728,11 +727,7 @@ class Optimizer:
         avg = self._slots["average"]
         for i, v in enumerate(self._trainable_variables):
             a = avg[self._layout[i]]
-            w = v.value.reshape(-1)
-            t = self._tmp(0, w.size)
-            np.multiply(w, dt.type(1) - mom, out=t)
-            a *= mom
-            a += t
+            K.ema(a, v.value.reshape(-1), mom, dt.type(1) - mom)
         freq = self.ema_overwrite_frequency
         if freq and (self.iterations + 1) % freq == 0:
             self._overwrite_with_average(self._trainable_variables)

@@ -1,9 +1,8 @@
 """FTRL-Proximal (McMahan et al. 2013)."""
 from __future__ import annotations
 
-import numpy as np
-
 from .._validation import check_float
+from ..kernels import K
 from .base import OPTIMIZERS, Optimizer
 
 
@@ -61,37 +60,11 @@ class Ftrl(Optimizer):
         return [[("accumulator", self.initial_accumulator_value), ("linear", 0.0)]]
 
     def _update_step(self, param, grad, slots, lr, step):
-        n = param.size
         f = param.dtype.type
-        power = f(-self.learning_rate_power)
-        l1 = self.l1_regularization_strength
         l2_total = f(self.l2_regularization_strength) + f(self.beta) / (f(2.0) * lr)
-        accum, linear = slots["accumulator"], slots["linear"]
-        new_accum = self._tmp(0, n)
-        np.square(grad, out=new_accum)
-        new_accum += accum                                   # n' = n + g^2
-        pow_new = self._tmp(1, n)
-        t = self._tmp(2, n)
-        if power == 0.5:                                     # the default: sqrt is exact and fast
-            np.sqrt(new_accum, out=pow_new)
-            np.sqrt(accum, out=t)
-        else:
-            np.power(new_accum, power, out=pow_new)
-            np.power(accum, power, out=t)
-        np.subtract(pow_new, t, out=t)
-        t /= lr
-        t *= param                                           # sigma * w
-        gs = self._tmp(3, n)
-        np.multiply(param, 2 * self.l2_shrinkage_regularization_strength, out=gs)
-        np.add(grad, gs, out=gs)                             # g_s
-        gs -= t
-        linear += gs                                         # z
-        pow_new /= lr
-        pow_new += f(2) * l2_total                           # q
-        np.clip(linear, -l1, l1, out=t)
-        t -= linear
-        np.divide(t, pow_new, out=param)
-        accum[...] = new_accum
+        K.ftrl(param, grad, slots["accumulator"], slots["linear"], lr, f(-self.learning_rate_power),
+               f(self.l1_regularization_strength), f(2) * l2_total,
+               f(2 * self.l2_shrinkage_regularization_strength))
 
     def get_config(self):
         """The base optimizer's config plus this optimizer's hyper-parameters (Keras's keys)."""

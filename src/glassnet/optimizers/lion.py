@@ -1,9 +1,8 @@
 """Lion: sign-based momentum (Chen et al. 2023)."""
 from __future__ import annotations
 
-import numpy as np
-
 from .._validation import check_float
+from ..kernels import K
 from .base import OPTIMIZERS, Optimizer
 
 
@@ -42,21 +41,9 @@ class Lion(Optimizer):
         return [[("momentum", 0.0)]]
 
     def _update_step(self, param, grad, slots, lr, step):
-        n = param.size
         f = param.dtype.type
         beta_1, beta_2 = f(self.beta_1), f(self.beta_2)
-        m = slots["momentum"]
-        c = self._tmp(0, n)
-        t = self._tmp(1, n)
-        np.multiply(m, beta_1, out=c)
-        np.multiply(grad, f(1) - beta_1, out=t)
-        c += t
-        np.sign(c, out=c)
-        c *= lr
-        param -= c                                           # w -= lr*sign(c)
-        m *= beta_2
-        np.multiply(grad, f(1) - beta_2, out=t)
-        m += t
+        K.lion(param, grad, slots["momentum"], lr, beta_1, f(1) - beta_1, beta_2, f(1) - beta_2)
 
     def get_config(self):
         """The base optimizer's config plus this optimizer's hyper-parameters (Keras's keys)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_float
+from ..kernels import K
 from .base import check_beta, Optimizer, OPTIMIZERS
 
 _DECAY = 0.96
@@ -62,7 +63,6 @@ class Nadam(Optimizer):
         self._u_product[...] = self._u_product[()] * f(self.beta_1) * mu_part
 
     def _update_step(self, param, grad, slots, lr, step):
-        n = param.size
         f = param.dtype.type
         one = f(1)
         beta_1, beta_2, decay = f(self.beta_1), f(self.beta_2), f(_DECAY)
@@ -71,27 +71,8 @@ class Nadam(Optimizer):
         u_prod = f(self._u_product[()])
         u_prod_t1 = u_prod * u_t1
         b2_power = beta_2 ** f(step)
-        m, v = slots["momentum"], slots["velocity"]
-        t = self._tmp(0, n)
-        np.subtract(grad, m, out=t)
-        t *= one - beta_1
-        m += t
-        np.square(grad, out=t)
-        t -= v
-        t *= one - beta_2
-        v += t
-        m_hat = self._tmp(1, n)
-        np.multiply(m, u_t1, out=m_hat)
-        m_hat /= one - u_prod_t1
-        np.multiply(grad, one - u_t, out=t)
-        t /= one - u_prod
-        m_hat += t
-        np.divide(v, one - b2_power, out=t)                 # v_hat
-        np.sqrt(t, out=t)
-        t += self.epsilon
-        m_hat *= lr
-        m_hat /= t
-        param -= m_hat
+        K.nadam(param, grad, slots["momentum"], slots["velocity"], lr, one - beta_1, one - beta_2,
+                u_t1, one - u_prod_t1, one - u_t, one - u_prod, one - b2_power, f(self.epsilon))
 
     def get_config(self):
         """The base optimizer's config plus this optimizer's hyper-parameters (Keras's keys)."""

@@ -1,9 +1,8 @@
 """RMSprop, in Keras's form (epsilon inside the square root)."""
 from __future__ import annotations
 
-import numpy as np
-
 from .._validation import check_float
+from ..kernels import K
 from .base import OPTIMIZERS, Optimizer, _check_bool
 
 
@@ -56,35 +55,10 @@ class RMSprop(Optimizer):
         return groups
 
     def _update_step(self, param, grad, slots, lr, step):
-        n = param.size
-        rho = self.rho
-        v = slots["velocity"]
-        t = self._tmp(0, n)
-        np.square(grad, out=t)
-        t *= 1 - rho
-        v *= rho
-        v += t                                               # v = rho*v + (1-rho)*g^2
-        if self.centered:
-            a = slots["average_gradient"]
-            np.multiply(grad, 1 - rho, out=t)
-            a *= rho
-            a += t                                           # a = rho*a + (1-rho)*g
-            np.square(a, out=t)
-            np.subtract(v, t, out=t)
-            t += self.epsilon                                # v - a^2 + eps
-        else:
-            np.add(v, self.epsilon, out=t)                   # v + eps
-        np.sqrt(t, out=t)
-        inc = self._tmp(1, n)
-        np.multiply(grad, lr, out=inc)
-        inc /= t                                             # lr*g / sqrt(...)
-        if self.momentum > 0:
-            s = slots["momentum"]
-            s *= self.momentum
-            s += inc
-            param -= s
-        else:
-            param -= inc
+        f = param.dtype.type
+        K.rmsprop(param, grad, slots["velocity"], slots.get("momentum"), slots.get("average_gradient"),
+                  lr, f(self.rho), f(1 - self.rho), f(self.momentum), f(self.epsilon),
+                  self.momentum > 0, self.centered)
 
     def get_config(self):
         """The base optimizer's config plus this optimizer's hyper-parameters (Keras's keys)."""

@@ -1,9 +1,8 @@
 """Stochastic gradient descent, with optional (Nesterov) momentum, in Keras's form."""
 from __future__ import annotations
 
-import numpy as np
-
 from .._validation import check_float
+from ..kernels import K
 from .base import OPTIMIZERS, Optimizer, _check_bool
 
 
@@ -51,21 +50,8 @@ class SGD(Optimizer):
         return [[("momentum", 0.0)]] if self.momentum != 0 else []
 
     def _update_step(self, param, grad, slots, lr, step):
-        step_ = self._tmp(0, param.size)
-        np.multiply(grad, lr, out=step_)                     # lr * g
-        if self.momentum == 0:
-            param -= step_
-            return
-        m = slots["momentum"]
-        m *= self.momentum
-        m -= step_                                           # m = momentum*m - lr*g
-        if self.nesterov:
-            t = self._tmp(1, param.size)
-            np.multiply(m, self.momentum, out=t)
-            t -= step_
-            param += t                                       # w += momentum*m - lr*g
-        else:
-            param += m
+        f = param.dtype.type
+        K.sgd(param, grad, slots.get("momentum"), lr, f(self.momentum), self.nesterov)
 
     def get_config(self):
         """The base optimizer's config plus this optimizer's hyper-parameters (Keras's keys)."""
