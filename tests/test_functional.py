@@ -220,3 +220,27 @@ def test_subclassed_model_is_not_exportable():
     m(np.ones((2, 3), dtype="float32"))
     with pytest.raises(ValueError, match="subclassed model's call cannot be exported"):
         to_onnx(m, None)
+
+
+def test_the_layer_families_in_functional_graphs():
+    """Convolution, pooling, normalization, noise, shape and embedding layers inside graphs with two inputs."""
+    rng = np.random.default_rng(4)
+    image = Input((8, 8, 1), name="image")
+    h = layers.Conv2D(3, 3, padding="same", activation="relu")(image)
+    h = layers.BatchNormalization()(h)
+    h = layers.MaxPooling2D(2)(h)
+    h = layers.GlobalAveragePooling2D()(h)
+    words = Input((5,), name="words")
+    e = layers.GlobalAveragePooling1D()(layers.Embedding(20, 4)(words))
+    merged = layers.Concatenate()([h, layers.LayerNormalization()(e)])
+    merged = layers.GaussianNoise(0.1)(merged)
+    out = Dense(1, activation="sigmoid")(layers.Dropout(0.2)(merged))
+    model = Model([image, words], out)
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    x = [rng.normal(size=(12, 8, 8, 1)).astype("float32"), rng.integers(0, 20, size=(12, 5)).astype("float32")]
+    y = (rng.random(12) > 0.5).astype("float32")
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    assert model.predict(x, verbose=0).shape == (12, 1)
+    model.set_weights([w + 0.05 * rng.normal(size=w.shape).astype(w.dtype) for w in model.get_weights()])
+    report = inspect.gradient_check(model, [a[:6] for a in x], y[:6], max_checks_per_variable=6)
+    assert report.max_relative_error < 1e-6, str(report)
