@@ -8,7 +8,9 @@ Routes (JSON in and out; errors are ``{"error": "message"}`` with a 4xx/5xx stat
     POST   /api/sessions                       {params} -> 201 {"id", "params"}: a new session (one per tab)
     GET    /api/sessions/<id>                  the session's state (epoch, losses, running, ...)
     POST   /api/sessions/<id>/config           {params} (partial) -> rebuild from epoch 0 (400 if refused)
-    POST   /api/sessions/<id>/play | pause | step | reset | close
+    POST   /api/sessions/<id>/play | pause | step | reset | close   (step: optional {"epochs": n})
+    POST   /api/sessions/<id>/weight           {"layer", "from", "to", "value"}: set one weight (or, without
+                                               "from", one bias) by hand -> the losses before and after
     POST   /api/sessions/<id>/explain          the backprop trace of one mini-batch (on a copy)
     GET    /api/sessions/<id>/events           the live view: an SSE stream (events session, history,
                                                frame, closed)
@@ -557,7 +559,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif action == "pause":
             session.pause()
         elif action == "step":
-            session.step()
+            session.step(_step_epochs(body))
+        elif action == "weight":
+            return self._json(200, session.set_weight(body))
         elif action == "reset":
             session.reset()
         elif action == "explain":
@@ -664,6 +668,23 @@ class _Handler(BaseHTTPRequestHandler):
             return
         finally:
             pg.detach(session)
+
+
+def _step_epochs(body) -> int:
+    """``{"epochs": n}`` (optional) of a step request: a whole number from 1 to MAX_STEP_EPOCHS."""
+    unknown = sorted(set(body or {}) - {"epochs"})
+    if unknown:
+        raise ParamError([f"unknown key(s) {', '.join(map(repr, unknown))} for step (known: epochs)"])
+    if not body or "epochs" not in body:
+        return 1
+    from .params import _Checker
+    from .session import MAX_STEP_EPOCHS
+
+    c = _Checker()
+    n = c.integer(body["epochs"], "epochs", 1, MAX_STEP_EPOCHS)
+    if c.problems:
+        raise ParamError(c.problems)
+    return n
 
 
 def serve(host="127.0.0.1", port=8000, *, out=None, **kwargs) -> int:

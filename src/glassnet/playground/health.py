@@ -1,0 +1,118 @@
+"""Per-layer health numbers of a chain of Dense layers, and plain-word findings from them.
+
+The playground's own small "doctor": computed on a probe of at most ``PROBE`` rows, for every Dense
+layer l (a^l = f(z^l), z^l = a^(l-1) W^l + b^l):
+
+- ``w_norm``, ``b_norm``: ||W^l||_F and ||b^l||;
+- ``grad_norm``: ||dC/dW^l||_F of the last mini-batch (None before the first step);
+- ``update_ratio``: ||Delta W^l||_F / ||W^l||_F of the last step (healthy runs: about 1e-3);
+- ``dead``: the share of the layer's units whose output is 0 on every probe row (a dead ReLU gets
+  f'(z) = 0, so BP2 sends it no error and it never learns again);
+- ``saturated``: the share of (row, unit) outputs in the flat tails of a sigmoid (a < 0.01 or a > 0.99)
+  or tanh / softsign (|a| > 0.99), where f'(z) is nearly 0;
+- ``act_mean``, ``act_std``: mean and spread of a^l over the probe rows and units;
+- ``nonfinite``: NaN / infinite values among the layer's weights and outputs.
+
+HOOK (issue 16, part 1): ``glassnet.callbacks.Diagnostics`` / ``glassnet.inspect.diagnose`` (the training
+doctor, built on another branch) compute the same kind of records per epoch.  When they are merged,
+:func:`findings` should defer to ``diagnose`` and :func:`layer_records` to the callback's per-layer
+record; the page only reads the keys listed above and each finding's ``title`` / ``text``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+PROBE = 256
+SATURATING = {"sigmoid": "tails", "hard_sigmoid": "tails", "tanh": "sym", "softsign": "sym"}
+RELU_LIKE = {"relu", "relu6", "step"}
+
+
+def _norm(a) -> float:
+    a = np.asarray(a, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        v = float(np.sqrt(np.sum(a * a)))
+    return v if math.isfinite(v) else None
+
+
+def _f(v):
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def chain_layers(model):
+    """The model's layers without its InputLayer (the chain the inputs pass through)."""
+    return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+
+
+def layer_records(model, x, grads=None, updates=None) -> list:
+    """One record per Dense layer (keys in the module docstring).
+
+    ``grads`` / ``updates``: per Dense layer, the last step's dC/dW and Delta W (or None).
+    """
+    x = np.asarray(x, dtype=np.float32)[:PROBE]
+    records = []
+    a = x
+    k = 0
+    with np.errstate(all="ignore"):
+        for layer in chain_layers(model):
+            a = layer.forward(a, training=False)
+            if type(layer).__name__ != "Dense":
+                continue
+            act = layer.activation.name if layer.activation is not None else "linear"
+            W = layer.kernel.value
+            b = layer.bias.value if layer.bias is not None else np.zeros(0, np.float32)
+            finite = np.isfinite(a)
+            rec = {"name": layer.name, "units": int(layer.units), "activation": act,
+                   "w_norm": _norm(W), "b_norm": _norm(b), "grad_norm": None, "update_ratio": None,
+                   "nonfinite": int(W.size - np.isfinite(W).sum() + b.size - np.isfinite(b).sum()
+                                    + a.size - finite.sum())}
+            if grads is not None and k < len(grads) and grads[k] is not None:
+                rec["grad_norm"] = _norm(grads[k])
+            if updates is not None and k < len(updates) and updates[k] is not None and rec["w_norm"]:
+                u = _norm(updates[k])
+                rec["update_ratio"] = None if u is None else u / rec["w_norm"]
+            rec["dead"] = _f(np.mean(np.all(a == 0, axis=0))) if len(a) else None
+            kind = SATURATING.get(act)
+            if kind == "tails":
+                rec["saturated"] = _f(np.mean((a < 0.01) | (a > 0.99)))
+            elif kind == "sym":
+                rec["saturated"] = _f(np.mean(np.abs(a) > 0.99))
+            else:
+                rec["saturated"] = None
+            rec["act_mean"] = _f(np.mean(a)) if finite.all() else None
+            rec["act_std"] = _f(np.std(a)) if finite.all() else None
+            records.append(rec)
+            k += 1
+    return records
+
+
+def findings(records) -> list:
+    """Short findings in plain words from :func:`layer_records`, each with the numbers behind it."""
+    out = []
+    bad = [r for r in records if r["nonfinite"]]
+    if bad:
+        out.append({"kind": "nonfinite", "title": "Numbers are not finite",
+                    "text": f"{sum(r['nonfinite'] for r in bad)} NaN/infinite values in "
+                            f"{', '.join(r['name'] for r in bad)}: the run diverged; lower the learning rate."})
+    for r in records:
+        if r["activation"] in RELU_LIKE and r["dead"] is not None and r["dead"] >= 0.5 and r["units"] > 1:
+            out.append({"kind": "dying_relu", "title": f"Dying ReLU in {r['name']}",
+                        "text": f"{r['dead']:.0%} of its {r['units']} units output 0 on every probe row: "
+                                f"f'(z) = 0 there, so BP2 passes them no error and they stop learning. "
+                                f"Try a lower learning rate, leaky_relu or another seed."})
+        if r["saturated"] is not None and r["saturated"] >= 0.5:
+            out.append({"kind": "saturated", "title": f"Saturated {r['activation']} in {r['name']}",
+                        "text": f"{r['saturated']:.0%} of its outputs sit in the flat tails where f'(z) is "
+                                f"about 0: the factors f'(z) in BP2 shrink the error passed back."})
+        if r["update_ratio"] is not None and r["update_ratio"] > 0.1:
+            out.append({"kind": "lr_high", "title": f"Large steps in {r['name']}",
+                        "text": f"the last update moved its weights by {r['update_ratio']:.2g} of their size "
+                                f"(healthy: about 0.001): the learning rate may be too high."})
+    g = [r["grad_norm"] for r in records]
+    if len(g) >= 3 and all(v is not None for v in g) and g[-1] > 0 and g[0] / g[-1] < 1e-3:
+        out.append({"kind": "vanishing", "title": "Vanishing gradients",
+                    "text": f"||dC/dW|| is {g[0]:.2g} in the first layer against {g[-1]:.2g} in the last: "
+                            f"the product of f'(z) factors in BP2 shrinks it layer by layer."})
+    return out
