@@ -479,7 +479,8 @@ def test_open_your_own_model_in_chromium(tmp_path):
                 csv.write_text("a,b,y\n" + "\n".join(f"{x:.4f},{z:.4f},{int(x * z > 0)}" for x, z in zip(a, b)))
                 run = tmp_path / "run"
                 proc = subprocess.run([sys.executable, "-m", "glassnet", "train", str(csv), "--target", "y",
-                                       "--hidden", "4", "--epochs", "2", "--out", str(run), "--verbose", "0"],
+                                       "--hidden", "6", "--epochs", "60", "--lr", "0.03", "--dropout", "0",
+                                       "--out", str(run), "--verbose", "0"],
                                       capture_output=True, text=True, timeout=120)
                 assert proc.returncode == 0, proc.stderr
                 page.fill("#model-path", str(run))
@@ -499,9 +500,37 @@ def test_open_your_own_model_in_chromium(tmp_path):
                 page.click("#model-open-path")
                 page.wait_for_selector("#message:not([hidden])")
                 assert "no such run folder" in page.inner_text("#message")
+                page.click("#message-close")
+                page.evaluate("window.playground.hoverModelNeuron(null)")
                 page.locator("#model-panel").screenshot(path=str(tmp_path / "playground_model.png"))
                 if os.environ.get("GLASSNET_UPDATE_SCREENSHOT"):      # refresh the README's picture
                     shutil.copyfile(tmp_path / "playground_model.png", DOCS / "playground_model.png")
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+    assert not errors, errors
+
+
+def test_links_driven_to_zero_by_l1_are_drawn_dead():
+    """A strong L1 penalty zeroes weights; the page draws exactly the server's count of them dashed."""
+    server = PlaygroundServer("127.0.0.1", 0).start()
+    errors = []
+    try:
+        with sync_playwright() as pw:
+            browser = _launch(pw)
+            try:
+                page = browser.new_page(viewport={"width": 1440, "height": 900})
+                _watch(page, errors)
+                page.goto(server.url + "#dataset=circles&hidden=8&seed=1&learning_rate=0.1&regularization=l1"
+                                       "&regularization_rate=0.3&epoch=20")
+                page.wait_for_function("window.playground.frame && window.playground.frame.epoch === 20")
+                page.wait_for_function(RENDERED_JS)
+                session = server.sessions[page.evaluate("window.playground.sessionId")]
+                expected = sum(int(np.sum(np.abs(w) < 1e-3)) for w in session.model.get_weights()[::2])
+                assert expected > 0
+                assert page.evaluate("window.playground.frame.dead_links") == expected
+                assert page.evaluate("window.playground.deadDrawn") == expected
             finally:
                 browser.close()
     finally:

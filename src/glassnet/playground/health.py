@@ -96,13 +96,14 @@ def findings(records) -> list:
         out.append({"kind": "nonfinite", "title": "Numbers are not finite",
                     "text": f"{sum(r['nonfinite'] for r in bad)} NaN/infinite values in "
                             f"{', '.join(r['name'] for r in bad)}: the run diverged; lower the learning rate."})
-    for r in records:
+    for k, r in enumerate(records):
+        hidden = k < len(records) - 1          # a confident output layer is meant to sit in its tails
         if r["activation"] in RELU_LIKE and r["dead"] is not None and r["dead"] >= 0.5 and r["units"] > 1:
             out.append({"kind": "dying_relu", "title": f"Dying ReLU in {r['name']}",
                         "text": f"{r['dead']:.0%} of its {r['units']} units output 0 on every probe row: "
                                 f"f'(z) = 0 there, so BP2 passes them no error and they stop learning. "
                                 f"Try a lower learning rate, leaky_relu or another seed."})
-        if r["saturated"] is not None and r["saturated"] >= 0.5:
+        if hidden and r["saturated"] is not None and r["saturated"] >= 0.5:
             out.append({"kind": "saturated", "title": f"Saturated {r['activation']} in {r['name']}",
                         "text": f"{r['saturated']:.0%} of its outputs sit in the flat tails where f'(z) is "
                                 f"about 0: the factors f'(z) in BP2 shrink the error passed back."})

@@ -158,7 +158,8 @@ class OpenedModel:
                 note = f"the run's data could not be read ({exc}): the other features are held at 0"
         else:
             note = "the run folder has no preprocessing.json / metrics.json: the other features are held at 0"
-        return cls(model_path, source=repr(path), x=x, y=y, feature_names=names, data_note=note)
+        return cls(model_path, source=f"run folder {os.path.basename(path)!r}", x=x, y=y, feature_names=names,
+                   data_note=note)
 
     @staticmethod
     def _run_data(prep_path, metrics_path):

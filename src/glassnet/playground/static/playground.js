@@ -693,6 +693,7 @@
     const info = state.info, dec = state.decoded, frame = state.frame;
     ctx.clearRect(0, 0, width, height);
     const sel = state.selection;
+    let deadDrawn = 0;
     // links
     for (let l = 1; l < nodes.length; l++) {
       const W = dec && dec[l - 1].W;
@@ -713,6 +714,7 @@
           }
           const dead = info.dead_below !== null && info.dead_below !== undefined && W && Math.abs(w) < info.dead_below;
           if (dead) {                 // driven to zero by L1: drawn dead (thin, dashed, grey)
+            deadDrawn += 1;
             ctx.setLineDash([3, 4]);
             ctx.strokeStyle = 'rgba(120,120,120,.6)';
             ctx.lineWidth = 1;
@@ -726,6 +728,7 @@
         }
       }
     }
+    state.deadDrawn = deadDrawn;
     // nodes
     ctx.font = '12px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
