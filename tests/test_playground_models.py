@@ -238,6 +238,17 @@ def test_bad_uploads_are_refused_with_a_message(server, tmp_path):
     assert status == 413
     status, err = call(server, "POST", "/api/models", {"filename": "mine.keras", "data": ok}, token=False)
     assert status == 403 and not server.models
+    # a large upload without the secret is refused before its body is read
+    status, err = call(server, "POST", "/api/models", raw=b"x" * (MAX_BODY + 10), token=False)
+    assert status == 403 and "X-Glassnet-Token" in err["error"]
+
+
+def test_paths_are_not_opened_when_the_server_is_reachable_from_other_machines(tmp_path):
+    small_model(tmp_path / "m.keras")
+    with PlaygroundServer("0.0.0.0", 0, allow_remote=True).start() as srv:
+        status, err = call(srv, "POST", "/api/models", {"path": str(tmp_path / "m.keras")})
+        assert status == 403 and "upload the file instead" in err["error"] and not srv.models
+        assert upload(srv, tmp_path / "m.keras")[0] == 201
 
 
 def test_a_run_folder_opens_with_its_data_and_traces_a_step(server, tmp_path):
@@ -275,6 +286,12 @@ def test_a_run_folder_opens_with_its_data_and_traces_a_step(server, tmp_path):
                          ({"rows": 33}, "rows must be a whole number from 1 to 32")]:
         status, err = call(server, "POST", f"/api/models/{mid}/trace", body)
         assert status == 400 and needle in err["error"], err
+    assert info["history"]["epochs"] == 3 and "val_loss" in info["history"]["last"]
+    # the run's history is read: an overfitting one is named (history.csv written here by hand)
+    rows = ["epoch,loss,val_loss"] + [f"{k},{1 / (1 + 0.3 * k)},{abs(k - 5) * 0.05 + 0.5}" for k in range(20)]
+    (run / "history.csv").write_text("\n".join(rows) + "\n")
+    status, res = call(server, "POST", "/api/models", {"path": str(run)})
+    assert status == 201 and "overfitting" in [f["kind"] for f in res["info"]["doctor"]["findings"]]
     for body, needle in [({"path": str(tmp_path / "nowhere")}, "no such run folder"),
                          ({"path": str(tmp_path)}, "without model.keras"),
                          ({"path": str(csv)}, "not a .keras / .h5 file")]:
@@ -289,3 +306,17 @@ def test_opened_models_are_bounded(tmp_path):
         assert upload(srv, tmp_path / "m.keras")[0] == 201
         status, err = upload(srv, tmp_path / "m.keras")
         assert status == 503 and "too many models" in err["error"]
+
+
+def test_history_findings_from_hand_made_histories():
+    falling = [1.0 / (1 + 0.3 * k) for k in range(30)]
+    assert health.history_findings({"loss": falling, "val_loss": falling}) == []
+    val = [0.9 - 0.05 * k for k in range(8)] + [0.6 + 0.04 * k for k in range(22)]      # minimum 0.55 at epoch 8
+    found = health.history_findings({"loss": falling, "val_loss": val})
+    assert [f["kind"] for f in found] == ["overfitting"]
+    assert "0.55 (epoch 8)" in found[0]["text"] and "dropout, L2 or EarlyStopping" in found[0]["text"]
+    zigzag = [0.5 + (0.1 if k % 2 else 0.0) for k in range(20)]
+    assert [f["kind"] for f in health.history_findings({"loss": zigzag})] == ["lr_high"]
+    flat = [0.693 - 1e-5 * k for k in range(15)]
+    assert [f["kind"] for f in health.history_findings({"loss": flat})] == ["lr_low"]
+    assert [f["kind"] for f in health.history_findings({"loss": [0.5, float("nan")]})] == ["nonfinite"]

@@ -117,3 +117,47 @@ def findings(records) -> list:
                     "text": f"||dC/dW|| is {g[0]:.2g} in the first layer against {g[-1]:.2g} in the last: "
                             f"the product of f'(z) factors in BP2 shrinks it layer by layer."})
     return out
+
+
+def history_findings(history) -> list:
+    """Findings from a run's loss history (``{"loss": [...], "val_loss": [...]}``, one value per epoch).
+
+    - diverged: a loss that is not a number;
+    - overfitting: the validation loss ended more than 10% (and 0.01) above its minimum while the
+      training loss went on falling after that minimum (remedies: dropout, L2, EarlyStopping);
+    - learning rate too high: the training loss rose over the run, or went up and down in at least
+      half of the last (up to 20) epochs by more than 2% of its level;
+    - learning rate too low / underfitting: over 10 or more epochs the training loss fell by less than 1%.
+    """
+    loss = [float(v) for v in (history.get("loss") or [])]
+    val = [float(v) for v in (history.get("val_loss") or [])]
+    out = []
+    if any(not math.isfinite(v) for v in loss + val):
+        out.append({"kind": "nonfinite", "title": "The loss diverged",
+                    "text": "the loss became NaN or infinite: lower the learning rate."})
+        return out
+    if len(val) >= 5 and len(loss) == len(val):
+        best = int(np.argmin(val))
+        if val[-1] > 1.1 * val[best] and val[-1] - val[best] > 0.01 and best < len(val) - 1 and \
+                loss[-1] < loss[best]:
+            out.append({"kind": "overfitting", "title": "Overfitting",
+                        "text": f"the validation loss rose from {val[best]:.4g} (epoch {best + 1}) to {val[-1]:.4g} "
+                                f"while the training loss fell from {loss[best]:.4g} to {loss[-1]:.4g}: the network "
+                                f"learns the training rows, not the rule. Try dropout, L2 or EarlyStopping."})
+    if len(loss) >= 3:
+        tail = np.array(loss[-20:])
+        d = np.diff(tail)
+        ups = int(np.sum(d > 0.02 * np.abs(tail[:-1])))
+        if loss[-1] > loss[0] * 1.02:
+            out.append({"kind": "lr_high", "title": "The training loss rose",
+                        "text": f"from {loss[0]:.4g} to {loss[-1]:.4g}: the learning rate is probably too high."})
+        elif len(d) >= 4 and ups >= len(d) / 2:
+            out.append({"kind": "lr_high", "title": "The training loss oscillates",
+                        "text": f"it rose by more than 2% in {ups} of the last {len(d)} epochs: the learning rate "
+                                f"is probably too high."})
+    if len(loss) >= 10 and loss[0] > 0 and (loss[0] - loss[-1]) / loss[0] < 0.01 and \
+            not any(f["kind"] == "lr_high" for f in out):
+        out.append({"kind": "lr_low", "title": "The loss barely moved",
+                    "text": f"{loss[0]:.4g} -> {loss[-1]:.4g} over {len(loss)} epochs: the learning rate may be too "
+                            f"low, or the network too small for the data (underfitting)."})
+    return out

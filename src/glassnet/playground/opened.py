@@ -50,7 +50,7 @@ class OpenedModel:
     :meth:`from_path`."""
 
     def __init__(self, model_path, *, source, x=None, y=None, feature_names=None, data_note=None,
-                 owned_dir=None):
+                 owned_dir=None, history=None):
         from ..models import load_model
 
         self.id = secrets.token_urlsafe(9)
@@ -77,6 +77,7 @@ class OpenedModel:
         self.feature_names = names
         self.x, self.y = x, y
         self.data_note = data_note
+        self.history = history or {}
         if x is not None:
             with np.errstate(all="ignore"):
                 self.means = np.nanmean(x, axis=0).astype(np.float32)
@@ -159,7 +160,7 @@ class OpenedModel:
         else:
             note = "the run folder has no preprocessing.json / metrics.json: the other features are held at 0"
         return cls(model_path, source=f"run folder {os.path.basename(path)!r}", x=x, y=y, feature_names=names,
-                   data_note=note)
+                   data_note=note, history=_read_history(os.path.join(path, "history.csv")))
 
     @staticmethod
     def _run_data(prep_path, metrics_path):
@@ -202,6 +203,8 @@ class OpenedModel:
         chain = [{"name": layer.name, "class": type(layer).__name__} for layer in health.chain_layers(m)]
         probe = self.x if self.x is not None else self.means[None, :]
         records = health.layer_records(m, probe)
+        found = health.findings(records) + health.history_findings(self.history)
+        hist = {k: v[-1] for k, v in self.history.items() if k != "epoch" and v}
         return _jsonable({
             "id": self.id, "source": self.source, "name": m.name, "n_inputs": self.n_inputs,
             "params": int(m.count_params()), "features": self.feature_names, "means": self.means,
@@ -209,8 +212,8 @@ class OpenedModel:
             "rows": None if self.x is None else int(len(self.x)), "data_note": self.data_note,
             "can_trace": self.x is not None and self.y is not None,
             "loss": _loss_name(m), "max_shown_units": MAX_SHOWN_UNITS,
-            "doctor": {"probe_rows": int(min(len(probe), health.PROBE)), "layers": records,
-                       "findings": health.findings(records)},
+            "doctor": {"probe_rows": int(min(len(probe), health.PROBE)), "layers": records, "findings": found},
+            "history": {"epochs": len(self.history.get("loss", [])), "last": hist},
         })
 
     def _features_arg(self, body, key, default):
@@ -295,6 +298,30 @@ class OpenedModel:
         return _jsonable({"rows": idx, "loss": tr.loss, "loss_name": _loss_name(copy),
                           "optimizer": tr.optimizer, "learning_rate": tr.learning_rate,
                           "inputs": self.feature_names, "targets": self.y[idx], "layers": tr.layers})
+
+
+def _read_history(path, max_bytes=2_000_000) -> dict:
+    """history.csv of a run (CSVLogger: a header, then one row of numbers per epoch) -> dict of lists;
+    {} when absent, too large or not numbers."""
+    import csv
+
+    try:
+        if not os.path.isfile(path) or os.path.getsize(path) > max_bytes:
+            return {}
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+        if len(rows) < 2:
+            return {}
+        names = rows[0]
+        cols = {name: [] for name in names}
+        for row in rows[1:]:
+            if len(row) != len(names):
+                return {}
+            for name, value in zip(names, row):
+                cols[name].append(float(value))
+        return cols
+    except (OSError, ValueError, UnicodeDecodeError, csv.Error):
+        return {}
 
 
 def _range(v):

@@ -502,6 +502,13 @@ class _Handler(BaseHTTPRequestHandler):
         if length > limit:
             self.close_connection = True
             raise HTTPError(413, f"the request body is too large ({length} bytes; at most {limit})")
+        if length > MAX_BODY:              # a large upload: who sends it is checked before it is read
+            try:
+                self._check_host()
+                self._check_caller()
+            except HTTPError:
+                self.close_connection = True
+                raise
         raw = self.rfile.read(length) if length else b""
         if len(raw) < length:
             self.close_connection = True

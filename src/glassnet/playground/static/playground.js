@@ -911,7 +911,7 @@
     try { res = await api('POST', sessionPath('weight'), body); } catch (err) { return; }
     $('weight-result').textContent = `${res.set}: ${fmt(res.old)} → ${fmt(res.value)} · training loss ` +
       `${fmtLoss(res.train_loss_before)} → ${fmtLoss(res.train_loss)}, test ${fmtLoss(res.test_loss_before)} → ` +
-      `${fmtLoss(res.test_loss)}`;
+      `${fmtLoss(res.test_loss)} (a shared link reproduces the run without hand edits)`;
     state.lastWeight = res;
   }
 
@@ -1178,13 +1178,16 @@
     const info = res.info;
     info.decoded = info.layers.map((l) => ({ W: b64f32(l.W), b: b64f32(l.b) }));
     $('model-title').textContent = `Your model: ${info.name} (${info.source}), ${info.params} weights`;
-    $('model-note').textContent = info.data_note || '';
+    const last = info.history && info.history.epochs ? Object.entries(info.history.last)
+      .map(([k, v]) => `${k} ${fmt(v, 4)}`).join(', ') : '';
+    $('model-note').textContent = (info.data_note || '') +
+      (last ? `. Its training: ${info.history.epochs} epochs, at the end ${last}.` : '');
     for (const [id, pick] of [['model-x', 0], ['model-y', Math.min(1, info.n_inputs - 1)]]) {
       fillSelect(id, info.features.map((f, i) => ({ key: i, label: f })));
       $(id).value = String(pick);
     }
-    const last = info.layers[info.layers.length - 1];
-    fillSelect('model-output', Array.from({ length: last.units }, (_, k) => ({ key: k, label: `unit ${k + 1}` })));
+    const lastLayer = info.layers[info.layers.length - 1];
+    fillSelect('model-output', Array.from({ length: lastLayer.units }, (_, k) => ({ key: k, label: `unit ${k + 1}` })));
     $('model-trace').disabled = !info.can_trace;
     $('model-row').max = info.rows ? info.rows - 1 : 0;
     $('model-trace-body').innerHTML = '';
