@@ -320,3 +320,21 @@ def test_history_findings_from_hand_made_histories():
     flat = [0.693 - 1e-5 * k for k in range(15)]
     assert [f["kind"] for f in health.history_findings({"loss": flat})] == ["lr_low"]
     assert [f["kind"] for f in health.history_findings({"loss": [0.5, float("nan")]})] == ["nonfinite"]
+
+
+def test_the_live_panel_names_overfitting_from_the_loss_history():
+    """Few noisy spiral points, a big ReLU network, Adam: the test loss turns up while the training loss
+    falls, and the frame's findings say so with the epochs (test loss as the held-out loss)."""
+    s = Session({"dataset": "spirals", "noise": 0.5, "n_samples": 200, "hidden": [16, 16, 16], "activation": "relu",
+                 "optimizer": "adam", "learning_rate": 0.03, "train_ratio": 0.3})
+    try:
+        for _ in range(40):
+            s.step(5)
+        doctor = json.loads(s.frame_json)["doctor"]
+        kinds = [f["kind"] for f in doctor["findings"]]
+        assert "overfitting" in kinds, doctor["findings"]
+        test_losses = [p[2] for p in s.history if p[0] > 0]
+        text = doctor["findings"][kinds.index("overfitting")]["text"]
+        assert f"{min(test_losses):.4g}" in text
+    finally:
+        s.close()

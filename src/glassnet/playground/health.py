@@ -119,8 +119,9 @@ def findings(records) -> list:
     return out
 
 
-def history_findings(history) -> list:
-    """Findings from a run's loss history (``{"loss": [...], "val_loss": [...]}``, one value per epoch).
+def history_findings(history, epochs=None) -> list:
+    """Findings from a run's loss history (``{"loss": [...], "val_loss": [...]}``, one value per epoch,
+    or per point of ``epochs``: the epoch number of each value, when they are not 1, 2, 3, ...).
 
     - diverged: a loss that is not a number;
     - overfitting: the validation loss ended more than 10% (and 0.01) above its minimum while the
@@ -132,6 +133,7 @@ def history_findings(history) -> list:
     loss = [float(v) for v in (history.get("loss") or [])]
     val = [float(v) for v in (history.get("val_loss") or [])]
     out = []
+    epoch_of = (lambda k: int(epochs[k])) if epochs is not None else (lambda k: k + 1)
     if any(not math.isfinite(v) for v in loss + val):
         out.append({"kind": "nonfinite", "title": "The loss diverged",
                     "text": "the loss became NaN or infinite: lower the learning rate."})
@@ -141,7 +143,7 @@ def history_findings(history) -> list:
         if val[-1] > 1.1 * val[best] and val[-1] - val[best] > 0.01 and best < len(val) - 1 and \
                 loss[-1] < loss[best]:
             out.append({"kind": "overfitting", "title": "Overfitting",
-                        "text": f"the validation loss rose from {val[best]:.4g} (epoch {best + 1}) to {val[-1]:.4g} "
+                        "text": f"the validation (held-out) loss rose from {val[best]:.4g} (epoch {epoch_of(best)}) to {val[-1]:.4g} "
                                 f"while the training loss fell from {loss[best]:.4g} to {loss[-1]:.4g}: the network "
                                 f"learns the training rows, not the rule. Try dropout, L2 or EarlyStopping."})
     if len(loss) >= 3:
@@ -158,6 +160,6 @@ def history_findings(history) -> list:
     if len(loss) >= 10 and loss[0] > 0 and (loss[0] - loss[-1]) / loss[0] < 0.01 and \
             not any(f["kind"] == "lr_high" for f in out):
         out.append({"kind": "lr_low", "title": "The loss barely moved",
-                    "text": f"{loss[0]:.4g} -> {loss[-1]:.4g} over {len(loss)} epochs: the learning rate may be too "
+                    "text": f"{loss[0]:.4g} -> {loss[-1]:.4g} over {epoch_of(len(loss) - 1)} epochs: the learning rate may be too "
                             f"low, or the network too small for the data (underfitting)."})
     return out

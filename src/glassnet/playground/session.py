@@ -458,8 +458,14 @@ class Session:
             grads = [self._last_grads[k0:k0 + kn] for (k0, kn, _), _b in self._offsets]
             updates = [self._last_update[k0:k0 + kn] for (k0, kn, _), _b in self._offsets]
         records = health.layer_records(self.model, self.x_train, grads, updates)
+        found = health.findings(records)
+        with self.cond:                  # the loss history so far (test loss as the validation loss)
+            points = [p for p in self.history if p[1] is not None and p[2] is not None and p[0] > 0]
+        if points:
+            found += health.history_findings({"loss": [p[1] for p in points], "val_loss": [p[2] for p in points]},
+                                             epochs=[p[0] for p in points])
         return {"epoch": self.epoch, "probe_rows": int(min(len(self.x_train), health.PROBE)),
-                "layers": records, "findings": health.findings(records)}
+                "layers": records, "findings": found}
 
     def _publish(self, frame, record=False) -> None:
         """Make ``frame`` the latest one (and add a point to the loss history when ``record``)."""
