@@ -469,6 +469,20 @@ def test_open_your_own_model_in_chromium(tmp_path):
                     time.sleep(0.05)
                 assert not server.models
 
+                # the same file with rows of data (inputs, then the label): a step can be traced
+                rows = np.random.default_rng(2).normal(size=(12, 3))
+                (tmp_path / "rows.csv").write_text("u,v,w,label\n" + "\n".join(
+                    f"{a:.4f},{b:.4f},{c:.4f},{int(a > 0)}" for a, b, c in rows))
+                page.set_input_files("#model-data", str(tmp_path / "rows.csv"))
+                page.set_input_files("#model-file", str(tmp_path / "mine.keras"))
+                page.wait_for_function("window.playground.model && window.playground.model.rows === 12")
+                assert page.is_enabled("#model-trace") and "12 rows of rows.csv" in page.inner_text("#model-note")
+                page.click("#model-trace")
+                page.wait_for_function("window.playground.modelTrace")
+                assert page.evaluate("window.playground.modelTrace.loss_name") == "sparse_categorical_crossentropy"
+                page.click("#model-close")
+                page.set_input_files("#model-data", [])
+
                 # a run folder of glassnet train: its data, a traced step
                 pytest.importorskip("pandas")
                 import subprocess
@@ -485,6 +499,7 @@ def test_open_your_own_model_in_chromium(tmp_path):
                 assert proc.returncode == 0, proc.stderr
                 page.fill("#model-path", str(run))
                 page.click("#model-open-path")
+                page.evaluate("window.playground.modelTrace = null")
                 page.wait_for_function("window.playground.model && window.playground.model.rows === 80")
                 page.fill("#model-row", "5")
                 page.fill("#model-rows", "2")

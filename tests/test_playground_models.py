@@ -338,3 +338,34 @@ def test_the_live_panel_names_overfitting_from_the_loss_history():
         assert f"{min(test_losses):.4g}" in text
     finally:
         s.close()
+
+
+def test_an_uploaded_model_with_rows_of_data_traces_a_step(server, tmp_path):
+    m = small_model(tmp_path / "mine.keras")
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(20, 3)).astype(np.float32)
+    t = (x[:, 0] > 0).astype(int)
+    text = "p,q,r,label\n" + "\n".join(f"{a:.5f},{b:.5f},{c:.5f},{k}" for (a, b, c), k in zip(x, t))
+    body = {"filename": "mine.keras", "data": base64.b64encode((tmp_path / "mine.keras").read_bytes()).decode(),
+            "csv": base64.b64encode(text.encode()).decode(), "csv_name": "rows.csv"}
+    status, res = call(server, "POST", "/api/models", body)
+    assert status == 201, res
+    info = res["info"]
+    assert info["features"] == ["p", "q", "r"] and info["rows"] == 20 and info["can_trace"]
+    np.testing.assert_allclose(info["means"], np.round(x, 5).mean(axis=0), rtol=1e-5, atol=1e-6)
+    status, tr = call(server, "POST", f"/api/models/{res['id']}/trace", {"row": 2, "rows": 3})
+    assert status == 200, tr
+    np.testing.assert_allclose(tr["layers"][0]["a_prev"], np.round(x[2:5], 5), rtol=1e-5)
+    assert tr["loss_name"] == "binary_crossentropy" and tr["optimizer"] == "SGD"
+    # the loss of the step: binary cross-entropy of the model's own predictions on those rows
+    p = m.predict(np.round(x[2:5], 5), verbose=0)[:, 0].astype(np.float64)
+    y = t[2:5]
+    assert tr["loss"] == pytest.approx(float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))), rel=1e-4)
+    for csv_text, needle in [("p,q\n1,2\n", "has 2 columns; the model takes 3 inputs"),
+                             ("p,q,r,label\n1,2,x,0\n", "numbers only"),
+                             ("p,q,r,label\n1,2,,0\n", "no missing")]:
+        bad = dict(body, csv=base64.b64encode(csv_text.encode()).decode())
+        status, err = call(server, "POST", "/api/models", bad)
+        assert status == 400 and needle in err["error"], (csv_text, err)
+    status, err = call(server, "POST", "/api/models", dict(body, csv="%%"))
+    assert status == 400 and "csv is not valid base64" in err["error"]

@@ -111,8 +111,11 @@ class OpenedModel:
             raise _problem(f"the model has {n} weights; the playground opens at most {MAX_PARAMS}")
 
     @classmethod
-    def from_upload(cls, filename, content: bytes) -> "OpenedModel":
-        """A ``.keras`` / ``.h5`` file sent by the page (``filename`` only chooses the reader)."""
+    def from_upload(cls, filename, content: bytes, csv_text: bytes | None = None,
+                    csv_name: str | None = None) -> "OpenedModel":
+        """A ``.keras`` / ``.h5`` file sent by the page (``filename`` only chooses the reader), and
+        optionally rows of data as CSV: a header, the model's input columns first, then its target
+        column(s) (without them: no trace, but the other features are held at the rows' means)."""
         if not isinstance(filename, str) or not filename.lower().endswith(SUFFIXES):
             raise _problem(f"filename must end in .keras, .h5 or .hdf5, got {str(filename)[:80]!r}")
         if not content:
@@ -123,9 +126,15 @@ class OpenedModel:
         try:
             with open(path, "wb") as fh:
                 fh.write(content)
-            return cls(path, source=f"the file {os.path.basename(filename)[:80]!r}", owned_dir=tmp,
-                       data_note="no data came with the file: the other features are held at 0 and a step "
-                                 "cannot be traced (open the run folder of 'glassnet train' for that)")
+            source = f"the file {os.path.basename(filename)[:80]!r}"
+            if csv_text is None:
+                return cls(path, source=source, owned_dir=tmp,
+                           data_note="no data came with the file: the other features are held at 0 and a step "
+                                     "cannot be traced (add a CSV of rows, or open the run folder of "
+                                     "'glassnet train')")
+            model = cls(path, source=source, owned_dir=tmp)
+            model._attach_csv(csv_text, csv_name or "data.csv")
+            return model
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -161,6 +170,42 @@ class OpenedModel:
             note = "the run folder has no preprocessing.json / metrics.json: the other features are held at 0"
         return cls(model_path, source=f"run folder {os.path.basename(path)!r}", x=x, y=y, feature_names=names,
                    data_note=note, history=_read_history(os.path.join(path, "history.csv")))
+
+    def _attach_csv(self, csv_text: bytes, csv_name: str) -> None:
+        """Rows for an uploaded model: numeric CSV, inputs first, then the target column(s)."""
+        from ..csv_io import CSVError, read_csv
+
+        name = os.path.basename(str(csv_name))[:80]
+        path = os.path.join(self._owned_dir, "data.csv")
+        with open(path, "wb") as fh:
+            fh.write(csv_text)
+        try:
+            frame = read_csv(path)
+        except (CSVError, ValueError) as exc:
+            raise _problem(f"cannot read the data {name!r}: {exc}") from None
+        n = self.n_inputs
+        if frame.shape[1] < n:
+            raise _problem(f"the data {name!r} has {frame.shape[1]} columns; the model takes {n} inputs (the "
+                           f"inputs come first, then the target column(s))")
+        try:
+            values = frame.to_numpy(dtype=np.float32)
+        except (TypeError, ValueError):
+            raise _problem(f"the data {name!r} must hold numbers only (the model's inputs, then its targets)") \
+                from None
+        if not len(values) or not np.all(np.isfinite(values)):
+            raise _problem(f"the data {name!r} must have at least one row and no missing or infinite values")
+        self.x = values[:, :n]
+        self.y = values[:, n:] if values.shape[1] > n else None
+        self.feature_names = [str(c) for c in frame.columns[:n]]
+        with np.errstate(all="ignore"):
+            self.means = self.x.mean(axis=0)
+            self.lo, self.hi = self.x.min(axis=0), self.x.max(axis=0)
+        flat = self.hi - self.lo <= 0
+        self.lo[flat] -= 1.0
+        self.hi[flat] += 1.0
+        self.data_note = (f"{len(values)} rows of {name}; the other features are held at their means over these rows"
+                          + ("" if self.y is not None else " (no target column after the inputs: a step "
+                                                          "cannot be traced)"))
 
     @staticmethod
     def _run_data(prep_path, metrics_path):
@@ -357,9 +402,10 @@ def decode_upload(body, max_bytes) -> tuple:
     import base64
     import binascii
 
-    unknown = sorted(set(body) - {"filename", "data"})
+    unknown = sorted(set(body) - {"filename", "data", "csv", "csv_name"})
     if unknown:
-        raise _problem(f"unknown key(s) {', '.join(map(repr, unknown))} (known: filename, data) or path")
+        raise _problem(f"unknown key(s) {', '.join(map(repr, unknown))} (known: filename, data, csv, csv_name) "
+                       f"or path")
     data = body.get("data")
     if not isinstance(data, str):
         raise _problem("data must be the file's bytes in base64")
@@ -369,4 +415,15 @@ def decode_upload(body, max_bytes) -> tuple:
         raise _problem("data is not valid base64") from None
     if len(content) > max_bytes:
         raise _problem(f"the model file is too large ({len(content)} bytes; at most {max_bytes})")
-    return body.get("filename"), content
+    csv_text = body.get("csv")
+    if csv_text is not None:
+        if not isinstance(csv_text, str):
+            raise _problem("csv must be the data file's bytes in base64")
+        try:
+            csv_text = base64.b64decode(csv_text, validate=True)
+        except (binascii.Error, ValueError):
+            raise _problem("csv is not valid base64") from None
+        if len(content) + len(csv_text) > max_bytes:
+            raise _problem(f"the model and data files are too large together ({len(content) + len(csv_text)} "
+                           f"bytes; at most {max_bytes})")
+    return body.get("filename"), content, csv_text, body.get("csv_name")

@@ -15,7 +15,8 @@ Routes (JSON in and out; errors are ``{"error": "message"}`` with a 4xx/5xx stat
     GET    /api/sessions/<id>/events           the live view: an SSE stream (events session, history,
                                                frame, closed)
     POST   /api/sessions/<id>/weight           set one weight or bias by hand (see Session.set_weight)
-    POST   /api/models                         {"filename", "data": base64} (a .keras / .h5 file, at most
+    POST   /api/models                         {"filename", "data": base64[, "csv": base64, "csv_name"]} (a
+                                               .keras / .h5 file and optional rows of data, at most
                                                MAX_MODEL_FILE bytes) or {"path": run folder or model file on
                                                this machine; loopback servers only} -> 201 {"id", "info"}
     GET    /api/models/<id>                    its network, weights, feature means, health numbers
@@ -369,8 +370,8 @@ class PlaygroundServer:
                                      "is reachable from other machines (--allow-remote): upload the file instead")
             model = OpenedModel.from_path(body["path"])
         else:
-            filename, content = decode_upload(body, MAX_MODEL_FILE)
-            model = OpenedModel.from_upload(filename, content)
+            filename, content, csv_text, csv_name = decode_upload(body, MAX_MODEL_FILE)
+            model = OpenedModel.from_upload(filename, content, csv_text, csv_name)
         with self._lock:
             if len(self.models) >= self.max_models or self.stopping:
                 model.close()

@@ -318,7 +318,11 @@
     $('weight-set').addEventListener('click', setWeight);
     $('weight-input').addEventListener('keydown', (e) => { if (e.key === 'Enter') setWeight(); });
     $('model-file').addEventListener('change', uploadModel);
-    $('model-open-path').addEventListener('click', () => openModel({ path: $('model-path').value }));
+    $('model-data').addEventListener('change', () => { if (state.lastModelFile) uploadModel(); });
+    $('model-open-path').addEventListener('click', () => {
+      state.lastModelFile = null;
+      openModel({ path: $('model-path').value });
+    });
     $('model-close').addEventListener('click', closeModel);
     for (const id of ['model-x', 'model-y']) $(id).addEventListener('change', loadModelResponse);
     $('model-output').addEventListener('change', drawModelResponse);
@@ -1159,13 +1163,20 @@
   }
 
   // ------------------------------------------------------------------ your own model
-  async function uploadModel() {
-    const file = $('model-file').files[0];
-    if (!file) return;
+  async function fileBase64(file) {
     const buf = new Uint8Array(await file.arrayBuffer());
     let bin = '';
     for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode.apply(null, buf.subarray(i, i + 0x8000));
-    await openModel({ filename: file.name, data: btoa(bin) });
+    return btoa(bin);
+  }
+  async function uploadModel() {   // the model file, with the rows of data if a .csv is chosen too
+    const file = $('model-file').files[0] || state.lastModelFile;
+    if (!file) return;
+    state.lastModelFile = file;
+    const body = { filename: file.name, data: await fileBase64(file) };
+    const data = $('model-data').files[0];
+    if (data) { body.csv = await fileBase64(data); body.csv_name = data.name; }
+    await openModel(body);
     $('model-file').value = '';
   }
   async function openModel(body) {
