@@ -63,12 +63,19 @@ def test_regression_gaussians_matches_the_original_definition():
     np.testing.assert_array_equal(t, t2)
 
 
-def test_the_gauss_data_set_trains_and_exports(server):
-    sid = new_session(server, dataset="gauss", hidden=[6], epochs_per_update=1)
+def test_the_gauss_data_set_trains_and_its_exported_script_reproduces_the_run(server, tmp_path):
+    sid = new_session(server, dataset="gauss", hidden=[6], epochs_per_update=1, seed=4)
     status, state = call(server, "POST", f"/api/sessions/{sid}/step", {"epochs": 3})
     assert status == 200 and state["epoch"] == 3
     status, code = call(server, "GET", f"/api/sessions/{sid}/export/code.py")
     assert status == 200 and b"def regression_gaussians" in code and b"glassnet.datasets import" not in code
+    script = tmp_path / "run.py"
+    script.write_text(code.decode() + f"\nnp.savez({str(tmp_path / 'w.npz')!r}, *model.get_weights())\n")
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    saved = np.load(tmp_path / "w.npz")
+    for i, w in enumerate(server.sessions[sid].model.get_weights()):
+        np.testing.assert_array_equal(saved[f"arr_{i}"], w)      # the same process type and kernels: exact
 
 
 # ------------------------------------------------------------------------------ step N epochs, weights
