@@ -273,9 +273,11 @@ def test_a_run_folder_opens_with_its_data_and_traces_a_step(server, tmp_path):
     status, res = call(server, "POST", "/api/models", {"path": str(run)})
     assert status == 201, res
     info = res["info"]
-    assert info["features"] == ["a", "b", "c"] and info["rows"] == 120 and info["can_trace"]
-    # standardized on the training rows: the means over all rows are near 0, not exactly
-    assert np.all(np.abs(info["means"]) < 0.5)
+    # the run's training split (validation 0.2 by default) is recomputed: 96 rows; the features were
+    # standardized on exactly these rows, so their means are 0 (to float32 rounding)
+    assert info["features"] == ["a", "b", "c"] and info["rows"] == 96 and info["can_trace"]
+    assert np.all(np.abs(info["means"]) < 1e-5), info["means"]
+    assert "training rows" in info["data_note"]
     mid = res["id"]
     status, tr = call(server, "POST", f"/api/models/{mid}/trace", {"row": 10, "rows": 3})
     assert status == 200, tr
@@ -289,7 +291,7 @@ def test_a_run_folder_opens_with_its_data_and_traces_a_step(server, tmp_path):
     # dC/dW of the output layer = a_prev^T delta (BP4), from the trace's own numbers
     out = [l for l in tr["layers"] if l["name"] == "output"][0]
     np.testing.assert_allclose(np.array(out["a_prev"]).T @ np.array(out["delta"]), out["dC_dW"], rtol=1e-4, atol=1e-6)
-    for body, needle in [({"row": 120}, "row must be a whole number from 0 to 119"),
+    for body, needle in [({"row": 96}, "row must be a whole number from 0 to 95"),
                          ({"rows": 33}, "rows must be a whole number from 1 to 32")]:
         status, err = call(server, "POST", f"/api/models/{mid}/trace", body)
         assert status == 400 and needle in err["error"], err
@@ -299,6 +301,16 @@ def test_a_run_folder_opens_with_its_data_and_traces_a_step(server, tmp_path):
     (run / "history.csv").write_text("\n".join(rows) + "\n")
     status, res = call(server, "POST", "/api/models", {"path": str(run)})
     assert status == 201 and "overfitting" in [f["kind"] for f in res["info"]["doctor"]["findings"]]
+    # other split fractions are recovered too (stratified by class; 0.25 and 0.1 of 120 rows)
+    run2 = tmp_path / "run2"
+    proc = subprocess.run([sys.executable, "-m", "glassnet", "train", str(csv), "--target", "label", "--hidden", "3",
+                           "--epochs", "1", "--validation-split", "0.25", "--test-split", "0.1", "--seed", "9",
+                           "--out", str(run2), "--verbose", "0"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    status, res = call(server, "POST", "/api/models", {"path": str(run2)})
+    assert status == 201, res
+    metrics = json.loads((run2 / "metrics.json").read_text())
+    assert res["info"]["rows"] == metrics["rows"]["train"] and np.all(np.abs(res["info"]["means"]) < 1e-5)
     for body, needle in [({"path": str(tmp_path / "nowhere")}, "no such run folder"),
                          ({"path": str(tmp_path)}, "without model.keras"),
                          ({"path": str(csv)}, "not a .keras / .h5 file")]:

@@ -223,8 +223,16 @@ class OpenedModel:
         frame = read_csv(data)
         x = prep.transform(frame)
         y = prep.transform_target(frame)
-        note = (f"{len(x)} rows of {os.path.basename(data)}, made into the network's inputs by the run's "
-                f"preprocessing; the other features are held at their means over these rows")
+        train = _training_rows(frame, metrics)
+        if train is not None:
+            x, y = x[train], y[train]
+            note = (f"the {len(x)} training rows of {os.path.basename(data)} (the run's split, recomputed from "
+                    f"its seed), made into the network's inputs by the run's preprocessing; the other features "
+                    f"are held at their training means")
+        else:
+            note = (f"{len(x)} rows of {os.path.basename(data)}, made into the network's inputs by the run's "
+                    f"preprocessing (its training split could not be recomputed); the other features are "
+                    f"held at their means over these rows")
         return x, y, list(prep.feature_names_), note
 
     def close(self) -> None:
@@ -343,6 +351,36 @@ class OpenedModel:
         return _jsonable({"rows": idx, "loss": tr.loss, "loss_name": _loss_name(copy),
                           "optimizer": tr.optimizer, "learning_rate": tr.learning_rate,
                           "inputs": self.feature_names, "targets": self.y[idx], "layers": tr.layers})
+
+
+def _training_rows(frame, metrics):
+    """The run's training rows, recomputed with ``glassnet train``'s own split and seed; None if unsure.
+
+    metrics.json keeps the seed and how many rows each part got, not the fractions asked for: the
+    fractions are recovered as those counts over the rows (to 2 decimals, as typed) and accepted only
+    when the split they give has exactly the recorded counts.
+    """
+    try:
+        from ..cli import split_rows
+    except ImportError:        # pragma: no cover - the command line moved
+        return None
+    rows, task, target, seed = (metrics.get(k) for k in ("rows", "task", "target", "seed"))
+    if not (isinstance(rows, dict) and isinstance(target, list) and target and isinstance(seed, int)):
+        return None
+    n = len(frame)
+    try:
+        want = (int(rows["train"]), int(rows["validation"]), int(rows["test"]))
+        labels = frame[target[0]]
+    except (KeyError, TypeError, ValueError):
+        return None
+    for val, test in {(round(want[1] / n, 2), round(want[2] / n, 2)), (0.2, 0.0)}:
+        try:
+            parts = split_rows(n, task, labels, val, test, seed)
+        except Exception:      # noqa: BLE001 - any failure means: not recoverable
+            return None
+        if tuple(len(p) for p in parts) == want:
+            return parts[0]
+    return None
 
 
 def _read_history(path, max_bytes=2_000_000) -> dict:
