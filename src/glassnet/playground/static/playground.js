@@ -68,6 +68,7 @@
   // #dataset=xor&noise=0&...&hidden=4,2&features=x1,x2&seed=3&epoch=120[&test=1&discretize=1]
   // [&tutorial=1 | &hide=controls,data,features,layers,exports,model,doctor,explain][&task=text]
   const LIST_PARAMS = ['features', 'hidden'];
+  const MAX_LINK_EPOCH = 100000;
   const TUTORIAL_HIDES = ['controls', 'data', 'features', 'layers', 'exports', 'model'];
   const HIDE_PARTS = ['controls', 'data', 'features', 'layers', 'exports', 'model', 'doctor', 'explain'];
   function parseUrl() {
@@ -87,7 +88,7 @@
         }
       } else if (key === 'epoch') {
         const n = Number(value);
-        out.epoch = Number.isInteger(n) && n > 0 ? n : 0;
+        out.epoch = Number.isInteger(n) && n > 0 ? Math.min(n, MAX_LINK_EPOCH) : 0;
       } else if (key === 'tutorial' && value !== '0') {
         out.hide.push(...TUTORIAL_HIDES);
       } else if (key === 'hide') {
@@ -429,10 +430,21 @@
     syncControls();
     connect();
     if (state.urlEpoch > 0) {      // a shared link: train to its epoch (the same run: same seed, same numbers)
-      const epochs = state.urlEpoch;
+      const target = state.urlEpoch, sid = state.sessionId;
       state.urlEpoch = 0;
-      setStatus(`training to epoch ${epochs} as the link says…`);
-      try { await api('POST', sessionPath('step'), { epochs }); } catch (err) { /* shown */ }
+      let done = 0;
+      // in requests of at most 20 epochs (fit in chunks ends on the very weights of one fit), so that the
+      // page stays responsive; a change of setting (a new build) or another session stops it
+      const build = () => (state.info ? state.info.build : null);
+      let startBuild = build();
+      while (done < target && state.sessionId === sid) {
+        if (startBuild === null) startBuild = build();
+        else if (build() !== startBuild) break;
+        const epochs = Math.min(20, target - done);
+        setStatus(`training to epoch ${target} as the link says… ${done}/${target}`);
+        try { await api('POST', sessionPath('step'), { epochs }); } catch (err) { break; }
+        done += epochs;
+      }
     }
   }
 
