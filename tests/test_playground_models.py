@@ -3,7 +3,6 @@ backprop trace; setting a weight by hand; stepping N epochs; the Gaussian regres
 per-layer health numbers.  Bad input gets a 4xx with a message."""
 import base64
 import json
-import os
 import subprocess
 import sys
 
@@ -14,7 +13,6 @@ from glassnet import layers, models, optimizers, utils
 from glassnet.playground import PlaygroundServer, Session
 from glassnet.playground import health
 from glassnet.playground.data import regression_gaussians
-from glassnet.playground.opened import OpenedModel
 
 from test_playground_api import call, new_session
 

@@ -15,6 +15,7 @@ the playground needs nothing beyond NumPy (and h5py for the ``.keras`` export).
 - :mod:`.health`  -- per-layer health numbers and findings (the live panel; a hook for the training doctor)
 - :mod:`.opened`  -- your own model: a .keras / .h5 upload or a ``glassnet train`` run folder
 - :mod:`.data`    -- data sets beyond glassnet.datasets (the TensorFlow playground's Gaussian regression)
+- :mod:`.encoding` -- how numbers travel to the page (base64 float32, bytes 0..255, JSON-safe floats)
 
 The page keeps every setting, the seed and the epoch in its address (``#dataset=xor&seed=3&...&epoch=40``;
 ``tutorial=1`` / ``hide=...`` / ``task=...`` for a course's exercise), so a copied link reopens the same run.

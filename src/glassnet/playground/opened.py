@@ -29,7 +29,7 @@ import numpy as np
 
 from . import health
 from .params import ParamError
-from .session import _b64, _jsonable, _num, _quantize
+from .encoding import b64 as _b64, jsonable as _jsonable, num as _num, quantize as _quantize
 
 MAX_PARAMS = 2_000_000
 MAX_INPUTS = 4096

@@ -131,7 +131,9 @@ def _describe(value) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-class _Checker:
+class Checker:
+    """Collects problems while checking values (integer, number, choice); each returns the value or None."""
+
     def __init__(self):
         self.problems: list[str] = []
 
@@ -178,7 +180,7 @@ def validate(raw, base=None) -> dict:
     merged = dict(DEFAULTS if base is None else base)
     merged.update(raw)
     L = LIMITS
-    c = _Checker()
+    c = Checker()
     out = {
         "dataset": c.choice(merged["dataset"], "dataset", tuple(DATASETS)),
         "noise": c.number(merged["noise"], "noise", 0.0, L["max_noise"]),

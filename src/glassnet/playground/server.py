@@ -773,10 +773,10 @@ def _step_epochs(body) -> int:
         raise ParamError([f"unknown key(s) {', '.join(map(repr, unknown))} for step (known: epochs)"])
     if not body or "epochs" not in body:
         return 1
-    from .params import _Checker
+    from .params import Checker
     from .session import MAX_STEP_EPOCHS
 
-    c = _Checker()
+    c = Checker()
     n = c.integer(body["epochs"], "epochs", 1, MAX_STEP_EPOCHS)
     if c.problems:
         raise ParamError(c.problems)

@@ -27,7 +27,6 @@ at most ``max_fps`` updates per second.
 """
 from __future__ import annotations
 
-import base64
 import collections
 import contextlib
 import json
@@ -44,6 +43,7 @@ import numpy as np
 
 from ..callbacks import Callback
 from . import codegen, health
+from .encoding import b64 as _b64, jsonable as _jsonable, num as _num, quantize as _quantize
 from .params import DATASETS, FEATURES, LOCAL_DATASETS, LIVE_PARAMS, ParamError, make_features, n_train, validate
 
 OUT_RES = 80      # the decision boundary / regression surface: OUT_RES x OUT_RES values
@@ -147,41 +147,6 @@ def _global_seed(seed):
 
     with _BUILD_LOCK, gn_random.seed_scope(seed):
         yield
-
-
-def _b64(array, dtype) -> str:
-    return base64.b64encode(np.ascontiguousarray(array, dtype=dtype).tobytes()).decode("ascii")
-
-
-def _quantize(values, lo, hi) -> str:
-    """Values in [lo, hi] as base64 bytes 0..255 (clipped; NaN -> the middle)."""
-    v = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=(lo + hi) / 2, posinf=hi, neginf=lo)
-    u = np.clip((v - lo) / (hi - lo), 0.0, 1.0)
-    return _b64(np.rint(u * 255), np.uint8)
-
-
-def _num(value):
-    """A JSON-safe float (None for NaN / infinity)."""
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
-
-
-def _jsonable(obj):
-    """Nested lists/dicts with NumPy arrays and non-finite floats made JSON-safe."""
-    if isinstance(obj, np.ndarray):
-        obj = obj.tolist()
-    if isinstance(obj, dict):
-        return {k: _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, (float, np.floating)):
-        return _num(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    return obj
 
 
 def _plane(extent, res):
@@ -666,8 +631,8 @@ class Session:
         unknown = sorted(set(raw) - {"layer", "from", "to", "value"})
         if unknown:
             raise ParamError([f"unknown key(s) {', '.join(map(repr, unknown))} (known: layer, from, to, value)"])
-        from .params import _Checker
-        c = _Checker()
+        from .params import Checker
+        c = Checker()
         layer_no = c.integer(raw.get("layer"), "layer (1 = the first Dense layer)", 1, len(self.dense))
         if c.problems:
             raise ParamError(c.problems)
