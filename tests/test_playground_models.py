@@ -386,3 +386,34 @@ def test_an_uploaded_model_with_rows_of_data_traces_a_step(server, tmp_path):
         assert status == 400 and needle in err["error"], (csv_text, err)
     status, err = call(server, "POST", "/api/models", dict(body, csv="%%"))
     assert status == 400 and "csv is not valid base64" in err["error"]
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_damaged_model_files_are_refused_with_a_message(tmp_path, suffix):
+    """Truncated or overwritten bytes: each upload is opened (and drawn) or refused as a 400 ParamError,
+    never another exception (h5py reports many damages as RuntimeError)."""
+    from glassnet.playground.params import ParamError
+    if suffix == ".h5":
+        pytest.importorskip("h5py")
+    small_model(tmp_path / ("m" + suffix))
+    raw = (tmp_path / ("m" + suffix)).read_bytes()
+    rng = np.random.default_rng(0)
+    refused = 0
+    for i in range(40):
+        b = bytearray(raw)
+        if i % 2:
+            b = b[:int(rng.integers(1, len(b)))]
+        else:
+            j = int(rng.integers(0, len(b) - 50))
+            b[j:j + 50] = bytes(rng.integers(0, 256, 50).tolist())
+        try:
+            from glassnet.playground.opened import OpenedModel
+            om = OpenedModel.from_upload("m" + suffix, bytes(b))
+        except ParamError as exc:
+            assert "cannot open the file" in str(exc)
+            refused += 1
+            continue
+        om.info()
+        om.response({})
+        om.close()
+    assert refused > 0

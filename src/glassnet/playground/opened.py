@@ -65,8 +65,8 @@ class OpenedModel:
                 model = load_model(model_path)
         except ImportError as exc:
             raise _problem(f"cannot read {source}: {exc}") from None
-        except (ValueError, TypeError, KeyError, OSError) as exc:
-            raise _problem(f"cannot open {source} as a Keras model: {exc}") from None
+        except Exception as exc:     # noqa: BLE001 - a damaged file's fault (h5py raises RuntimeError too)
+            raise _problem(f"cannot open {source} as a Keras model: {type(exc).__name__}: {exc}") from None
         self.model = model
         self._check(model)
         self.dense = [layer for layer in model.layers if type(layer).__name__ == "Dense"]
