@@ -115,7 +115,7 @@ def test_page_static_files_and_options(server):
     assert status == 404
     status, opts = call(server, "GET", "/api/options")
     assert status == 200
-    assert {d["key"] for d in opts["datasets"]} == {"circles", "xor", "blobs", "spirals", "regression"}
+    assert {d["key"] for d in opts["datasets"]} == {"circles", "xor", "blobs", "spirals", "regression", "gauss"}
     assert {"step", "sigmoid", "tanh", "relu"} <= set(opts["activations"])
     assert {"sgd", "adam", "rmsprop", "adagrad"} <= {o["key"] for o in opts["optimizers"]}
     assert opts["limits"]["max_neurons"] == LIMITS["max_neurons"]
@@ -181,7 +181,7 @@ def test_speed_changes_live_other_changes_rebuild(server):
     ({"hidden": "4,2"}, "hidden must be a list of neuron counts"),
     ({"activation": "sigmoidal"}, "activation must be one of linear, step, sigmoid"),
     ({"optimizer": "newton"}, "optimizer must be one of sgd, rmsprop, adam"),
-    ({"dataset": "mnist"}, "dataset must be one of circles, xor, blobs, spirals, regression"),
+    ({"dataset": "mnist"}, "dataset must be one of circles, xor, blobs, spirals, regression, gauss"),
     ({"n_samples": 10**9}, "n_samples (number of points) must be a whole number from 20 to 2000"),
     ({"learning_rate": -0.1}, "learning_rate must be a number in (0.0, 10.0]"),
     ({"learning_rate": "fast"}, "learning_rate must be a number"),

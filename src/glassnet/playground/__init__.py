@@ -12,6 +12,13 @@ the playground needs nothing beyond NumPy (and h5py for the ``.keras`` export).
 - :mod:`.session` -- data, model, training thread, view frames, backprop trace, exports
 - :mod:`.codegen` -- the exported Python script (runs on Keras with the imports swapped)
 - :mod:`.server`  -- HTTP routes, the event streams, session liveness
+- :mod:`.health`  -- per-layer health numbers and findings (the live panel; a hook for the training doctor)
+- :mod:`.opened`  -- your own model: a .keras / .h5 upload or a ``glassnet train`` run folder
+- :mod:`.data`    -- data sets beyond glassnet.datasets (the TensorFlow playground's Gaussian regression)
+- :mod:`.encoding` -- how numbers travel to the page (base64 float32, bytes 0..255, JSON-safe floats)
+
+The page keeps every setting, the seed and the epoch in its address (``#dataset=xor&seed=3&...&epoch=40``;
+``tutorial=1`` / ``hide=...`` / ``task=...`` for a course's exercise), so a copied link reopens the same run.
 """
 from .params import DEFAULTS, LIMITS, ParamError, validate
 from .server import PlaygroundServer, main, serve

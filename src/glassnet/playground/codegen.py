@@ -8,7 +8,10 @@ trains its model exactly this way; a test holds the two together).
 """
 from __future__ import annotations
 
-from .params import ACTIVATIONS, DATASETS, FEATURES, OPTIMIZERS, n_train
+import inspect
+
+from . import data as local_data
+from .params import ACTIVATIONS, DATASETS, FEATURES, LOCAL_DATASETS, OPTIMIZERS, n_train
 
 __all__ = ["script", "optimizer_class"]
 
@@ -104,8 +107,8 @@ def script(params, epochs: int = 0) -> str:
         '"""',
         "import numpy as np",
         "",
-        f"from glassnet.datasets import {fn}  # the data set (NumPy only), also under Keras",
-        "",
+        *([f"from glassnet.datasets import {fn}  # the data set (NumPy only), also under Keras", ""]
+          if fn not in LOCAL_DATASETS else []),
         f"from glassnet import {keras_modules}  # Keras: from keras import {keras_modules}",
         f"from glassnet.layers import {layer_import}  # Keras: from keras.layers import {layer_import}",
         "from glassnet.models import Sequential  # Keras: from keras.models import Sequential",
@@ -113,6 +116,8 @@ def script(params, epochs: int = 0) -> str:
         f"SEED = {seed}",
         epochs_line,
         "",
+        *(["", "# The data set of the playground (NumPy only), also under Keras",
+           inspect.getsource(getattr(local_data, fn)).rstrip("\n"), "", ""] if fn in LOCAL_DATASETS else []),
         f"# The data: {n} points; a seeded shuffle puts the first {k} in the training set.",
         f"x2d, y = {fn}(n_samples={n}, noise={_f(params['noise'])}, seed=SEED)",
         'y = y.astype("float32").reshape(-1, 1)',

@@ -8,10 +8,21 @@ Routes (JSON in and out; errors are ``{"error": "message"}`` with a 4xx/5xx stat
     POST   /api/sessions                       {params} -> 201 {"id", "params"}: a new session (one per tab)
     GET    /api/sessions/<id>                  the session's state (epoch, losses, running, ...)
     POST   /api/sessions/<id>/config           {params} (partial) -> rebuild from epoch 0 (400 if refused)
-    POST   /api/sessions/<id>/play | pause | step | reset | close
+    POST   /api/sessions/<id>/play | pause | step | reset | close   (step: optional {"epochs": n})
+    POST   /api/sessions/<id>/weight           {"layer", "from", "to", "value"}: set one weight (or, without
+                                               "from", one bias) by hand -> the losses before and after
     POST   /api/sessions/<id>/explain          the backprop trace of one mini-batch (on a copy)
     GET    /api/sessions/<id>/events           the live view: an SSE stream (events session, history,
                                                frame, closed)
+    POST   /api/sessions/<id>/weight           set one weight or bias by hand (see Session.set_weight)
+    POST   /api/models                         {"filename", "data": base64[, "csv": base64, "csv_name"]} (a
+                                               .keras / .h5 file and optional rows of data, at most
+                                               MAX_MODEL_FILE bytes) or {"path": run folder or model file on
+                                               this machine; loopback servers only} -> 201 {"id", "info"}
+    GET    /api/models/<id>                    its network, weights, feature means, health numbers
+    POST   /api/models/<id>/response           {"x": i, "y": j}: the outputs over two features' plane
+    POST   /api/models/<id>/trace              {"row": r, "rows": n}: one backprop step on data rows
+    POST   /api/models/<id>/close, DELETE /api/models/<id>
     GET    /api/sessions/<id>/export/model.keras   the model as a Keras 3 file
     GET    /api/sessions/<id>/export/code.py       the script that rebuilds and trains it
     DELETE /api/sessions/<id>                  close the session
@@ -73,11 +84,14 @@ STATIC_FILES = {
     "playground.css": "text/css; charset=utf-8",
 }
 MAX_BODY = 64 * 1024
+MAX_MODEL_BODY = 8 * 1024 * 1024      # POST /api/models only: a model file, base64 in JSON
+MAX_MODEL_FILE = 6 * 1024 * 1024
 STREAM_WRITE_TIMEOUT = 30.0
 MAX_STREAMS_PER_SESSION = 4
 TOKEN_HEADER = "X-Glassnet-Token"
 _TOKEN_PLACEHOLDER = b"{{GLASSNET_TOKEN}}"
 _DIGITS = re.compile(r"^[0-9]{1,12}$")
+_MODEL_PATH = re.compile(r"^/api/models/([A-Za-z0-9_-]{1,64})(?:/([a-z]+))?$")
 _SESSION_PATH = re.compile(r"^/api/sessions/([A-Za-z0-9_-]{1,64})(?:/([a-z]+(?:/[a-z_.]+)?))?$")
 
 
@@ -176,7 +190,7 @@ class PlaygroundServer:
 
     def __init__(self, host="127.0.0.1", port=8000, *, allow_remote=False, max_sessions=16, max_connections=64,
                  max_streams=32, disconnect_grace=10.0, idle_timeout=120.0, max_fps=30.0, ping_interval=1.0,
-                 verbose=False):
+                 verbose=False, max_models=8, model_idle_timeout=1800.0):
         self.max_sessions = int(max_sessions)
         self.max_streams = int(max_streams)
         self.streams = 0
@@ -188,6 +202,9 @@ class PlaygroundServer:
         self.ping_interval = float(ping_interval)
         self.verbose = bool(verbose)
         self.sessions: dict[str, Session] = {}
+        self.models: dict = {}              # opened models (playground.opened.OpenedModel) by id
+        self.max_models = int(max_models)
+        self.model_idle_timeout = float(model_idle_timeout)
         self._lock = threading.Lock()
         self.stopping = False
         self._stop_event = threading.Event()
@@ -254,8 +271,12 @@ class PlaygroundServer:
         with self._lock:
             sessions = list(self.sessions.values())
             self.sessions.clear()
+            models = list(self.models.values())
+            self.models.clear()
         for s in sessions:
             s.close()
+        for m in models:
+            m.close()
         if self._serving:
             self.httpd.shutdown()
         self.httpd.server_close()
@@ -279,6 +300,10 @@ class PlaygroundServer:
                            (self.disconnect_grace if s.ever_streamed else self.idle_timeout)]
             for s in expired:
                 self.close_session(s.id)
+            with self._lock:
+                stale = [m.id for m in self.models.values() if now - m.last_seen > self.model_idle_timeout]
+            for mid in stale:
+                self.close_model(mid)
 
     # ---------------------------------------------------------------- sessions
     def allowed_host(self, authority: str) -> bool:
@@ -329,6 +354,45 @@ class PlaygroundServer:
                                  f"a new one)")
         session.touch()
         return session
+
+    # ---------------------------------------------------------------- opened models
+    def open_model(self, body):
+        from .opened import OpenedModel, decode_upload
+
+        with self._lock:
+            if len(self.models) >= self.max_models:
+                raise HTTPError(503, f"too many models are open ({self.max_models}); close one first")
+        if "path" in body:
+            if set(body) != {"path"}:
+                raise HTTPError(400, "give either path or filename and data, not both")
+            if not self.loopback_only:
+                raise HTTPError(403, "opening a path on the server's machine is refused when the playground "
+                                     "is reachable from other machines (--allow-remote): upload the file instead")
+            model = OpenedModel.from_path(body["path"])
+        else:
+            filename, content, csv_text, csv_name = decode_upload(body, MAX_MODEL_FILE)
+            model = OpenedModel.from_upload(filename, content, csv_text, csv_name)
+        with self._lock:
+            if len(self.models) >= self.max_models or self.stopping:
+                model.close()
+                raise HTTPError(503, f"too many models are open ({self.max_models}); close one first")
+            self.models[model.id] = model
+        return model
+
+    def get_model(self, mid):
+        with self._lock:
+            model = self.models.get(mid)
+        if model is None:
+            raise HTTPError(404, f"no opened model {mid!r}: it was closed or expired (open it again)")
+        model.touch()
+        return model
+
+    def close_model(self, mid) -> bool:
+        with self._lock:
+            model = self.models.pop(mid, None)
+        if model is not None:
+            model.close()
+        return model is not None
 
     def close_session(self, sid) -> bool:
         with self._lock:
@@ -434,9 +498,18 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self.close_connection = True
             raise HTTPError(400, f"bad Content-Length header {length[:40]!r}: expected a whole number of bytes")
-        if length > MAX_BODY:
+        limit = MAX_MODEL_BODY if (self.command == "POST" and urlsplit(self.path).path == "/api/models") \
+            else MAX_BODY
+        if length > limit:
             self.close_connection = True
-            raise HTTPError(413, f"the request body is too large ({length} bytes; at most {MAX_BODY})")
+            raise HTTPError(413, f"the request body is too large ({length} bytes; at most {limit})")
+        if length > MAX_BODY:              # a large upload: who sends it is checked before it is read
+            try:
+                self._check_host()
+                self._check_caller()
+            except HTTPError:
+                self.close_connection = True
+                raise
         raw = self.rfile.read(length) if length else b""
         if len(raw) < length:
             self.close_connection = True
@@ -527,6 +600,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._allow(method, "POST")
             session = pg.create_session(body)
             return self._json(201, {"id": session.id, "params": session.params})
+        if path == "/api/models":
+            self._allow(method, "POST")
+            model = pg.open_model(body)
+            return self._json(201, {"id": model.id, "info": model.info()})
+        m = _MODEL_PATH.match(path)
+        if m:
+            return self._route_model(method, m.group(1), m.group(2), body)
         m = _SESSION_PATH.match(path)
         if not m:
             raise HTTPError(404, f"no such page: {path}")
@@ -557,7 +637,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif action == "pause":
             session.pause()
         elif action == "step":
-            session.step()
+            session.step(_step_epochs(body))
+        elif action == "weight":
+            return self._json(200, session.set_weight(body))
         elif action == "reset":
             session.reset()
         elif action == "explain":
@@ -565,6 +647,24 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             raise HTTPError(404, f"unknown action {action!r}")
         return self._json(200, session.state())
+
+    def _route_model(self, method, mid, action, body) -> None:
+        pg = self.pg
+        if action is None and method == "DELETE" or action == "close":
+            if action == "close":
+                self._allow(method, "POST")
+            pg.close_model(mid)
+            return self._json(200, {"closed": mid})
+        model = pg.get_model(mid)
+        if action is None:
+            self._allow(method, "GET")
+            return self._json(200, model.info())
+        self._allow(method, "POST")
+        if action == "response":
+            return self._json(200, model.response(body))
+        if action == "trace":
+            return self._json(200, model.trace(body))
+        raise HTTPError(404, f"unknown action {action!r} for an opened model (response, trace, close)")
 
     def _allow(self, method, *allowed) -> None:
         if method not in allowed:
@@ -664,6 +764,23 @@ class _Handler(BaseHTTPRequestHandler):
             return
         finally:
             pg.detach(session)
+
+
+def _step_epochs(body) -> int:
+    """``{"epochs": n}`` (optional) of a step request: a whole number from 1 to MAX_STEP_EPOCHS."""
+    unknown = sorted(set(body or {}) - {"epochs"})
+    if unknown:
+        raise ParamError([f"unknown key(s) {', '.join(map(repr, unknown))} for step (known: epochs)"])
+    if not body or "epochs" not in body:
+        return 1
+    from .params import Checker
+    from .session import MAX_STEP_EPOCHS
+
+    c = Checker()
+    n = c.integer(body["epochs"], "epochs", 1, MAX_STEP_EPOCHS)
+    if c.problems:
+        raise ParamError(c.problems)
+    return n
 
 
 def serve(host="127.0.0.1", port=8000, *, out=None, **kwargs) -> int:

@@ -27,7 +27,6 @@ at most ``max_fps`` updates per second.
 """
 from __future__ import annotations
 
-import base64
 import collections
 import contextlib
 import json
@@ -43,13 +42,16 @@ import traceback
 import numpy as np
 
 from ..callbacks import Callback
-from . import codegen
-from .params import DATASETS, FEATURES, LIVE_PARAMS, ParamError, make_features, n_train, validate
+from . import codegen, health
+from .encoding import b64 as _b64, jsonable as _jsonable, num as _num, quantize as _quantize
+from .params import DATASETS, FEATURES, LOCAL_DATASETS, LIVE_PARAMS, ParamError, make_features, n_train, validate
 
 OUT_RES = 80      # the decision boundary / regression surface: OUT_RES x OUT_RES values
 THUMB_RES = 24    # each neuron's output over the input plane: THUMB_RES x THUMB_RES values
 HISTORY_MAX = 4000  # loss history points kept (halved when reached)
 CHUNK_BUDGET = 0.25  # seconds of training at most between two view updates
+MAX_STEP_EPOCHS = 2000  # one "step" request trains at most this many epochs (a shared URL's epoch count)
+DEAD_BELOW = 1e-3   # with L1 on, a weight this close to 0 is drawn as a dead link
 
 _BUILD_LOCK = threading.Lock()
 # Sessions that train at the same moment (process-wide).  The models are small, so training is bound by
@@ -147,41 +149,6 @@ def _global_seed(seed):
         yield
 
 
-def _b64(array, dtype) -> str:
-    return base64.b64encode(np.ascontiguousarray(array, dtype=dtype).tobytes()).decode("ascii")
-
-
-def _quantize(values, lo, hi) -> str:
-    """Values in [lo, hi] as base64 bytes 0..255 (clipped; NaN -> the middle)."""
-    v = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=(lo + hi) / 2, posinf=hi, neginf=lo)
-    u = np.clip((v - lo) / (hi - lo), 0.0, 1.0)
-    return _b64(np.rint(u * 255), np.uint8)
-
-
-def _num(value):
-    """A JSON-safe float (None for NaN / infinity)."""
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
-
-
-def _jsonable(obj):
-    """Nested lists/dicts with NumPy arrays and non-finite floats made JSON-safe."""
-    if isinstance(obj, np.ndarray):
-        obj = obj.tolist()
-    if isinstance(obj, dict):
-        return {k: _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, (float, np.floating)):
-        return _num(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    return obj
-
-
 def _plane(extent, res):
     """Grid points of [-extent, extent]^2, row-major from the top-left corner (x2 = +extent)."""
     h = 2.0 * extent / res
@@ -193,8 +160,10 @@ def _plane(extent, res):
 def make_data(params):
     """``(x2d_train, y_train, x2d_test, y_test)``: the points (2-D) and targets (float32, (n, 1))."""
     from .. import datasets
+    from . import data as local_data
 
-    fn = getattr(datasets, DATASETS[params["dataset"]][0])
+    name = DATASETS[params["dataset"]][0]
+    fn = getattr(local_data if name in LOCAL_DATASETS else datasets, name)
     x2d, y = fn(n_samples=params["n_samples"], noise=params["noise"], seed=params["seed"])
     y = y.astype(np.float32).reshape(-1, 1)
     order = np.random.default_rng(params["seed"]).permutation(len(x2d))
@@ -327,6 +296,7 @@ class Session:
         self.dense = [layer for layer in model.layers if type(layer).__name__ == "Dense"]
         self.epoch = 0
         self.notice = None
+        self.edited = []                          # weights set by hand since the build: (what, old, new)
         self._recorder = _LastStep(model, interrupted=lambda: self._interrupts > 0 or self.closed,
                                    background=lambda: threading.current_thread() is self._thread)
         self._has_last = False
@@ -388,6 +358,8 @@ class Session:
             "thumb_res": THUMB_RES,
             "input_maps": input_maps,
             "n_train": int(len(self.x_train)),
+            "dead_below": DEAD_BELOW if self.params["regularization"] == "l1" and
+            self.params["regularization_rate"] > 0 else None,
             "n_test": int(len(self.x_test)),
             "points": {"train": pts(self.x2d_train, self.y_train), "test": pts(self.x2d_test, self.y_test)},
         }
@@ -434,7 +406,31 @@ class Session:
                     entry["ub"] = _b64(self._last_update[b0:b0 + bn], "<f4")
                 layers.append(entry)
             frame["layers"] = layers
+            frame["doctor"] = self._doctor()
+            frame["edited"] = len(self.edited)
+            if self.params["regularization"] == "l1" and self.params["regularization_rate"] > 0:
+                frame["dead_links"] = int(sum(np.sum(np.abs(layer.kernel.value) < DEAD_BELOW)
+                                              for layer in self.dense))
         return frame
+
+    def _doctor(self) -> dict:
+        """The per-layer health numbers on (up to 256) training rows and the findings from them.
+
+        (The training doctor of issue 16 part 1 will supply these; see :mod:`.health`.)
+        """
+        grads = updates = None
+        if self._has_last:
+            grads = [self._last_grads[k0:k0 + kn] for (k0, kn, _), _b in self._offsets]
+            updates = [self._last_update[k0:k0 + kn] for (k0, kn, _), _b in self._offsets]
+        records = health.layer_records(self.model, self.x_train, grads, updates)
+        found = health.findings(records)
+        with self.cond:                  # the loss history so far (test loss as the validation loss)
+            points = [p for p in self.history if p[1] is not None and p[2] is not None and p[0] > 0]
+        if points:
+            found += health.history_findings({"loss": [p[1] for p in points], "val_loss": [p[2] for p in points]},
+                                             epochs=[p[0] for p in points])
+        return {"epoch": self.epoch, "probe_rows": int(min(len(self.x_train), health.PROBE)),
+                "layers": records, "findings": found}
 
     def _publish(self, frame, record=False) -> None:
         """Make ``frame`` the latest one (and add a point to the loss history when ``record``)."""
@@ -613,15 +609,58 @@ class Session:
             return True
         return False
 
-    def step(self) -> int:
-        """Pause, then train exactly one epoch; returns the epoch count."""
+    def step(self, epochs: int = 1) -> int:
+        """Pause, then train exactly ``epochs`` epochs (default 1); returns the epoch count."""
         self._set_running(False)
         with self.lock:
             if self.notice and self.notice.startswith("Training diverged"):
                 raise ParamError([self.notice])
-            if self._fit(1):
+            if self._fit(epochs):
                 self._publish(self._make_frame(), record=True)
             return self.epoch
+
+    def set_weight(self, raw) -> dict:
+        """Set one weight or bias by hand (pauses training): ``{"layer": l, "from": i, "to": j, "value": v}``
+        sets W^l[i, j] (l = 1 is the first Dense layer), ``{"layer": l, "to": j, "value": v}`` sets b^l[j].
+
+        Returns the losses before and after.  The edit stays until the next rebuild or reset.
+        """
+        if not isinstance(raw, dict):
+            raise ParamError(["the weight must be a JSON object such as {\"layer\": 1, \"from\": 0, \"to\": 0, "
+                              "\"value\": 0.5}"])
+        unknown = sorted(set(raw) - {"layer", "from", "to", "value"})
+        if unknown:
+            raise ParamError([f"unknown key(s) {', '.join(map(repr, unknown))} (known: layer, from, to, value)"])
+        from .params import Checker
+        c = Checker()
+        layer_no = c.integer(raw.get("layer"), "layer (1 = the first Dense layer)", 1, len(self.dense))
+        if c.problems:
+            raise ParamError(c.problems)
+        layer = self.dense[layer_no - 1]
+        n_in, n_out = layer.kernel.value.shape
+        to = c.integer(raw.get("to"), f"to (a unit of layer {layer_no})", 0, n_out - 1)
+        frm = None if raw.get("from") is None else c.integer(raw.get("from"), f"from (an input of layer "
+                                                                                  f"{layer_no})", 0, n_in - 1)
+        value = c.number(raw.get("value"), "value", -1e3, 1e3)
+        if c.problems:
+            raise ParamError(c.problems)
+        self._set_running(False)
+        with self.lock:
+            before = self._losses()
+            if frm is None:
+                old = float(layer.bias.value[to])
+                layer.bias.value[to] = value
+                what = f"b{layer_no}[{to}]"
+            else:
+                old = float(layer.kernel.value[frm, to])
+                layer.kernel.value[frm, to] = value
+                what = f"W{layer_no}[{frm}, {to}]"
+            self.edited.append((what, old, float(value)))
+            frame = self._make_frame()
+            self._publish(frame)
+            return {"set": what, "old": _num(old), "value": float(value),
+                    "train_loss_before": _num(before[0]), "test_loss_before": _num(before[1]),
+                    "train_loss": frame["train_loss"], "test_loss": frame["test_loss"], "epoch": self.epoch}
 
     def reset(self) -> None:
         """Back to epoch 0: the same data and the same initial weights (same seed)."""

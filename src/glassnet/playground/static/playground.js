@@ -15,7 +15,8 @@
   const state = {
     options: null, params: null, sessionId: null, es: null, info: null, frame: null, decoded: null,
     history: [], selection: null, layout: null, needsRender: false, framesReceived: 0,
-    lastNotice: null, busy: false,
+    lastNotice: null, busy: false, hover: null, view: { hide: [], task: null }, doctorHistory: [],
+    urlEpoch: 0, model: null, modelResponse: null, modelHover: null,
   };
   window.playground = state;   // for the curious (and the browser test)
 
@@ -63,6 +64,73 @@
     let s = (a >= 1e-3 && a < 1e5) ? Number(v.toPrecision(digits)).toString() : v.toExponential(digits - 1);
     return s.replace('-', '−');
   }
+  // ------------------------------------------------------------------ the URL holds every setting
+  // #dataset=xor&noise=0&...&hidden=4,2&features=x1,x2&seed=3&epoch=120[&test=1&discretize=1]
+  // [&tutorial=1 | &hide=controls,data,features,layers,exports,model,doctor,explain][&task=text]
+  const LIST_PARAMS = ['features', 'hidden'];
+  const MAX_LINK_EPOCH = 100000;
+  const TUTORIAL_HIDES = ['controls', 'data', 'features', 'layers', 'exports', 'model'];
+  const HIDE_PARTS = ['controls', 'data', 'features', 'layers', 'exports', 'model', 'doctor', 'explain'];
+  function parseUrl() {
+    const text = (location.hash || '').replace(/^#/, '') || (location.search || '').replace(/^\?/, '');
+    const q = new URLSearchParams(text);
+    const defaults = state.options.defaults;
+    const params = {};
+    const out = { params, epoch: 0, hide: [], task: null, test: null, discretize: null };
+    for (const [key, value] of q.entries()) {
+      if (key in defaults) {
+        if (LIST_PARAMS.includes(key)) {
+          params[key] = value === '' ? [] : value.split(',').map((v) => (key === 'hidden' ? Number(v) : v));
+        } else if (typeof defaults[key] === 'number') {
+          params[key] = value.trim() === '' ? value : Number(value);   // a bad number: the server says so
+        } else {
+          params[key] = value;
+        }
+      } else if (key === 'epoch') {
+        const n = Number(value);
+        out.epoch = Number.isInteger(n) && n > 0 ? Math.min(n, MAX_LINK_EPOCH) : 0;
+      } else if (key === 'tutorial' && value !== '0') {
+        out.hide.push(...TUTORIAL_HIDES);
+      } else if (key === 'hide') {
+        out.hide.push(...value.split(',').filter((v) => HIDE_PARTS.includes(v)));
+      } else if (key === 'task') {
+        out.task = value.slice(0, 500);
+      } else if (key === 'test' || key === 'discretize') {
+        out[key] = value === '1';
+      }
+    }
+    return out;
+  }
+  function urlFor(params, epoch) {
+    const q = new URLSearchParams();
+    for (const key of Object.keys(state.options.defaults)) {
+      if (!(key in params)) continue;
+      const v = params[key];
+      q.set(key, Array.isArray(v) ? v.join(',') : String(v));
+    }
+    q.set('epoch', String(epoch || 0));
+    if ($('show-test').checked) q.set('test', '1');
+    if ($('discretize').checked) q.set('discretize', '1');
+    const hide = state.view.hide;
+    if (hide.length) q.set('hide', [...new Set(hide)].join(','));
+    if (state.view.task) q.set('task', state.view.task);
+    return `${location.pathname}#${q.toString()}`;
+  }
+  function updateUrl() {
+    if (!state.params || !state.options) return;
+    const epoch = state.frame && state.info && state.frame.build === state.info.build ? state.frame.epoch : 0;
+    const url = urlFor(state.params, epoch);
+    if (url !== location.pathname + location.hash) history.replaceState(null, '', url);
+  }
+  window.playground.urlFor = urlFor;
+  function applyView(view) {
+    state.view = { hide: view.hide, task: view.task };
+    for (const part of HIDE_PARTS) document.body.classList.toggle(`hide-${part}`, view.hide.includes(part));
+    if (view.task) { $('task-text').textContent = view.task; $('task').hidden = false; }
+    if (view.test !== null) $('show-test').checked = view.test;
+    if (view.discretize !== null) $('discretize').checked = view.discretize;
+  }
+
   function fmtLoss(v) { return v === null || v === undefined ? '–' : v.toFixed(3); }
   function setupCanvas(canvas, w, h) {
     const dpr = window.devicePixelRatio || 1;
@@ -243,8 +311,25 @@
     $('explain').addEventListener('click', explain);
     $('explain-close').addEventListener('click', () => { $('explain-panel').hidden = true; });
     $('message-close').addEventListener('click', hideMessage);
-    $('show-test').addEventListener('change', () => { state.needsRender = true; });
-    $('discretize').addEventListener('change', () => { state.needsRender = true; });
+    $('show-test').addEventListener('change', () => { state.needsRender = true; updateUrl(); });
+    $('discretize').addEventListener('change', () => { state.needsRender = true; updateUrl(); });
+    $('copy-link').addEventListener('click', copyLink);
+    $('network').addEventListener('mousemove', onNetworkHover);
+    $('network').addEventListener('mouseleave', () => { if (state.hover) { state.hover = null; state.needsRender = true; } });
+    $('weight-set').addEventListener('click', setWeight);
+    $('weight-input').addEventListener('keydown', (e) => { if (e.key === 'Enter') setWeight(); });
+    $('model-file').addEventListener('change', uploadModel);
+    $('model-data').addEventListener('change', () => { if (state.lastModelFile) uploadModel(); });
+    $('model-open-path').addEventListener('click', () => {
+      state.lastModelFile = null;
+      openModel({ path: $('model-path').value });
+    });
+    $('model-close').addEventListener('click', closeModel);
+    for (const id of ['model-x', 'model-y']) $(id).addEventListener('change', loadModelResponse);
+    $('model-output').addEventListener('change', drawModelResponse);
+    $('model-trace').addEventListener('click', traceModel);
+    $('model-network').addEventListener('mousemove', onModelHover);
+    $('model-network').addEventListener('mouseleave', () => { state.modelHover = null; drawModelResponse(); });
     $('export-png').addEventListener('click', exportPng);
     for (const id of ['export-keras', 'export-code']) $(id).addEventListener('click', exportFile);
     $('network').addEventListener('click', onNetworkClick);
@@ -309,6 +394,14 @@
       } else if (key === 'spirals') {
         const t = rnd(), a = t * 1.75 * 2 * Math.PI + Math.PI * k, r = 0.1 + 0.85 * t;
         dot(r * Math.cos(a), r * Math.sin(a), k);
+      } else if (key === 'gauss') {
+        const x = rnd() * 2 - 1, y = rnd() * 2 - 1;
+        let t = 0;
+        [[-4, 2.5, 1], [0, 2.5, -1], [4, 2.5, 1], [-4, -2.5, -1], [0, -2.5, 1], [4, -2.5, -1]].forEach(([cx, cy, sg]) => {
+          const v = sg * Math.max(0, 1 - 3 * Math.hypot(x - cx / 6, y - cy / 6));
+          if (Math.abs(v) > Math.abs(t)) t = v;
+        });
+        dot(x, y, t * 0.999 || 0.001);
       } else {
         const x = rnd() * 2 - 1, y = rnd() * 2 - 1;
         dot(x, y, Math.sin(Math.PI * x) * Math.cos(Math.PI * y) * 0.999 || 0.001);
@@ -318,7 +411,17 @@
 
   // ------------------------------------------------------------------ session and stream
   async function createSession() {
-    const res = await api('POST', '/api/sessions', state.params || {});
+    let res;
+    try {
+      res = await api('POST', '/api/sessions', state.params || {});
+    } catch (err) {
+      if (err.status !== 400) throw err;
+      const refused = err.message;          // a link with a refused setting: the defaults, and say why
+      state.params = state.options.defaults;
+      state.urlEpoch = 0;
+      res = await api('POST', '/api/sessions', state.params);
+      showMessage(`The link's settings were refused (${refused}); showing the defaults instead.`);
+    }
     state.sessionId = res.id;
     state.params = res.params;
     state.history = [];
@@ -326,6 +429,23 @@
     $('export-code').href = sessionPath('export/code.py');
     syncControls();
     connect();
+    if (state.urlEpoch > 0) {      // a shared link: train to its epoch (the same run: same seed, same numbers)
+      const target = state.urlEpoch, sid = state.sessionId;
+      state.urlEpoch = 0;
+      let done = 0;
+      // in requests of at most 20 epochs (fit in chunks ends on the very weights of one fit), so that the
+      // page stays responsive; a change of setting (a new build) or another session stops it
+      const build = () => (state.info ? state.info.build : null);
+      let startBuild = build();
+      while (done < target && state.sessionId === sid) {
+        if (startBuild === null) startBuild = build();
+        else if (build() !== startBuild) break;
+        const epochs = Math.min(20, target - done);
+        setStatus(`training to epoch ${target} as the link says… ${done}/${target}`);
+        try { await api('POST', sessionPath('step'), { epochs }); } catch (err) { break; }
+        done += epochs;
+      }
+    }
   }
 
   function connect() {
@@ -365,7 +485,9 @@
     syncControls();
     layoutNetwork();
     updateLegend();
+    state.doctorHistory = [];
     state.needsRender = true;
+    updateUrl();
   }
 
   function onFrame(frame) {
@@ -389,6 +511,8 @@
     setStatus(`connected · session ${state.sessionId} · ${frame.ups || 0} updates/s`);
     state.needsRender = true;
     updateDetails();
+    if (frame.doctor) renderDoctor(frame.doctor, $('doctor-table'), $('doctor-findings'), true);
+    if (!frame.running) updateUrl();
   }
 
   const ICONS = {
@@ -447,7 +571,21 @@
     const ctx = canvas._ctx || (canvas._ctx = setupCanvas(canvas, BOUNDARY, BOUNDARY));
     const info = state.info, frame = state.frame;
     ctx.clearRect(0, 0, BOUNDARY, BOUNDARY);
-    if (frame) {
+    const hv = state.hover;
+    if (frame && hv) {             // hovering a neuron: its output over the plane, in the big picture
+      let img;
+      if (hv.layer === 0) {
+        const m = info.input_maps[hv.unit];
+        img = mapCanvas(`in-${hv.unit}-${info.build}`, info.thumb_res, b64bytes(m.data), 0, m.lo, m.hi, false);
+      } else {
+        const last = hv.layer === info.sizes.length - 1;
+        const [lo, hi] = last ? info.out_range : [-1, 1];
+        img = mapCanvas(`n-${hv.layer}-${hv.unit}`, info.thumb_res, b64bytes(frame.maps[hv.layer - 1]),
+          hv.unit * info.thumb_res * info.thumb_res, lo, hi, false);
+      }
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(img, 0, 0, BOUNDARY, BOUNDARY);
+    } else if (frame) {
       const [lo, hi] = info.out_range;
       const img = mapCanvas('out', info.out_res, b64bytes(frame.out), 0, lo, hi,
         $('discretize').checked && info.problem === 'classification');
@@ -480,6 +618,14 @@
     };
     drawPoints(info.points.train, '#fff');
     if ($('show-test').checked) drawPoints(info.points.test, '#000');
+    if (hv) {
+      ctx.fillStyle = 'rgba(255,255,255,.85)';
+      ctx.fillRect(0, 0, BOUNDARY, 20);
+      ctx.fillStyle = '#000';
+      ctx.font = '12px system-ui, sans-serif';
+      ctx.fillText(`showing ${neuronName(hv.layer, hv.unit)} (hover)`, 6, 14);
+    }
+    $('boundary').dataset.showing = hv ? `${hv.layer}:${hv.unit}` : 'output';
   }
 
   function updateLegend() {
@@ -563,6 +709,7 @@
     const info = state.info, dec = state.decoded, frame = state.frame;
     ctx.clearRect(0, 0, width, height);
     const sel = state.selection;
+    let deadDrawn = 0;
     // links
     for (let l = 1; l < nodes.length; l++) {
       const W = dec && dec[l - 1].W;
@@ -581,12 +728,23 @@
             ctx.stroke();
             ctx.beginPath(); ctx.moveTo(p[0], p[1]); ctx.bezierCurveTo(p[2], p[3], p[4], p[5], p[6], p[7]);
           }
-          ctx.strokeStyle = css(Math.max(-1, Math.min(1, w)), 0.9);
-          ctx.lineWidth = Math.min(0.6 + Math.abs(w) * 1.8, 9);
-          ctx.stroke();
+          const dead = info.dead_below !== null && info.dead_below !== undefined && W && Math.abs(w) < info.dead_below;
+          if (dead) {                 // driven to zero by L1: drawn dead (thin, dashed, grey)
+            deadDrawn += 1;
+            ctx.setLineDash([3, 4]);
+            ctx.strokeStyle = 'rgba(120,120,120,.6)';
+            ctx.lineWidth = 1;
+            ctx.stroke();
+            ctx.setLineDash([]);
+          } else {
+            ctx.strokeStyle = css(Math.max(-1, Math.min(1, w)), 0.9);
+            ctx.lineWidth = Math.min(0.6 + Math.abs(w) * 1.8, 9);
+            ctx.stroke();
+          }
         }
       }
     }
+    state.deadDrawn = deadDrawn;
     // nodes
     ctx.font = '12px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
@@ -645,8 +803,8 @@
         nodes[l][nodes[l].length - 1].y + NODE + 12);
     }
     ctx.textAlign = 'left';
-    ctx.fillText('colour and width of a link: its weight · small square: the bias · click for numbers',
-      8, height - 6);
+    ctx.fillText('link: its weight · square: the bias · hover a neuron: its output at the right · click: edit' +
+      (info.dead_below ? ' · dashed: 0 by L1' : ''), 8, height - 6);
   }
 
   function onNetworkClick(ev) {
@@ -743,6 +901,34 @@
     html += `<div class="hint">${note}${rows.length ? ` Gradient and update: the last mini-batch of epoch ${epoch}` +
       (epoch === 0 ? ' (none yet)' : '') + '.' : ''}</div>`;
     box.innerHTML = html;
+    const editor = $('weight-editor');
+    const editable = sel.layer > 0 && dec;
+    editor.hidden = !editable;
+    if (editable) {
+      const key = JSON.stringify(sel);
+      if (editor.dataset.sel !== key) {        // a new selection: fill in its value, clear the result
+        editor.dataset.sel = key;
+        const d = dec[sel.layer - 1];
+        const v = sel.kind === 'link' ? d.W[sel.from * info.sizes[sel.layer] + sel.to] : d.b[sel.unit];
+        $('weight-input').value = Number(v.toPrecision(6));
+        $('weight-label').textContent = sel.kind === 'link' ? 'Set this weight' : 'Set this bias';
+        $('weight-result').textContent = '';
+      }
+    }
+  }
+
+  async function setWeight() {
+    const sel = state.selection;
+    if (!sel || sel.layer === 0) return;
+    const value = Number($('weight-input').value);
+    const body = { layer: sel.layer, to: sel.kind === 'link' ? sel.to : sel.unit, value };
+    if (sel.kind === 'link') body.from = sel.from;
+    let res;
+    try { res = await api('POST', sessionPath('weight'), body); } catch (err) { return; }
+    $('weight-result').textContent = `${res.set}: ${fmt(res.old)} → ${fmt(res.value)} · training loss ` +
+      `${fmtLoss(res.train_loss_before)} → ${fmtLoss(res.train_loss)}, test ${fmtLoss(res.test_loss_before)} → ` +
+      `${fmtLoss(res.test_loss)} (a shared link reproduces the run without hand edits)`;
+    state.lastWeight = res;
   }
 
   const LOSS_W = 340, LOSS_H = 86;
@@ -896,6 +1082,314 @@
     $('explain-panel').scrollIntoView({ behavior: 'smooth', block: 'start' });
   }
 
+  function nodeAt(nodes, x, y) {
+    for (const col of nodes) {
+      for (const n of col) {
+        if (x >= n.x - 2 && x <= n.x + NODE + 2 && y >= n.y - 2 && y <= n.y + NODE + 2) return n;
+      }
+    }
+    return null;
+  }
+  function onNetworkHover(ev) {
+    if (!state.layout) return;
+    const rect = ev.currentTarget.getBoundingClientRect();
+    const n = nodeAt(state.layout.nodes, ev.clientX - rect.left, ev.clientY - rect.top);
+    const hv = n ? { layer: n.layer, unit: n.unit } : null;
+    if (JSON.stringify(hv) !== JSON.stringify(state.hover)) { state.hover = hv; state.needsRender = true; }
+  }
+  window.playground.hoverNeuron = (layer, unit) => {
+    state.hover = layer === null ? null : { layer, unit }; state.needsRender = true;
+  };
+
+  // ------------------------------------------------------------------ the layers' health (live)
+  function renderDoctor(doc, tableBox, findingsBox, live) {
+    const pct = (v) => (v === null || v === undefined ? '–' : `${Math.round(100 * v)}%`);
+    let html = '<table><tr><th>layer</th><th title="‖W‖, the size of its weights">‖W‖</th>' +
+      '<th title="‖∂C/∂W‖ of the last mini-batch">‖∇W‖</th><th title="‖ΔW‖ / ‖W‖ of the last step (healthy: ~0.001)">ΔW/W</th>' +
+      '<th title="units that output 0 on every probe row">dead</th>' +
+      '<th title="outputs in the flat tails of sigmoid / tanh">sat.</th><th title="mean of its outputs a">a mean</th>' +
+      '<th title="spread (standard deviation) of its outputs a">a sd</th></tr>';
+    for (const r of doc.layers) {
+      html += `<tr><td title="f = ${r.activation}">${r.name}</td><td>${fmt(r.w_norm, 3)}</td><td>${fmt(r.grad_norm, 2)}</td>` +
+        `<td>${fmt(r.update_ratio, 2)}</td><td>${pct(r.dead)}</td><td>${pct(r.saturated)}</td>` +
+        `<td>${fmt(r.act_mean, 2)}</td><td>${fmt(r.act_std, 2)}</td></tr>`;
+    }
+    tableBox.innerHTML = html + '</table>';
+    findingsBox.innerHTML = '';
+    if (!doc.findings.length) {
+      findingsBox.appendChild(el('div', { class: 'ok' }, `No warning signs on ${doc.probe_rows} probe rows.`));
+    }
+    for (const f of doc.findings) {
+      const d = el('div', { class: 'finding' });
+      d.appendChild(el('b', {}, f.title + ': '));
+      d.appendChild(document.createTextNode(f.text));
+      findingsBox.appendChild(d);
+    }
+    if (!live) return;
+    $('doctor-epoch').textContent = `· epoch ${doc.epoch}, live`;
+    const h = state.doctorHistory;
+    if (!h.length || h[h.length - 1].epoch !== doc.epoch) h.push({ epoch: doc.epoch, g: doc.layers.map((r) => r.grad_norm) });
+    if (h.length > 400) h.splice(0, h.length - 400);
+    drawDoctorChart();
+  }
+  const DOC_W = 340, DOC_H = 70;
+  const LAYER_COLOURS = ['#0877bd', '#f59322', '#2e7d32', '#8e24aa', '#c62828', '#00838f', '#5d4037'];
+  function drawDoctorChart() {
+    const c = $('doctor-chart');
+    const ctx = c._ctx || (c._ctx = setupCanvas(c, DOC_W, DOC_H));
+    ctx.clearRect(0, 0, DOC_W, DOC_H);
+    ctx.fillStyle = '#fafafa'; ctx.fillRect(0, 0, DOC_W, DOC_H);
+    const h = state.doctorHistory.filter((p) => p.g.some((v) => v));
+    ctx.fillStyle = '#6b6f75'; ctx.font = '10px system-ui, sans-serif';
+    ctx.fillText('log ‖∂C/∂W‖ per layer (BP2: watch the first layers)', 4, 10);
+    if (h.length < 1) return;
+    let lo = Infinity, hi = -Infinity;
+    for (const p of h) for (const v of p.g) if (v > 0) { lo = Math.min(lo, Math.log10(v)); hi = Math.max(hi, Math.log10(v)); }
+    if (!Number.isFinite(lo)) return;
+    if (hi - lo < 1) { lo -= 0.5; hi += 0.5; }
+    const e0 = h[0].epoch, e1 = Math.max(h[h.length - 1].epoch, e0 + 1);
+    const X = (e) => 4 + (e - e0) / (e1 - e0) * (DOC_W - 8), Y = (v) => DOC_H - 4 - (Math.log10(v) - lo) / (hi - lo) * (DOC_H - 18);
+    const L = h[h.length - 1].g.length;
+    for (let l = 0; l < L; l++) {
+      ctx.beginPath();
+      let started = false;
+      for (const p of h) {
+        const v = p.g[l];
+        if (!(v > 0)) continue;
+        if (!started) { ctx.moveTo(X(p.epoch), Y(v)); started = true; } else ctx.lineTo(X(p.epoch), Y(v));
+      }
+      ctx.strokeStyle = LAYER_COLOURS[l % LAYER_COLOURS.length]; ctx.lineWidth = 1.3; ctx.stroke();
+      ctx.fillStyle = ctx.strokeStyle;
+      ctx.fillText(`${l + 1}`, DOC_W - 10 - 10 * (L - 1 - l), 10);
+    }
+  }
+
+  // ------------------------------------------------------------------ share
+  async function copyLink() {
+    updateUrl();
+    const url = location.href;
+    const box = $('share-url');
+    box.value = url; box.hidden = false; box.select();
+    try { await navigator.clipboard.writeText(url); setStatus('link copied: it reopens this run at this epoch'); }
+    catch (err) { setStatus('copy the link from the box below the buttons'); }
+  }
+
+  // ------------------------------------------------------------------ your own model
+  async function fileBase64(file) {
+    const buf = new Uint8Array(await file.arrayBuffer());
+    let bin = '';
+    for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode.apply(null, buf.subarray(i, i + 0x8000));
+    return btoa(bin);
+  }
+  async function uploadModel() {   // the model file, with the rows of data if a .csv is chosen too
+    const file = $('model-file').files[0] || state.lastModelFile;
+    if (!file) return;
+    state.lastModelFile = file;
+    const body = { filename: file.name, data: await fileBase64(file) };
+    const data = $('model-data').files[0];
+    if (data) { body.csv = await fileBase64(data); body.csv_name = data.name; }
+    await openModel(body);
+    $('model-file').value = '';
+  }
+  async function openModel(body) {
+    let res;
+    try { res = await api('POST', '/api/models', body); } catch (err) { return; }
+    if (state.model) closeModel(true);
+    hideMessage();
+    state.model = res.info;
+    state.modelTrace = null;
+    const info = res.info;
+    info.decoded = info.layers.map((l) => ({ W: b64f32(l.W), b: b64f32(l.b) }));
+    $('model-title').textContent = `Your model: ${info.name} (${info.source}), ${info.params} weights`;
+    const last = info.history && info.history.epochs ? Object.entries(info.history.last)
+      .map(([k, v]) => `${k} ${fmt(v, 4)}`).join(', ') : '';
+    $('model-note').textContent = (info.data_note || '') +
+      (last ? `. Its training: ${info.history.epochs} epochs, at the end ${last}.` : '');
+    for (const [id, pick] of [['model-x', 0], ['model-y', Math.min(1, info.n_inputs - 1)]]) {
+      fillSelect(id, info.features.map((f, i) => ({ key: i, label: f })));
+      $(id).value = String(pick);
+    }
+    const lastLayer = info.layers[info.layers.length - 1];
+    fillSelect('model-output', Array.from({ length: lastLayer.units }, (_, k) => ({ key: k, label: `unit ${k + 1}` })));
+    $('model-trace').disabled = !info.can_trace;
+    $('model-row').max = info.rows ? info.rows - 1 : 0;
+    $('model-trace-body').innerHTML = '';
+    const doctorBox = $('model-doctor');
+    const table = el('div'); const findings = el('div', { class: 'findings' });
+    doctorBox.innerHTML = '';
+    doctorBox.appendChild(el('h2', {}, 'Health of its layers'));
+    doctorBox.appendChild(findings); doctorBox.appendChild(table);
+    renderDoctor(info.doctor, table, findings, false);
+    const weights = $('model-weights');
+    weights.innerHTML = '';
+    info.layers.forEach((l, k) => {
+      const [nIn, nOut] = l.shape, rows = Math.min(nIn, 12), cols = Math.min(nOut, 12);
+      const W = info.decoded[k].W;
+      const data = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => W[i * nOut + j]));
+      const more = nIn > rows || nOut > cols ? `${nIn} × ${nOut} in all; the first ${rows} × ${cols} shown` : '';
+      weights.appendChild(matrix(`W of ${l.name} (f = ${l.activation})`, data,
+        (i) => (k === 0 ? info.features[i] : String(i + 1)), null, more));
+    });
+    $('model-panel').hidden = false;
+    layoutModelNetwork();
+    await loadModelResponse();
+    $('model-panel').scrollIntoView({ behavior: 'smooth', block: 'start' });
+  }
+  function closeModel(quiet) {
+    if (!state.model) return;
+    const id = state.model.id;
+    state.model = null; state.modelResponse = null;
+    $('model-panel').hidden = true;
+    fetch(`/api/models/${id}/close`, { method: 'POST', headers: authHeaders(), keepalive: true }).catch(() => {});
+  }
+  async function loadModelResponse() {
+    const m = state.model;
+    if (!m) return;
+    const x = Number($('model-x').value), y = Number($('model-y').value);
+    try {
+      state.modelResponse = await api('POST', `/api/models/${m.id}/response`, { x, y });
+    } catch (err) { return; }
+    drawModelResponse();
+  }
+  const MODEL_R = 340;
+  function drawModelResponse() {
+    const r = state.modelResponse, m = state.model;
+    if (!r || !m) return;
+    const c = $('model-response');
+    const ctx = c._ctx || (c._ctx = setupCanvas(c, MODEL_R, MODEL_R));
+    let img, lo, hi, what;
+    const hv = state.modelHover;
+    if (hv && hv.layer > 0 && r.maps[hv.layer - 1] && hv.unit < m.max_shown_units) {
+      const map = r.maps[hv.layer - 1];
+      [lo, hi] = [map.lo, map.hi];
+      img = mapCanvas(`model-n-${hv.layer}-${hv.unit}`, r.thumb_res, b64bytes(map.data), hv.unit * r.thumb_res * r.thumb_res, lo, hi, false);
+      what = `${m.layers[hv.layer - 1].name} unit ${hv.unit + 1} (hover)`;
+    } else {
+      const k = Number($('model-output').value) || 0;
+      const out = r.outputs[k];
+      [lo, hi] = [out.lo, out.hi];
+      img = mapCanvas('model-out', r.res, b64bytes(out.data), 0, lo, hi, false);
+      what = `output unit ${k + 1}`;
+    }
+    ctx.clearRect(0, 0, MODEL_R, MODEL_R);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(img, 0, 0, MODEL_R, MODEL_R);
+    ctx.fillStyle = 'rgba(255,255,255,.85)'; ctx.fillRect(0, 0, MODEL_R, 18);
+    ctx.fillStyle = '#000'; ctx.font = '11px system-ui, sans-serif';
+    ctx.fillText(`${what}: ${fmt(lo, 3)} (orange) … ${fmt(hi, 3)} (blue)`, 5, 13);
+    c.dataset.showing = what;
+    const fx = m.features[r.x], fy = m.features[r.y];
+    $('model-response-note').textContent = `Across: ${fx} from ${fmt(r.x_range[0], 3)} to ${fmt(r.x_range[1], 3)}; ` +
+      `up: ${fy} from ${fmt(r.y_range[0], 3)} to ${fmt(r.y_range[1], 3)}` +
+      (m.n_inputs > 2 ? `; the other ${m.n_inputs - 2} feature(s) held at their ${m.rows ? 'means' : 'value 0'}.` : '.');
+  }
+  function layoutModelNetwork() {
+    const m = state.model;
+    const sizes = [m.n_inputs, ...m.layers.map((l) => l.units)];
+    const cap = m.max_shown_units;
+    const shown = sizes.map((n) => Math.min(n, cap));
+    const R = 9, gap = 6, top = 28;
+    const width = 520, height = top + Math.max(...shown) * (2 * R + gap) + 30;
+    const L = sizes.length;
+    const xs = sizes.map((_, l) => 60 + l * (width - 120) / Math.max(1, L - 1));
+    const nodes = shown.map((n, l) => Array.from({ length: n }, (_, j) => ({
+      x: xs[l], y: top + R + j * (2 * R + gap) + (Math.max(...shown) - n) * (R + gap / 2), layer: l, unit: j })));
+    state.modelLayout = { width, height, nodes, sizes, R };
+    const c = $('model-network');
+    c._ctx = setupCanvas(c, width, height);
+    drawModelNetwork();
+  }
+  function drawModelNetwork() {
+    const m = state.model, lay = state.modelLayout;
+    const ctx = $('model-network')._ctx;
+    const { width, height, nodes, sizes, R } = lay;
+    ctx.clearRect(0, 0, width, height);
+    let maxW = 0;
+    for (const d of m.decoded) for (const v of d.W) maxW = Math.max(maxW, Math.abs(v));
+    for (let l = 1; l < nodes.length; l++) {
+      const W = m.decoded[l - 1].W, nOut = sizes[l];
+      for (const a of nodes[l - 1]) {
+        for (const b of nodes[l]) {
+          const w = W[a.unit * nOut + b.unit];
+          ctx.beginPath(); ctx.moveTo(a.x + R, a.y); ctx.lineTo(b.x - R, b.y);
+          ctx.strokeStyle = css(w / (maxW || 1), 0.7); ctx.lineWidth = 0.4 + 2.5 * Math.abs(w) / (maxW || 1);
+          ctx.stroke();
+        }
+      }
+    }
+    ctx.font = '11px system-ui, sans-serif'; ctx.textBaseline = 'middle';
+    for (const col of nodes) {
+      for (const n of col) {
+        const hv = state.modelHover && state.modelHover.layer === n.layer && state.modelHover.unit === n.unit;
+        let fill = '#fff';
+        if (n.layer > 0) fill = css(Math.max(-1, Math.min(1, m.decoded[n.layer - 1].b[n.unit])), 1);
+        ctx.beginPath(); ctx.arc(n.x, n.y, R, 0, 2 * Math.PI);
+        ctx.fillStyle = fill; ctx.fill();
+        ctx.lineWidth = hv ? 3 : 1; ctx.strokeStyle = hv ? '#000' : '#777'; ctx.stroke();
+        if (n.layer === 0) { ctx.fillStyle = '#333'; ctx.textAlign = 'right'; ctx.fillText(m.features[n.unit].slice(0, 12), n.x - R - 4, n.y); }
+      }
+    }
+    ctx.textAlign = 'center'; ctx.fillStyle = '#6b6f75';
+    sizes.forEach((n, l) => {
+      const label = l === 0 ? `${n} inputs` : `${m.layers[l - 1].name}: ${n} ${m.layers[l - 1].activation}`;
+      ctx.fillText(label + (n > m.max_shown_units ? ` (${m.max_shown_units} shown)` : ''), nodes[l][0].x, 10);
+    });
+    ctx.textAlign = 'left';
+    ctx.fillText('links: weights (blue +, orange −) · discs: biases · hover a neuron: its output at the right', 4, height - 8);
+  }
+  function onModelHover(ev) {
+    if (!state.modelLayout) return;
+    const rect = ev.currentTarget.getBoundingClientRect();
+    const x = ev.clientX - rect.left, y = ev.clientY - rect.top;
+    let hit = null;
+    for (const col of state.modelLayout.nodes) for (const n of col) if (Math.hypot(n.x - x, n.y - y) <= state.modelLayout.R + 2) hit = n;
+    const hv = hit ? { layer: hit.layer, unit: hit.unit } : null;
+    if (JSON.stringify(hv) === JSON.stringify(state.modelHover)) return;
+    state.modelHover = hv;
+    drawModelNetwork();
+    drawModelResponse();
+  }
+  window.playground.hoverModelNeuron = (layer, unit) => {
+    state.modelHover = layer === null ? null : { layer, unit }; drawModelNetwork(); drawModelResponse();
+  };
+  async function traceModel() {
+    const m = state.model;
+    if (!m) return;
+    const body = { row: Number($('model-row').value), rows: Number($('model-rows').value) };
+    let tr;
+    try { tr = await api('POST', `/api/models/${m.id}/trace`, body); } catch (err) { return; }
+    state.modelTrace = tr;
+    const box = $('model-trace-body');
+    box.innerHTML = '';
+    const clip = (a, r, c) => (a === null || a === undefined ? null :
+      (Array.isArray(a[0]) ? a.slice(0, r).map((row) => row.slice(0, c)) : a.slice(0, c)));
+    const rowLabel = (i) => `#${tr.rows[i]}`;
+    const summary = el('p', { class: 'summary' });
+    summary.textContent = `One training step on data rows ${tr.rows[0]}–${tr.rows[tr.rows.length - 1]} ` +
+      `(${tr.optimizer}, η = ${fmt(tr.learning_rate)}), on a copy of your model: cost C = ${fmt(tr.loss, 6)} ` +
+      `(${tr.loss_name}). At most 12 units per layer shown.`;
+    box.appendChild(el('div', { class: 'stage' }, 'Backpropagation, layer by layer'));
+    box.appendChild(summary);
+    const inputs = el('div', { class: 'mats' });
+    inputs.appendChild(matrix('a<sup>0</sup> = x (inputs)', clip(tr.layers[0].a_prev, 32, 12), rowLabel, tr.inputs.slice(0, 12)));
+    inputs.appendChild(matrix('y (targets)', tr.targets.map((v) => (Array.isArray(v) ? v.slice(0, 12) : [v])), rowLabel, null));
+    box.appendChild(inputs);
+    let l = 0;
+    for (const layer of tr.layers) {
+      if (layer.class !== 'Dense') continue;
+      l += 1;
+      box.appendChild(el('h3', {}, `Layer ${l}: ${layer.name} (f = ${layer.activation})`));
+      const row = el('div', { class: 'mats' });
+      row.appendChild(matrix(`z<sup>${l}</sup>`, clip(layer.z, 32, 12), rowLabel, null));
+      row.appendChild(matrix(`a<sup>${l}</sup>`, clip(layer.a, 32, 12), rowLabel, null));
+      row.appendChild(matrix(`δ<sup>${l}</sup>`, clip(layer.delta, 32, 12), rowLabel, null));
+      row.appendChild(matrix(`∂C/∂W<sup>${l}</sup> = (a<sup>${l - 1}</sup>)<sup>T</sup> δ<sup>${l}</sup>`, clip(layer.dC_dW, 12, 12), null, null));
+      row.appendChild(matrix(`∂C/∂b<sup>${l}</sup> = Σ δ<sup>${l}</sup>`, clip(layer.dC_db, 1, 12), null, null));
+      row.appendChild(matrix(`ΔW<sup>${l}</sup>`, clip(layer.kernel_update, 12, 12), null, null));
+      box.appendChild(row);
+    }
+  }
+
   // ------------------------------------------------------------------ exports
   function saveBlob(blob, filename) {
     const a = document.createElement('a');
@@ -962,6 +1456,7 @@
     }
     if (state.es) state.es.close();
     state.sessionId = null;
+    closeModel(true);
   });
   window.addEventListener('pageshow', (e) => {
     if (e.persisted && state.options && !state.sessionId) createSession().catch(() => {});
@@ -974,6 +1469,10 @@
     try {
       state.options = await api('GET', '/api/options');
       state.params = state.options.defaults;
+      const fromUrl = parseUrl();
+      state.params = Object.assign({}, state.options.defaults, fromUrl.params);
+      state.urlEpoch = fromUrl.epoch;
+      applyView(fromUrl);
       buildControls();
       syncControls();
       setPlayIcon(false);
