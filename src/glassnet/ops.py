@@ -763,7 +763,7 @@ def broadcast_to(x, shape):
     x = _arr(x)
     a = plain(x)
     out = np.broadcast_to(a, shape)
-    from .autodiff import _unbroadcast
+    from .autodiff.tape import unbroadcast as _unbroadcast
     return record("broadcast_to", (x,), out, (lambda g: _unbroadcast(g, a.shape),))
 
 
