@@ -5,8 +5,8 @@ Each function has ``keras.ops``'s name, arguments and defaults.  On plain arrays
 input is a recorded :class:`~glassnet.autodiff.Tensor` or a Variable and a tape is active, the
 result is recorded together with its vector-Jacobian product, written right under the forward
 formula below (elementwise arithmetic goes through NumPy's ufuncs, whose VJPs live in
-``autodiff.py``).  This is what lets a custom layer's ``call`` or a custom loss ``fn(y_true, y_pred)``
-train: ``ops.relu(ops.matmul(x, self.w) + self.b)``.
+``glassnet.autodiff.vjp``).  This is what lets a custom layer's ``call`` or a custom loss
+``fn(y_true, y_pred)`` train: ``ops.relu(ops.matmul(x, self.w) + self.b)``.
 
 The activation functions (``relu``, ``sigmoid``, ``softmax``, ``gelu``, ...) reuse
 ``glassnet.activations``'s formulas and derivatives, so their numbers are those of the built-in

@@ -1,8 +1,9 @@
 """keras.ops.core: conversion (``convert_to_tensor``, ``cast``), indexing (``getitem``, ``slice``,
 ``unstack``), scatters (``scatter``, ``scatter_update``, ``slice_update``, ...), ``stop_gradient``.
 
-Also the operand helpers every ``glassnet.ops`` module uses to read its arguments (``_in``,
-``_fin``, ``_arr``, ``_farr``, ``_weak``) and reduction axes (``_axes``, ``_restore``, ``_tuple_axis``).
+Also the helpers every ``glassnet.ops`` module uses to read its arguments (``operand``,
+``float_operand``, ``as_array``, ``as_float_array``, ``weak_data``, ``resolve_dtype``) and reduction
+axes (``reduced_axes``, ``unreduce``, ``tuple_axis``).
 """
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import numbers
 import numpy as np
 
 from .. import config
-from ..variables import Variable
 from ..autodiff import Tensor, lift, plain, record
+from ..variables import Variable
 from .symbolic_dispatch import symbolic_aware
 
 __all__ = [
@@ -53,16 +54,16 @@ def convert_to_numpy(x):
     return np.array(plain(x))
 
 
-def _in(x):
+def operand(x):
     """An operand for a ufunc: Variables lifted, Python numbers kept (weakly typed), rest arrays."""
     if isinstance(x, (np.ndarray, np.generic, numbers.Number)):
         return x
     return convert_to_tensor(x)
 
 
-def _fin(x):
+def float_operand(x):
     """A floating operand: integer / bool arrays become ``floatx()`` (as keras.ops.exp of ints)."""
-    x = _in(x)
+    x = operand(x)
     if isinstance(x, np.ndarray) and x.dtype.kind != "f":
         return x.astype(config.floatx())
     if isinstance(x, numbers.Number) and not isinstance(x, float):
@@ -70,23 +71,23 @@ def _fin(x):
     return x
 
 
-def _weak(x):
+def weak_data(x):
     """Plain data for computing, Python numbers kept as they are (weakly typed: float32 stays float32)."""
     return x if isinstance(x, numbers.Number) else plain(x)
 
 
-def _arr(x):
+def as_array(x):
     """An array operand for a recorded primitive (Python numbers and lists converted)."""
-    x = _in(x)
+    x = operand(x)
     return x if isinstance(x, np.ndarray) else convert_to_tensor(x)
 
 
-def _farr(x):
-    x = _fin(x)
+def as_float_array(x):
+    x = float_operand(x)
     return x if isinstance(x, np.ndarray) else np.asarray(x, dtype=config.floatx())
 
 
-def _axes(axis, ndim):
+def reduced_axes(axis, ndim):
     """``axis`` (None, int or tuple) as a sorted tuple of non-negative axes."""
     if axis is None:
         return tuple(range(ndim))
@@ -95,14 +96,14 @@ def _axes(axis, ndim):
     return (int(axis) % ndim,) if ndim else ()
 
 
-def _restore(g, axis, keepdims, ndim):
+def unreduce(g, axis, keepdims, ndim):
     """A reduction's gradient ``g`` with the reduced axes put back (size 1), ready to broadcast."""
     if keepdims:
         return g
-    return np.expand_dims(g, _axes(axis, ndim)) if ndim else g
+    return np.expand_dims(g, reduced_axes(axis, ndim)) if ndim else g
 
 
-def _tuple_axis(axis):
+def tuple_axis(axis):
     return tuple(axis) if isinstance(axis, list) else axis
 
 
@@ -127,7 +128,7 @@ def getitem(x, key):
 
     VJP: g scattered back into zeros of ``x``'s shape (repeated indices accumulate).
     """
-    x = _arr(x)
+    x = as_array(x)
     a = plain(x)
     key = _plain_key(key)
     out = a[key]
@@ -149,14 +150,14 @@ def shape(x):
 
 
 # =============================================================================== dtypes and casts
-def _dtype(dtype):
+def resolve_dtype(dtype):
     return np.dtype(dtype or config.floatx())
 
 
 def cast(x, dtype):
     """``x`` converted to ``dtype``.  To a float type d/dx = 1 (the gradient comes back in ``x``'s
     dtype); to an integer or boolean type the result is a constant."""
-    x = _in(x)
+    x = operand(x)
     a = plain(x)
     dtype = np.dtype(dtype)
     out = a.astype(dtype)
@@ -165,7 +166,7 @@ def cast(x, dtype):
     return record("cast", (x,), out, (lambda g: g,))
 
 
-# =============================================================================== keras.ops.core: slices, scatters, stop_gradient
+# =============================================================================== slices, scatters
 def stop_gradient(variable):
     """``variable``'s value as a constant: no gradient flows back through it."""
     return np.array(plain(lift(variable)))
@@ -205,7 +206,7 @@ def scatter(indices, values, shape):
     """Zeros of ``shape`` with ``values`` added at ``indices`` (``(N, k)``: the first k coordinates
     of each of N entries; repeated indices add up), as ``tf.scatter_nd``.  VJP: g at the indices."""
     key = _nd_index(indices, "scatter")
-    values = _farr(values)
+    values = as_float_array(values)
     v = plain(values)
     out = np.zeros(tuple(shape), v.dtype)
     np.add.at(out, key, v.reshape((-1,) + out.shape[len(key):]))
@@ -220,7 +221,7 @@ def scatter_update(inputs, indices, updates, reduction=None):
     if reduction not in (None, "add"):
         raise ValueError(f"scatter_update: glassnet supports reduction=None or 'add', got {reduction!r}")
     key = _nd_index(indices, "scatter_update")
-    inputs, updates = _farr(inputs), _farr(updates)
+    inputs, updates = as_float_array(inputs), as_float_array(updates)
     a, u = plain(inputs), plain(updates)
     u2 = u.reshape((-1,) + a.shape[len(key):])
     out = a.copy()
@@ -248,7 +249,7 @@ def scatter_update(inputs, indices, updates, reduction=None):
 def slice_update(inputs, start_indices, updates):
     """``inputs`` with the block starting at ``start_indices`` replaced by ``updates``.  VJP:
     ``inputs`` gets g outside the block, ``updates`` gets g inside it."""
-    inputs, updates = _farr(inputs), _farr(updates)
+    inputs, updates = as_float_array(inputs), as_float_array(updates)
     a, u = plain(inputs), plain(updates)
     key = tuple(_slice(int(st), int(st) + n) for st, n in zip(start_indices, u.shape))
     out = a.copy()

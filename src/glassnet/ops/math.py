@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import activations as _act
 from ..autodiff import plain, record
-from .core import _axes, _farr, _restore, _tuple_axis
+from .core import as_float_array, reduced_axes, tuple_axis, unreduce
 from .numpy_elementwise import reciprocal, sqrt
 from .numpy_arrays import take_along_axis
 from .symbolic_dispatch import symbolic_aware
@@ -17,7 +17,7 @@ __all__ = [
 
 def erf(x):
     """The error function.  d/dx = 2/sqrt(pi) exp(-x^2)."""
-    x = _farr(x)
+    x = as_float_array(x)
     a = plain(x)
     out = _act._erf(a)
     return record("erf", (x,), out, (lambda g: g * (2.0 / np.sqrt(np.pi)) * np.exp(-a * a),))
@@ -26,15 +26,15 @@ def erf(x):
 def logsumexp(x, axis=None, keepdims=False):
     """``log(sum(e^x))`` over ``axis``, computed as ``m + log(sum(e^(x - m)))`` with ``m = max x``.
     d/dx_i = e^(x_i - logsumexp) (the softmax)."""
-    x = _farr(x)
+    x = as_float_array(x)
     a = plain(x)
-    ax = _tuple_axis(axis)
+    ax = tuple_axis(axis)
     m = np.max(a, axis=ax, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
     full = m + np.log(np.sum(np.exp(a - m), axis=ax, keepdims=True))
-    out = full if keepdims else np.squeeze(full, axis=_axes(axis, a.ndim))
+    out = full if keepdims else np.squeeze(full, axis=reduced_axes(axis, a.ndim))
     return record("logsumexp", (x,), out,
-                  (lambda g: _restore(g, axis, keepdims, a.ndim) * np.exp(a - full),))
+                  (lambda g: unreduce(g, axis, keepdims, a.ndim) * np.exp(a - full),))
 
 
 def rsqrt(x):
@@ -52,7 +52,7 @@ def top_k(x, k, sorted=True):
 
 def erfc(x):
     """The complementary error function ``1 - erf(x)``.  d/dx = -2/sqrt(pi) exp(-x^2)."""
-    x = _farr(x)
+    x = as_float_array(x)
     a = plain(x)
     out = _act._erfc(a)
     return record("erfc", (x,), out, (lambda g: g * (-2.0 / np.sqrt(np.pi)) * np.exp(-a * a),))
@@ -64,7 +64,7 @@ def segment_sum(data, segment_ids, num_segments=None, sorted=False):
     range are dropped.  VJP: each row gets g of its segment."""
     if sorted and num_segments is not None:
         raise ValueError("segment_sum: num_segments cannot be set when sorted is True")
-    data = _farr(data)
+    data = as_float_array(data)
     d = plain(data)
     ids = plain(segment_ids).astype(np.intp)
     if num_segments is None:

@@ -13,8 +13,9 @@ import numpy as np
 from .. import activations as _act
 from .. import config
 from ..autodiff import call_activation, plain
-from .core import _dtype, _farr, _fin, _in, cast
-from .numpy_elementwise import add, clip, divide, exp, log, log1p, maximum, minimum, multiply, negative, square, subtract, where
+from .core import as_float_array, cast, float_operand, operand, resolve_dtype
+from .numpy_elementwise import (add, clip, divide, exp, log, log1p, maximum, minimum, multiply, negative,
+                                square, subtract, where)
 from .numpy_arrays import expand_dims
 from .numpy_reductions import mean, norm, sum, var
 from .math import rsqrt
@@ -33,7 +34,7 @@ __all__ = [
 def _activation(act, x):
     """Apply a glassnet ActivationFunction ``a = f(z)``; VJP: ``act.backward(g, z, a)`` (the
     built-in layers' own derivative, so numbers match them)."""
-    return call_activation(act, _fin(x))
+    return call_activation(act, float_operand(x))
 
 
 def sigmoid(x):
@@ -160,7 +161,7 @@ def log_softmax(x, axis=-1):
     return _activation(_act.LogSoftmax(axis), x)
 
 
-# =============================================================================== encodings, normalisation and more activations
+# =============================================================================== encodings, moments
 def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     """``out[..., c] = 1`` where ``x == c`` (integer ``x``; a negative or too large class gives a
     row of zeros, as TensorFlow).  Not differentiable."""
@@ -172,7 +173,7 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
             idx = idx.astype(np.int64)
         else:
             raise TypeError(f"one_hot: x must hold integer class indices, got dtype {idx.dtype}")
-    out = (idx[..., None] == np.arange(int(num_classes))).astype(_dtype(dtype))
+    out = (idx[..., None] == np.arange(int(num_classes))).astype(resolve_dtype(dtype))
     if axis != -1:
         out = np.moveaxis(out, -1, axis)
     return out
@@ -184,7 +185,7 @@ def normalize(x, axis=-1, order=2, epsilon=None):
     if not isinstance(order, numbers.Integral) or order < 1:
         raise ValueError(f"normalize: order must be an int >= 1, got {order!r}")
     eps = config.epsilon() if epsilon is None else epsilon
-    x = _farr(x)
+    x = as_float_array(x)
     if np.ndim(plain(x)) == 0:
         x = expand_dims(x, 0)
     if order == 2:
@@ -230,7 +231,7 @@ def binary_crossentropy(target, output, from_logits=False):
     Logits ``x``: ``max(x, 0) - x t + log(1 + e^-|x|)`` (d/dx = sigmoid(x) - t everywhere).
     Composed from recorded operations.
     """
-    target, output = _in(target), _farr(output)
+    target, output = operand(target), as_float_array(output)
     if np.ndim(target) != np.ndim(output) or np.shape(target) != np.shape(output):
         raise ValueError(f"binary_crossentropy: target and output must have the same shape, got "
                          f"target.shape={np.shape(target)}, output.shape={np.shape(output)}")
@@ -253,7 +254,7 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     Probabilities: ``p = clip(output / sum(output), eps, 1 - eps)``; logits: ``p = softmax``,
     computed as ``-sum(t log_softmax(x))``.  Composed from recorded operations.
     """
-    target, output = _in(target), _farr(output)
+    target, output = operand(target), as_float_array(output)
     if np.ndim(target) < 1 or np.shape(target) != np.shape(output):
         raise ValueError(f"categorical_crossentropy: target and output must have the same shape (at "
                          f"least rank 1), got target.shape={np.shape(target)}, output.shape={np.shape(output)}")
@@ -273,7 +274,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     operations."""
     if axis != -1:
         raise ValueError(f"sparse_categorical_crossentropy: only axis=-1 is supported, got {axis!r}")
-    output = _farr(output)
+    output = as_float_array(output)
     t = plain(target)
     if t.ndim == np.ndim(output) and t.shape[-1:] == (1,):
         t = t[..., 0]

@@ -13,7 +13,7 @@ import numpy as np
 from .. import config
 from ..autodiff import plain, record
 from ..autodiff.tape import unbroadcast
-from .core import _arr, _dtype, _tuple_axis, convert_to_tensor, getitem
+from .core import as_array, convert_to_tensor, getitem, resolve_dtype, tuple_axis
 from .numpy_elementwise import add, where
 from .symbolic_dispatch import symbolic_aware
 
@@ -32,7 +32,7 @@ _slice = builtins.slice
 # =============================================================================== shapes & indexing
 def reshape(x, newshape):
     """The same values in ``newshape``.  VJP: reshape g back to ``x``'s shape."""
-    x = _arr(x)
+    x = as_array(x)
     a = plain(x)
     out = np.reshape(a, newshape)
     return record("reshape", (x,), out, (lambda g: np.reshape(g, a.shape),))
@@ -40,7 +40,7 @@ def reshape(x, newshape):
 
 def transpose(x, axes=None):
     """Permute the axes (reverse them when None).  VJP: apply the inverse permutation to g."""
-    x = _arr(x)
+    x = as_array(x)
     a = plain(x)
     out = np.transpose(a, axes)
     inverse = None if axes is None else np.argsort([ax % a.ndim for ax in axes])
@@ -49,21 +49,21 @@ def transpose(x, axes=None):
 
 def swapaxes(x, axis1, axis2):
     """Exchange two axes.  VJP: exchange them back."""
-    x = _arr(x)
+    x = as_array(x)
     out = np.swapaxes(plain(x), axis1, axis2)
     return record("swapaxes", (x,), out, (lambda g: np.swapaxes(g, axis1, axis2),))
 
 
 def moveaxis(x, source, destination):
     """Move axes to new positions.  VJP: move them back."""
-    x = _arr(x)
+    x = as_array(x)
     out = np.moveaxis(plain(x), source, destination)
     return record("moveaxis", (x,), out, (lambda g: np.moveaxis(g, destination, source),))
 
 
 def concatenate(xs, axis=0):
     """Join arrays along an existing axis.  VJP of input k: its slice of g along ``axis``."""
-    xs = tuple(_arr(x) for x in xs)
+    xs = tuple(as_array(x) for x in xs)
     arrays = [plain(x) for x in xs]
     out = np.concatenate(arrays, axis=axis)
     ax = axis % out.ndim
@@ -77,7 +77,7 @@ def concatenate(xs, axis=0):
 
 def stack(x, axis=0):
     """Join arrays of one shape along a new axis.  VJP of input k: ``g`` taken at k along ``axis``."""
-    xs = tuple(_arr(v) for v in x)
+    xs = tuple(as_array(v) for v in x)
     out = np.stack([plain(v) for v in xs], axis=axis)
     ax = axis % out.ndim
     return record("stack", xs, out, tuple((lambda g, k=k: np.take(g, k, axis=ax)) for k in range(len(xs))))
@@ -85,7 +85,7 @@ def stack(x, axis=0):
 
 def expand_dims(x, axis):
     """Insert axes of length 1 at ``axis``.  VJP: reshape g back."""
-    x = _arr(x)
+    x = as_array(x)
     a = plain(x)
     out = np.expand_dims(a, axis)
     return record("expand_dims", (x,), out, (lambda g: np.reshape(g, a.shape),))
@@ -93,15 +93,15 @@ def expand_dims(x, axis):
 
 def squeeze(x, axis=None):
     """Remove axes of length 1 (those in ``axis``, or all).  VJP: reshape g back."""
-    x = _arr(x)
+    x = as_array(x)
     a = plain(x)
-    out = np.squeeze(a, axis=_tuple_axis(axis))
+    out = np.squeeze(a, axis=tuple_axis(axis))
     return record("squeeze", (x,), out, (lambda g: np.reshape(g, a.shape),))
 
 
 def broadcast_to(x, shape):
     """``x`` broadcast to ``shape``.  VJP: g summed over the broadcast axes."""
-    x = _arr(x)
+    x = as_array(x)
     a = plain(x)
     out = np.broadcast_to(a, shape)
     return record("broadcast_to", (x,), out, (lambda g: unbroadcast(g, a.shape),))
@@ -109,7 +109,7 @@ def broadcast_to(x, shape):
 
 def tile(x, repeats):
     """``x`` repeated ``repeats`` times per axis.  VJP: the tiles of g summed."""
-    x = _arr(x)
+    x = as_array(x)
     a = plain(x)
     out = np.tile(a, repeats)
     reps = (1,) * (out.ndim - len(np.atleast_1d(repeats))) + tuple(np.atleast_1d(repeats))
@@ -126,7 +126,7 @@ def tile(x, repeats):
 def repeat(x, repeats, axis=None):
     """Each element repeated ``repeats`` times along ``axis`` (flattened when None).  VJP: the
     copies of each element summed."""
-    x = _arr(x)
+    x = as_array(x)
     a = plain(x)
     out = np.repeat(a, repeats, axis=axis)
     ax = 0 if axis is None else axis % a.ndim
@@ -145,7 +145,7 @@ def repeat(x, repeats, axis=None):
 
 def flip(x, axis=None):
     """Reverse the order along ``axis`` (all axes when None).  VJP: flip g back."""
-    x = _arr(x)
+    x = as_array(x)
     out = np.flip(plain(x), axis)
     return record("flip", (x,), out, (lambda g: np.flip(g, axis),))
 
@@ -153,7 +153,7 @@ def flip(x, axis=None):
 def take(x, indices, axis=None):
     """Elements of ``x`` at ``indices`` along ``axis`` (of the flattened ``x`` when None).
     VJP: g added back at the indices."""
-    x = _arr(x)
+    x = as_array(x)
     a = plain(x)
     idx = plain(indices).astype(np.intp)
     out = np.take(a, idx, axis=axis)
@@ -170,7 +170,7 @@ def take(x, indices, axis=None):
 
 def copy(x):
     """A copy of ``x``.  d/dx = 1."""
-    x = _arr(x)
+    x = as_array(x)
     return record("copy", (x,), np.array(plain(x)), (lambda g: g,))
 
 
@@ -187,17 +187,17 @@ def size(x):
 # =============================================================================== creation
 def zeros(shape, dtype=None):
     """An array of zeros (``floatx()`` by default)."""
-    return np.zeros(shape, _dtype(dtype))
+    return np.zeros(shape, resolve_dtype(dtype))
 
 
 def ones(shape, dtype=None):
     """An array of ones (``floatx()`` by default)."""
-    return np.ones(shape, _dtype(dtype))
+    return np.ones(shape, resolve_dtype(dtype))
 
 
 def full(shape, fill_value, dtype=None):
     """An array filled with ``fill_value`` (``floatx()`` by default)."""
-    return np.full(shape, fill_value, _dtype(dtype))
+    return np.full(shape, fill_value, resolve_dtype(dtype))
 
 
 def zeros_like(x, dtype=None):
@@ -234,7 +234,7 @@ def arange(start, stop=None, step=None, dtype=None):
 def take_along_axis(x, indices, axis=None):
     """``np.take_along_axis``: ``out[..., i, ...] = x[..., indices[..., i, ...], ...]`` along
     ``axis`` (of the flattened ``x`` when None).  VJP: g added back at the indices."""
-    x = _arr(x)
+    x = as_array(x)
     a = plain(x)
     idx = plain(indices).astype(np.intp)
     if axis is None:
@@ -262,7 +262,7 @@ def sort(x, axis=-1):
     return take_along_axis(x, np.argsort(a, axis=axis, kind="stable"), axis=axis)
 
 
-# =============================================================================== more keras.ops.numpy arrays
+# =============================================================================== more arrays
 def split(x, indices_or_sections, axis=0):
     """A list of sub-arrays of ``x`` along ``axis`` (``indices_or_sections``: a number of equal
     parts, or the split positions).  Each part is recorded as a slice of ``x``."""
@@ -277,7 +277,7 @@ def split(x, indices_or_sections, axis=0):
 
 
 def _triangle(name, x, k, lower):
-    x = _arr(x)
+    x = as_array(x)
     a = plain(x)
     keep = (np.tril if lower else np.triu)(np.ones(a.shape[-2:], bool), k)
     return record(name, (x,), np.where(keep, a, 0).astype(a.dtype), (lambda g: g * keep,))
@@ -297,7 +297,7 @@ def triu(x, k=0):
 def _gather_flat(name, x, index):
     """``x.ravel()[index]`` for an integer ``index`` array (-1: a constant 0 entry).  VJP: g added
     back at the indices (repeated indices accumulate)."""
-    x = _arr(x)
+    x = as_array(x)
     a = plain(x)
     flat = a.reshape(-1)
     valid = index >= 0
@@ -350,30 +350,30 @@ def ravel(x):
 
 def vstack(xs):
     """Stack along the first axis (1-D inputs become rows)."""
-    xs = [_arr(v) for v in xs]
+    xs = [as_array(v) for v in xs]
     return concatenate([reshape(v, (1, -1)) if np.ndim(plain(v)) == 1 else v for v in xs], axis=0)
 
 
 def hstack(xs):
     """Stack along the second axis (the first for 1-D inputs)."""
-    xs = [_arr(v) for v in xs]
+    xs = [as_array(v) for v in xs]
     return concatenate(xs, axis=0 if np.ndim(plain(xs[0])) == 1 else 1)
 
 
 def eye(N, M=None, k=0, dtype=None):
     """A 2-D array with ones on diagonal ``k`` (``floatx()`` by default)."""
-    return np.eye(N, M, k, dtype=_dtype(dtype))
+    return np.eye(N, M, k, dtype=resolve_dtype(dtype))
 
 
 def identity(n, dtype=None):
     """The ``n x n`` identity matrix."""
-    return np.identity(n, dtype=_dtype(dtype))
+    return np.identity(n, dtype=resolve_dtype(dtype))
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
     """``num`` evenly spaced numbers from ``start`` to ``stop`` (``floatx()`` by default)."""
     return np.linspace(plain(start), plain(stop), num, endpoint=endpoint, retstep=retstep,
-                       dtype=_dtype(dtype), axis=axis)
+                       dtype=resolve_dtype(dtype), axis=axis)
 
 
 def argsort(x, axis=-1):
@@ -425,7 +425,7 @@ def fliplr(x):
 
 def tri(N, M=None, k=0, dtype=None):
     """Ones on and below diagonal ``k`` of an ``N x M`` array (``floatx()`` by default)."""
-    return np.tri(N, M, k, dtype=_dtype(dtype))
+    return np.tri(N, M, k, dtype=resolve_dtype(dtype))
 
 
 def select(condlist, choicelist, default=0):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autodiff import lift, plain, record
-from .core import _arr, _farr, _fin, _in, _weak
+from .core import as_array, as_float_array, float_operand, operand, weak_data
 from .symbolic_dispatch import symbolic_aware
 
 __all__ = [
@@ -27,22 +27,22 @@ __all__ = [
 # =============================================================================== arithmetic
 def add(x1, x2):
     """``x1 + x2`` elementwise (broadcasting).  d/dx1 = 1, d/dx2 = 1."""
-    return np.add(_in(x1), _in(x2))
+    return np.add(operand(x1), operand(x2))
 
 
 def subtract(x1, x2):
     """``x1 - x2``.  d/dx1 = 1, d/dx2 = -1."""
-    return np.subtract(_in(x1), _in(x2))
+    return np.subtract(operand(x1), operand(x2))
 
 
 def multiply(x1, x2):
     """``x1 * x2``.  d/dx1 = x2, d/dx2 = x1."""
-    return np.multiply(_in(x1), _in(x2))
+    return np.multiply(operand(x1), operand(x2))
 
 
 def divide(x1, x2):
     """``x1 / x2`` (true division; integers give floats).  d/dx1 = 1/x2, d/dx2 = -x1/x2^2."""
-    return np.true_divide(_in(x1), _in(x2))
+    return np.true_divide(operand(x1), operand(x2))
 
 
 true_divide = divide
@@ -50,63 +50,63 @@ true_divide = divide
 
 def power(x1, x2):
     """``x1 ** x2``.  d/dx1 = x2 x1^(x2-1), d/dx2 = x1^x2 log(x1)."""
-    return np.power(_in(x1), _in(x2))
+    return np.power(operand(x1), operand(x2))
 
 
 def negative(x):
     """``-x``.  d/dx = -1."""
-    return np.negative(_in(x))
+    return np.negative(operand(x))
 
 
 def reciprocal(x):
     """``1 / x``.  d/dx = -1/x^2."""
-    return np.reciprocal(_fin(x))
+    return np.reciprocal(float_operand(x))
 
 
 # =============================================================================== elementwise math
 def exp(x):
     """``e^x``.  d/dx = e^x."""
-    return np.exp(_fin(x))
+    return np.exp(float_operand(x))
 
 
 def expm1(x):
     """``e^x - 1`` (accurate near 0).  d/dx = e^x."""
-    return np.expm1(_fin(x))
+    return np.expm1(float_operand(x))
 
 
 def log(x):
     """Natural logarithm.  d/dx = 1/x."""
-    return np.log(_fin(x))
+    return np.log(float_operand(x))
 
 
 def log1p(x):
     """``log(1 + x)`` (accurate near 0).  d/dx = 1/(1 + x)."""
-    return np.log1p(_fin(x))
+    return np.log1p(float_operand(x))
 
 
 def log2(x):
     """Base-2 logarithm.  d/dx = 1/(x ln 2)."""
-    return np.log2(_fin(x))
+    return np.log2(float_operand(x))
 
 
 def log10(x):
     """Base-10 logarithm.  d/dx = 1/(x ln 10)."""
-    return np.log10(_fin(x))
+    return np.log10(float_operand(x))
 
 
 def sqrt(x):
     """Square root.  d/dx = 1/(2 sqrt(x))."""
-    return np.sqrt(_fin(x))
+    return np.sqrt(float_operand(x))
 
 
 def square(x):
     """``x^2``.  d/dx = 2x."""
-    return np.square(_in(x))
+    return np.square(operand(x))
 
 
 def absolute(x):
     """``|x|``.  d/dx = sign(x) (0 at 0)."""
-    return np.absolute(_in(x))
+    return np.absolute(operand(x))
 
 
 abs = absolute
@@ -114,58 +114,58 @@ abs = absolute
 
 def sign(x):
     """-1, 0 or 1.  Piecewise constant: d/dx = 0."""
-    return np.sign(_in(x))
+    return np.sign(operand(x))
 
 
 def tanh(x):
     """Hyperbolic tangent.  d/dx = 1 - tanh^2(x)."""
-    return np.tanh(_fin(x))
+    return np.tanh(float_operand(x))
 
 
 def sin(x):
     """Sine.  d/dx = cos(x)."""
-    return np.sin(_fin(x))
+    return np.sin(float_operand(x))
 
 
 def cos(x):
     """Cosine.  d/dx = -sin(x)."""
-    return np.cos(_fin(x))
+    return np.cos(float_operand(x))
 
 
 def floor(x):
     """Largest integer <= x (as a float).  d/dx = 0."""
-    return np.floor(_fin(x))
+    return np.floor(float_operand(x))
 
 
 def ceil(x):
     """Smallest integer >= x (as a float).  d/dx = 0."""
-    return np.ceil(_fin(x))
+    return np.ceil(float_operand(x))
 
 
 def round(x, decimals=0):
     """Round half to even to ``decimals`` digits.  Piecewise constant: d/dx = 0."""
-    x = _arr(x)
+    x = as_array(x)
     a = plain(x)
     return record("round", (x,), np.round(a, decimals), (np.zeros_like,))
 
 
 def maximum(x1, x2):
     """Elementwise maximum.  g goes to ``x1`` where x1 >= x2, else to ``x2`` (TensorFlow's ties)."""
-    return np.maximum(_in(x1), _in(x2))
+    return np.maximum(operand(x1), operand(x2))
 
 
 def minimum(x1, x2):
     """Elementwise minimum.  g goes to ``x1`` where x1 <= x2, else to ``x2`` (TensorFlow's ties)."""
-    return np.minimum(_in(x1), _in(x2))
+    return np.minimum(operand(x1), operand(x2))
 
 
 def clip(x, x_min, x_max):
     """``min(max(x, x_min), x_max)``.  d/dx = 1 where x_min <= x <= x_max, else 0 (TensorFlow's
     ``clip_by_value``: the bounds themselves pass the gradient); the bounds get no gradient."""
-    x = _arr(x)
+    x = as_array(x)
     a = plain(x)
-    lo = _weak(lift(x_min)) if x_min is not None else None
-    hi = _weak(lift(x_max)) if x_max is not None else None
+    lo = weak_data(lift(x_min)) if x_min is not None else None
+    hi = weak_data(lift(x_max)) if x_max is not None else None
     out = np.clip(a, lo, hi)
     if out.dtype != a.dtype and a.dtype.kind == "f":
         out = out.astype(a.dtype)
@@ -188,8 +188,8 @@ def where(condition, x1=None, x2=None):
         return np.nonzero(cond)
     if x1 is None or x2 is None:
         raise ValueError("where: x1 and x2 must both be given, or neither")
-    x1, x2 = _in(x1), _in(x2)
-    out = np.where(cond, _weak(x1), _weak(x2))
+    x1, x2 = operand(x1), operand(x2)
+    out = np.where(cond, weak_data(x1), weak_data(x2))
     return record("where", (x1, x2), out, ((lambda g: g * cond), (lambda g: g * ~cond)))
 
 
@@ -249,40 +249,40 @@ def isfinite(x):
     return np.isfinite(plain(x))
 
 
-# =============================================================================== more elementwise keras.ops
+# =============================================================================== more elementwise
 def logaddexp(x1, x2):
     """``log(e^x1 + e^x2)``.  d/dx1 = e^(x1 - out), d/dx2 = e^(x2 - out)."""
-    return np.logaddexp(_fin(x1), _fin(x2))
+    return np.logaddexp(float_operand(x1), float_operand(x2))
 
 
 def hypot(x1, x2):
     """``sqrt(x1^2 + x2^2)``.  d/dx1 = x1/out, d/dx2 = x2/out."""
-    return np.hypot(_fin(x1), _fin(x2))
+    return np.hypot(float_operand(x1), float_operand(x2))
 
 
 def arctan(x):
     """Inverse tangent.  d/dx = 1/(1 + x^2)."""
-    return np.arctan(_fin(x))
+    return np.arctan(float_operand(x))
 
 
 def sinh(x):
     """Hyperbolic sine.  d/dx = cosh(x)."""
-    return np.sinh(_fin(x))
+    return np.sinh(float_operand(x))
 
 
 def cosh(x):
     """Hyperbolic cosine.  d/dx = sinh(x)."""
-    return np.cosh(_fin(x))
+    return np.cosh(float_operand(x))
 
 
 def mod(x1, x2):
     """Remainder ``x1 - x2 floor(x1 / x2)`` (sign of ``x2``).  d/dx1 = 1, d/dx2 = -floor(x1/x2)."""
-    return np.remainder(_in(x1), _in(x2))
+    return np.remainder(operand(x1), operand(x2))
 
 
 def floor_divide(x1, x2):
     """``floor(x1 / x2)``.  Piecewise constant: d/dx = 0."""
-    return np.floor_divide(_in(x1), _in(x2))
+    return np.floor_divide(operand(x1), operand(x2))
 
 
 def isinf(x):
@@ -292,7 +292,7 @@ def isinf(x):
 
 def exp2(x):
     """``2^x``.  d/dx = 2^x ln 2."""
-    return power(2.0, _fin(x))
+    return power(2.0, float_operand(x))
 
 
 def logical_xor(x1, x2):
@@ -302,7 +302,7 @@ def logical_xor(x1, x2):
 
 def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
     """NaN and +-inf replaced by finite numbers.  d/dx = 1 where ``x`` is finite, else 0."""
-    x = _farr(x)
+    x = as_float_array(x)
     a = plain(x)
     out = np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
     finite = np.isfinite(a)
@@ -321,87 +321,87 @@ def isclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def fmax(x1, x2):
     """Elementwise maximum ignoring NaN.  g goes to ``x1`` where x1 >= x2, else to ``x2``."""
-    return np.fmax(_in(x1), _in(x2))
+    return np.fmax(operand(x1), operand(x2))
 
 
 def fmin(x1, x2):
     """Elementwise minimum ignoring NaN.  g goes to ``x1`` where x1 <= x2, else to ``x2``."""
-    return np.fmin(_in(x1), _in(x2))
+    return np.fmin(operand(x1), operand(x2))
 
 
 def fmod(x1, x2):
     """Remainder with the sign of ``x1``: ``x1 - x2 trunc(x1/x2)``."""
-    return np.fmod(_in(x1), _in(x2))
+    return np.fmod(operand(x1), operand(x2))
 
 
 def tan(x):
     """Tangent.  d/dx = 1 + tan^2(x)."""
-    return np.tan(_fin(x))
+    return np.tan(float_operand(x))
 
 
 def cbrt(x):
     """Cube root.  d/dx = 1/(3 x^(2/3))."""
-    return np.cbrt(_fin(x))
+    return np.cbrt(float_operand(x))
 
 
 def arcsin(x):
     """Inverse sine.  d/dx = 1/sqrt(1 - x^2)."""
-    return np.arcsin(_fin(x))
+    return np.arcsin(float_operand(x))
 
 
 def arccos(x):
     """Inverse cosine.  d/dx = -1/sqrt(1 - x^2)."""
-    return np.arccos(_fin(x))
+    return np.arccos(float_operand(x))
 
 
 def arcsinh(x):
     """Inverse hyperbolic sine.  d/dx = 1/sqrt(x^2 + 1)."""
-    return np.arcsinh(_fin(x))
+    return np.arcsinh(float_operand(x))
 
 
 def arccosh(x):
     """Inverse hyperbolic cosine.  d/dx = 1/sqrt(x^2 - 1)."""
-    return np.arccosh(_fin(x))
+    return np.arccosh(float_operand(x))
 
 
 def arctanh(x):
     """Inverse hyperbolic tangent.  d/dx = 1/(1 - x^2)."""
-    return np.arctanh(_fin(x))
+    return np.arctanh(float_operand(x))
 
 
 def arctan2(x1, x2):
     """The angle of the point ``(x2, x1)``.  d/dx1 = x2/(x1^2 + x2^2), d/dx2 = -x1/(x1^2 + x2^2)."""
-    return np.arctan2(_fin(x1), _fin(x2))
+    return np.arctan2(float_operand(x1), float_operand(x2))
 
 
 def fabs(x):
     """``|x|`` as a float.  d/dx = sign(x)."""
-    return np.fabs(_fin(x))
+    return np.fabs(float_operand(x))
 
 
 def trunc(x):
     """``x`` rounded towards 0.  d/dx = 0."""
-    return np.trunc(_fin(x))
+    return np.trunc(float_operand(x))
 
 
 def deg2rad(x):
     """Degrees to radians: ``x pi / 180``."""
-    return np.deg2rad(_fin(x))
+    return np.deg2rad(float_operand(x))
 
 
 def rad2deg(x):
     """Radians to degrees: ``x 180 / pi``."""
-    return np.rad2deg(_fin(x))
+    return np.rad2deg(float_operand(x))
 
 
 def logaddexp2(x1, x2):
     """``log2(2^x1 + 2^x2)``.  d/dx1 = 2^(x1 - out)."""
-    return np.logaddexp2(_fin(x1), _fin(x2))
+    return np.logaddexp2(float_operand(x1), float_operand(x2))
 
 
 def divide_no_nan(x1, x2):
     """``x1 / x2``, and 0 where ``x2 == 0`` (composed: no gradient flows through the zeros)."""
-    x1, x2 = _in(x1), _in(x2)
+    x1, x2 = operand(x1), operand(x2)
     zero = plain(x2) == 0
     return where(zero, 0.0, divide(x1, where(zero, 1.0, x2)))
 

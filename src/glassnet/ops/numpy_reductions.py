@@ -1,7 +1,7 @@
 """keras.ops.numpy, reductions and products: ``sum``, ``mean``, ``max``, ``var``, ``norm``,
 ``cumsum``, ... and ``matmul``, ``dot``, ``einsum``, ``tensordot``, ``trace``.
 
-A reduction's VJP puts the reduced axes back (``_restore``) and broadcasts ``g`` over them.
+A reduction's VJP puts the reduced axes back (``unreduce``) and broadcasts ``g`` over them.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 from ..autodiff import plain, record
-from .core import _arr, _axes, _farr, _in, _restore, _tuple_axis
+from .core import as_array, as_float_array, operand, reduced_axes, tuple_axis, unreduce
 from .numpy_elementwise import absolute, divide, multiply, power, sqrt, square, subtract
 from .numpy_arrays import diagonal, ones_like, reshape
 from .symbolic_dispatch import symbolic_aware
@@ -31,14 +31,14 @@ def matmul(x1, x2):
 
     dC/dx1 = g @ x2^T, dC/dx2 = x1^T @ g.
     """
-    return np.matmul(_in(x1), _in(x2))
+    return np.matmul(operand(x1), operand(x2))
 
 
 def dot(x1, x2):
     """``np.dot``: a product for scalars, the inner product of vectors, ``x1 @ x2`` when ``x2`` has
     at most 2 dimensions; otherwise the sum over the last axis of ``x1`` and the second-to-last of
     ``x2``."""
-    x1, x2 = _arr(x1), _arr(x2)
+    x1, x2 = as_array(x1), as_array(x2)
     if x1.ndim == 0 or x2.ndim == 0:
         return np.multiply(x1, x2)
     if x2.ndim <= 2:
@@ -66,7 +66,7 @@ def einsum(subscripts, *operands, **kwargs):
         raise TypeError(f"einsum: unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
     if not isinstance(subscripts, str):
         raise TypeError(f"einsum: subscripts must be a string, got {type(subscripts).__name__}")
-    xs = tuple(_arr(x) for x in operands)
+    xs = tuple(as_array(x) for x in operands)
     arrays = [plain(x) for x in xs]
     out = np.einsum(subscripts, *arrays)
     spec = subscripts.replace(" ", "")
@@ -104,35 +104,35 @@ def einsum(subscripts, *operands, **kwargs):
 # =============================================================================== reductions
 def sum(x, axis=None, keepdims=False):
     """Sum over ``axis`` (all axes when None).  d/dx_i = 1: g is broadcast back over the summed axes."""
-    x = _arr(x)
+    x = as_array(x)
     a = plain(x)
-    out = np.sum(a, axis=_tuple_axis(axis), keepdims=keepdims)
+    out = np.sum(a, axis=tuple_axis(axis), keepdims=keepdims)
     return record("sum", (x,), out,
-                  (lambda g: np.broadcast_to(_restore(g, axis, keepdims, a.ndim), a.shape),))
+                  (lambda g: np.broadcast_to(unreduce(g, axis, keepdims, a.ndim), a.shape),))
 
 
 def mean(x, axis=None, keepdims=False):
     """Mean over ``axis``; integer inputs give ``floatx()``.  d/dx_i = 1/N (N values averaged)."""
-    x = _farr(x)
+    x = as_float_array(x)
     a = plain(x)
-    out = np.mean(a, axis=_tuple_axis(axis), keepdims=keepdims)
+    out = np.mean(a, axis=tuple_axis(axis), keepdims=keepdims)
     n = a.size // _max(out.size, 1) if a.size else 1
     return record("mean", (x,), out,
-                  (lambda g: np.broadcast_to(_restore(g, axis, keepdims, a.ndim) / n, a.shape),))
+                  (lambda g: np.broadcast_to(unreduce(g, axis, keepdims, a.ndim) / n, a.shape),))
 
 
 def _extreme(name, fn, x, axis, keepdims, initial):
-    x = _arr(x)
+    x = as_array(x)
     a = plain(x)
     kw = {} if initial is None else {"initial": initial}
-    out = fn(a, axis=_tuple_axis(axis), keepdims=keepdims, **kw)
+    out = fn(a, axis=tuple_axis(axis), keepdims=keepdims, **kw)
 
     def vjp(g):
         """TensorFlow's rule: g is shared equally among the entries equal to the extreme."""
-        o = _restore(np.asarray(out), axis, keepdims, a.ndim)
+        o = unreduce(np.asarray(out), axis, keepdims, a.ndim)
         hit = a == o
-        count = np.sum(hit, axis=_axes(axis, a.ndim), keepdims=True)
-        return _restore(g, axis, keepdims, a.ndim) * hit / np.maximum(count, 1)
+        count = np.sum(hit, axis=reduced_axes(axis, a.ndim), keepdims=True)
+        return unreduce(g, axis, keepdims, a.ndim) * hit / np.maximum(count, 1)
     return record(name, (x,), out, (vjp,))
 
 
@@ -149,10 +149,10 @@ def min(x, axis=None, keepdims=False, initial=None):
 def prod(x, axis=None, keepdims=False, dtype=None):
     """Product over ``axis``.  d/dx_i = product of the other entries (computed without dividing,
     so zeros are handled)."""
-    x = _arr(x)
+    x = as_array(x)
     a = plain(x)
-    out = np.prod(a, axis=_tuple_axis(axis), keepdims=keepdims, dtype=dtype)
-    axes = _axes(axis, a.ndim)
+    out = np.prod(a, axis=tuple_axis(axis), keepdims=keepdims, dtype=dtype)
+    axes = reduced_axes(axis, a.ndim)
 
     def vjp(g):
         kept = [i for i in range(a.ndim) if i not in axes]
@@ -163,18 +163,18 @@ def prod(x, axis=None, keepdims=False, dtype=None):
         right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
         others = (left * right).reshape(moved.shape)
         others = np.transpose(others, np.argsort(kept + list(axes)))
-        return _restore(g, axis, keepdims, a.ndim) * others
+        return unreduce(g, axis, keepdims, a.ndim) * others
     return record("prod", (x,), out, (vjp,))
 
 
 def var(x, axis=None, keepdims=False):
     """Population variance ``mean((x - mean(x))^2)`` over ``axis``.  d/dx_i = 2 (x_i - mean) / N."""
-    x = _farr(x)
+    x = as_float_array(x)
     a = plain(x)
-    m = np.mean(a, axis=_tuple_axis(axis), keepdims=True)
-    out = np.mean(np.square(a - m), axis=_tuple_axis(axis), keepdims=keepdims)
+    m = np.mean(a, axis=tuple_axis(axis), keepdims=True)
+    out = np.mean(np.square(a - m), axis=tuple_axis(axis), keepdims=keepdims)
     n = a.size // _max(np.size(out), 1) if a.size else 1
-    return record("var", (x,), out, (lambda g: _restore(g, axis, keepdims, a.ndim) * (2.0 / n) * (a - m),))
+    return record("var", (x,), out, (lambda g: unreduce(g, axis, keepdims, a.ndim) * (2.0 / n) * (a - m),))
 
 
 def std(x, axis=None, keepdims=False):
@@ -195,7 +195,7 @@ def argmin(x, axis=None, keepdims=False):
 def cumsum(x, axis=None, dtype=None):
     """Running sum along ``axis`` (of the flattened input when None).  d/dx_i = sum of g over the
     positions j >= i (a reversed cumulative sum)."""
-    x = _arr(x)
+    x = as_array(x)
     a = plain(x)
     out = np.cumsum(a, axis=axis, dtype=dtype)
 
@@ -214,7 +214,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     another number ``p``: ``(sum |x|^p)^(1/p)``.  Matrix norms other than Frobenius over two axes
     are not provided.
     """
-    x = _farr(x)
+    x = as_float_array(x)
     if axis is None:
         if ord not in (None, "fro", 2) and plain(x).ndim > 1:
             raise ValueError(f"norm: ord={ord!r} with axis=None needs a vector; pass axis")
@@ -246,7 +246,7 @@ def average(x, axis=None, weights=None):
     the plain mean without weights.  Composed from recorded operations."""
     if weights is None:
         return mean(x, axis=axis)
-    x, w = _farr(x), _in(weights)
+    x, w = as_float_array(x), operand(weights)
     wa = plain(w)
     if axis is not None and wa.ndim == 1 and np.ndim(plain(x)) > 1:
         shape = [1] * np.ndim(plain(x))
@@ -262,17 +262,17 @@ def trace(x, offset=0, axis1=0, axis2=1):
 
 def any(x, axis=None, keepdims=False):
     """Whether any entry is true (non-zero) over ``axis`` (boolean)."""
-    return np.any(plain(x), axis=_tuple_axis(axis), keepdims=keepdims)
+    return np.any(plain(x), axis=tuple_axis(axis), keepdims=keepdims)
 
 
 def all(x, axis=None, keepdims=False):
     """Whether every entry is true (non-zero) over ``axis`` (boolean)."""
-    return np.all(plain(x), axis=_tuple_axis(axis), keepdims=keepdims)
+    return np.all(plain(x), axis=tuple_axis(axis), keepdims=keepdims)
 
 
 def count_nonzero(x, axis=None):
     """The number of non-zero entries over ``axis`` (``int32``)."""
-    return np.asarray(np.count_nonzero(plain(x), axis=_tuple_axis(axis))).astype(np.int32)
+    return np.asarray(np.count_nonzero(plain(x), axis=tuple_axis(axis))).astype(np.int32)
 
 
 def amax(x, axis=None, keepdims=False):
@@ -293,7 +293,7 @@ def ptp(x, axis=None, keepdims=False):
 def tensordot(x1, x2, axes=2):
     """Sum of products over ``axes`` (an int n: the last n axes of ``x1`` with the first n of
     ``x2``; or two lists of axes), as ``np.tensordot``.  Recorded as an einsum."""
-    x1, x2 = _arr(x1), _arr(x2)
+    x1, x2 = as_array(x1), as_array(x2)
     n1, n2 = np.ndim(plain(x1)), np.ndim(plain(x2))
     if isinstance(axes, numbers.Integral):
         a1, a2 = list(range(n1 - axes, n1)), list(range(axes))
@@ -326,7 +326,7 @@ def cumprod(x, axis=None, dtype=None):
     """Running product along ``axis`` (flattened when None).  d y_i / d x_j = prod of x_k for
     k <= i, k != j: computed without dividing by x (zeros are handled) through the recurrence
     ``r_j = g_j + x_(j+1) r_(j+1)``, ``dC/dx_j = (prod_(k<j) x_k) r_j``."""
-    x = _arr(x)
+    x = as_array(x)
     a = plain(x)
     out = np.cumprod(a, axis=axis, dtype=dtype)
 
