@@ -11,7 +11,7 @@ backward; it is differentiated by recording what it computes on a :class:`Tape`:
 
 Every operation applied to a recorded :class:`Tensor` appends one :class:`Record` ``(op, inputs,
 output, vjp)`` to the tape: ``vjp`` holds, for each input, the vector-Jacobian product
-``g -> g . d(output)/d(input)`` written right under the operation's forward formula (this module
+``g -> g . d(output)/d(input)`` written right under the operation's forward formula (``autodiff.vjp``
 for NumPy's ufuncs -- the arithmetic operators, ``np.exp``, ``np.maximum``, ... -- and
 ``glassnet.ops`` for everything else).  :meth:`Tape.gradient` walks the records backwards
 (reverse-mode chain rule), summing the contributions of every use of a value; a gradient that
