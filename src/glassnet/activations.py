@@ -282,10 +282,11 @@ def _erfc(x):
 
 
 # =============================================================================== shared kernels
-def _sigmoid(z):
+def stable_sigmoid(z):
     """``1 / (1 + exp(-z))`` without exp of a positive number: with ``e = exp(-|z|)``,
     ``1/(1+e)`` for ``z >= 0`` and ``e/(1+e)`` for ``z < 0`` (numerator ``max(e, [z >= 0])``,
-    branch-free)."""
+    branch-free).  A float array in, the same float type out, no checks: the one logistic kernel
+    of the package (activations, the sigmoid cross-entropies, the metrics' ``from_logits``)."""
     e = np.exp(-np.abs(z))
     return np.maximum(e, z >= 0) / (1.0 + e)
 
@@ -365,11 +366,11 @@ class Sigmoid(ActivationFunction):
     name = "sigmoid"
 
     def call(self, z):
-        return _sigmoid(z)
+        return stable_sigmoid(z)
 
     def derivative(self, z, a=None):
         if a is None:
-            a = _sigmoid(z)
+            a = stable_sigmoid(z)
         return a * (1.0 - a)
 
 
@@ -645,7 +646,7 @@ class Softplus(ActivationFunction):
         return _softplus(z)
 
     def derivative(self, z, a=None):
-        return _sigmoid(z)
+        return stable_sigmoid(z)
 
 
 @_function_of(Softplus)
@@ -682,10 +683,10 @@ class SiLU(ActivationFunction):
     name = "silu"
 
     def call(self, z):
-        return z * _sigmoid(z)
+        return z * stable_sigmoid(z)
 
     def derivative(self, z, a=None):
-        s = _sigmoid(z)
+        s = stable_sigmoid(z)
         return s * (1.0 + z * (1.0 - s))
 
 
@@ -819,7 +820,7 @@ class Mish(ActivationFunction):
 
     def derivative(self, z, a=None):
         t = np.tanh(_softplus(z))
-        return t + z * (1.0 - t * t) * _sigmoid(z)
+        return t + z * (1.0 - t * t) * stable_sigmoid(z)
 
 
 @_function_of(Mish)
@@ -838,7 +839,7 @@ class LogSigmoid(ActivationFunction):
         return -_softplus(-z)
 
     def derivative(self, z, a=None):
-        return _sigmoid(-z)
+        return stable_sigmoid(-z)
 
 
 @_function_of(LogSigmoid)
@@ -1198,13 +1199,13 @@ class GLU(ActivationFunction):
 
     def call(self, z):
         _, (u, v) = self._halves(z)
-        return u * _sigmoid(v)
+        return u * stable_sigmoid(v)
 
     derivative = Softmax.derivative
 
     def backward(self, grad_a, z, a=None):
         axis, (u, v) = self._halves(z)
-        s = _sigmoid(v)
+        s = stable_sigmoid(v)
         gs = grad_a * s
         return np.concatenate([gs, gs * u * (1.0 - s)], axis=axis)
 
