@@ -120,6 +120,27 @@ class _CrossentropyKernel(LossKernel):
         self.label_smoothing = label_smoothing
         self.axis = axis
 
+    @classmethod
+    def checked(cls, where, from_logits, label_smoothing, axis):
+        """The kernel of Keras's function, its arguments checked (messages name ``where``)."""
+        return cls(from_logits=check_bool(from_logits, "from_logits", where),
+                   label_smoothing=check_smoothing(label_smoothing, where), axis=check_axis(axis, where))
+
+
+class _CrossentropyLoss(KerasConfigLoss):
+    """The Keras classes of the binary and categorical cross-entropies: ``from_logits``,
+    ``label_smoothing`` and ``axis`` checked, kept as attributes and written in the config."""
+
+    _keys = ("from_logits", "label_smoothing", "axis")
+
+    def _init_crossentropy(self, fn, from_logits, label_smoothing, axis, reduction, name, dtype):
+        where = type(self).__name__
+        self.from_logits = check_bool(from_logits, "from_logits", where)
+        self.label_smoothing = check_smoothing(label_smoothing, where)
+        self.axis = check_axis(axis, where)
+        KerasConfigLoss.__init__(self, fn, name=name, reduction=reduction, dtype=dtype, from_logits=self.from_logits,
+                                 label_smoothing=self.label_smoothing, axis=self.axis)
+
 
 # ======================================================== binary cross-entropy
 class BinaryCrossentropyKernel(_CrossentropyKernel):
@@ -161,33 +182,21 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
       gradient ``(-(y/p) + (1-y)/(1-p)) / K`` where ``eps <= y_pred <= 1 - eps``, else 0;
     - logits ``z``: ``max(z, 0) - z y + log(1 + exp(-|z|))``; gradient ``(sigmoid(z) - y) / K``.
     """
-    where = "binary_crossentropy"
-    return BinaryCrossentropyKernel(from_logits=check_bool(from_logits, "from_logits", where),
-                                    label_smoothing=check_smoothing(label_smoothing, where),
-                                    axis=check_axis(axis, where))(y_true, y_pred)
+    kernel = BinaryCrossentropyKernel.checked("binary_crossentropy", from_logits, label_smoothing, axis)
+    return kernel(y_true, y_pred)
 
 
 @REG.register("BinaryCrossentropy")
-class BinaryCrossentropy(KerasConfigLoss):
+class BinaryCrossentropy(_CrossentropyLoss):
     """Binary cross-entropy (see :func:`binary_crossentropy`), reduced over the batch.
 
     With a sigmoid output layer the model uses :meth:`fused_value`/:meth:`fused_gradient`:
     ``mean(max(z,0) - z y + log(1 + exp(-|z|)))`` and ``(sigmoid(z) - y) / K``, as Keras does.
     """
 
-    _keys = ("from_logits", "label_smoothing", "axis")
-
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="binary_crossentropy", dtype=None):
-        w = "BinaryCrossentropy"
-        from_logits = check_bool(from_logits, "from_logits", w)
-        label_smoothing = check_smoothing(label_smoothing, w)
-        axis = check_axis(axis, w)
-        super().__init__(binary_crossentropy, name=name, reduction=reduction, dtype=dtype,
-                         from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
+        self._init_crossentropy(binary_crossentropy, from_logits, label_smoothing, axis, reduction, name, dtype)
 
 
 # ================================================== binary focal cross-entropy
@@ -338,33 +347,21 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     - logits ``z``: ``sum(y (logsumexp(z) - z))``; gradient ``softmax(z) - y`` (TensorFlow's
       kernel, the exact derivative when the labels sum to 1).
     """
-    where = "categorical_crossentropy"
-    return CategoricalCrossentropyKernel(from_logits=check_bool(from_logits, "from_logits", where),
-                                         label_smoothing=check_smoothing(label_smoothing, where),
-                                         axis=check_axis(axis, where))(y_true, y_pred)
+    kernel = CategoricalCrossentropyKernel.checked("categorical_crossentropy", from_logits, label_smoothing, axis)
+    return kernel(y_true, y_pred)
 
 
 @REG.register("CategoricalCrossentropy")
-class CategoricalCrossentropy(KerasConfigLoss):
+class CategoricalCrossentropy(_CrossentropyLoss):
     """Categorical cross-entropy (see :func:`categorical_crossentropy`), reduced over the batch.
 
     With a softmax output layer the model uses :meth:`fused_value`/:meth:`fused_gradient`:
     ``sum(y (logsumexp(z) - z))`` and ``softmax(z) - y``, as Keras does.
     """
 
-    _keys = ("from_logits", "label_smoothing", "axis")
-
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="categorical_crossentropy", dtype=None):
-        w = "CategoricalCrossentropy"
-        from_logits = check_bool(from_logits, "from_logits", w)
-        label_smoothing = check_smoothing(label_smoothing, w)
-        axis = check_axis(axis, w)
-        super().__init__(categorical_crossentropy, name=name, reduction=reduction, dtype=dtype,
-                         from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
+        self._init_crossentropy(categorical_crossentropy, from_logits, label_smoothing, axis, reduction, name, dtype)
 
 
 # ============================================= categorical focal cross-entropy
