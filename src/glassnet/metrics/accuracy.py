@@ -186,13 +186,12 @@ class BinaryAccuracy(PlainWrapper):
         threshold: predictions strictly above it count as class 1 (default 0.5).
     """
 
+    _keys = ("threshold",)
+
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
         threshold = check_float(threshold, "threshold", "BinaryAccuracy")
         super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
         self.threshold = threshold
-
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype, "threshold": self.threshold}
 
 
 @REG.register("categorical_accuracy")
@@ -219,13 +218,12 @@ class TopKCategoricalAccuracy(PlainWrapper):
         k: how many of the highest scores count (default 5).
     """
 
+    _keys = ("k",)
+
     def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
         k = check_positive_int(k, "k", "TopKCategoricalAccuracy")
         super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
         self.k = k
-
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype, "k": self.k}
 
 
 @REG.register("sparse_top_k_categorical_accuracy")

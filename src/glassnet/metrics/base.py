@@ -332,10 +332,13 @@ class MeanMetricWrapper(Mean):
 
 
 class PlainWrapper(MeanMetricWrapper):
-    """A MeanMetricWrapper subclass whose config is just ``name`` and ``dtype``."""
+    """A built-in MeanMetricWrapper: its config is ``name``, ``dtype`` and the attributes in ``_keys``
+    (its constructor's arguments), not the function."""
+
+    _keys: tuple = ()
 
     def get_config(self):
-        return Metric.get_config(self)
+        return {**Metric.get_config(self), **{k: getattr(self, k) for k in self._keys}}
 
     @classmethod
     def from_config(cls, config):

@@ -15,7 +15,7 @@ from ..losses import (binary_crossentropy, categorical_crossentropy, categorical
                       log_cosh, mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
                       mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy, squared_hinge,
                       squeeze_or_expand_to_same_rank)
-from .base import (METRIC_FUNCTIONS, REG, Mean, MeanMetricWrapper, PlainWrapper, as_result, check_broadcast,
+from .base import (METRIC_FUNCTIONS, REG, Mean, PlainWrapper, as_result, check_broadcast,
                    divide_no_nan, float_array)
 
 
@@ -101,24 +101,19 @@ class RootMeanSquaredError(Mean):
 
 
 @REG.register("cosine_similarity")
-class CosineSimilarity(MeanMetricWrapper):
+class CosineSimilarity(PlainWrapper):
     """Running mean of the per-sample :func:`cosine_similarity` along ``axis``.
 
     (Keras's config omits ``axis``; glassnet writes it so the round trip keeps it.)
     """
+
+    _keys = ("axis",)
 
     def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
         if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
             raise TypeError(f"CosineSimilarity: axis must be an integer, got {axis!r}")
         super().__init__(cosine_similarity, name=name, dtype=dtype, axis=int(axis))
         self.axis = int(axis)
-
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype, "axis": self.axis}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 @REG.register("log_cosh_error")
@@ -130,7 +125,7 @@ class LogCoshError(PlainWrapper):
 
 
 @REG.register("binary_crossentropy", "bce", "BCE")
-class BinaryCrossentropy(MeanMetricWrapper):
+class BinaryCrossentropy(PlainWrapper):
     """Running mean of ``glassnet.losses.binary_crossentropy`` per sample:
     ``-mean(y log p + (1 - y) log(1 - p), axis=-1)`` with ``p`` clipped to ``[eps, 1 - eps]``.
 
@@ -139,23 +134,17 @@ class BinaryCrossentropy(MeanMetricWrapper):
         label_smoothing: ``y -> y (1 - s) + s / 2``.
     """
 
+    _keys = ("from_logits", "label_smoothing")
+
     def __init__(self, name="binary_crossentropy", dtype=None, from_logits=False, label_smoothing=0):
         super().__init__(binary_crossentropy, name=name, dtype=dtype,
                          from_logits=bool(from_logits), label_smoothing=label_smoothing)
         self.from_logits = bool(from_logits)
         self.label_smoothing = label_smoothing
 
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype, "from_logits": self.from_logits,
-                "label_smoothing": self.label_smoothing}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
 
 @REG.register("categorical_crossentropy")
-class CategoricalCrossentropy(MeanMetricWrapper):
+class CategoricalCrossentropy(PlainWrapper):
     """Running mean of ``glassnet.losses.categorical_crossentropy`` per sample:
     ``-sum(y * log(p), axis)`` with ``p`` renormalised and clipped to ``[eps, 1 - eps]``.
 
@@ -165,6 +154,8 @@ class CategoricalCrossentropy(MeanMetricWrapper):
         axis: the class axis.
     """
 
+    _keys = ("from_logits", "label_smoothing", "axis")
+
     def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False, label_smoothing=0,
                  axis=-1):
         super().__init__(categorical_crossentropy, name=name, dtype=dtype,
@@ -173,17 +164,9 @@ class CategoricalCrossentropy(MeanMetricWrapper):
         self.label_smoothing = label_smoothing
         self.axis = axis
 
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype, "from_logits": self.from_logits,
-                "label_smoothing": self.label_smoothing, "axis": self.axis}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
 
 @REG.register("sparse_categorical_crossentropy")
-class SparseCategoricalCrossentropy(MeanMetricWrapper):
+class SparseCategoricalCrossentropy(PlainWrapper):
     """Running mean of ``glassnet.losses.sparse_categorical_crossentropy`` per sample:
     ``-log(p[y])`` with ``p`` clipped to ``[eps, 1 - eps]``.
 
@@ -193,6 +176,8 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
         axis: the class axis.
     """
 
+    _keys = ("from_logits", "ignore_class", "axis")
+
     def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False,
                  ignore_class=None, axis=-1):
         super().__init__(sparse_categorical_crossentropy, name=name, dtype=dtype,
@@ -200,14 +185,6 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
         self.from_logits = bool(from_logits)
         self.ignore_class = ignore_class
         self.axis = axis
-
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype, "from_logits": self.from_logits,
-                "ignore_class": self.ignore_class, "axis": self.axis}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 @REG.register("kl_divergence")
