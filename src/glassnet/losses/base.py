@@ -121,8 +121,11 @@ class LossKernel:
     def values_and_gradient(self, y, p, need_grad):
         raise NotImplementedError
 
-    def fused_values_and_gradient(self, y, z, p, need_grad):
-        """The per-sample losses from the logits ``z`` and ``d sum(losses) / d z`` (``p`` = activation(z))."""
+    def fused_values_and_gradient(self, y, z, p, need_grad, trusted=False):
+        """The per-sample losses from the logits ``z`` and ``d sum(losses) / d z`` (``p`` = activation(z)).
+
+        ``trusted``: the targets passed ``check_targets`` (the training step's), so per-call checks
+        of their values may be skipped."""
         raise NotImplementedError(f"{type(self).__name__} has no fused logits path")
 
     def aligned_targets(self, y, z) -> bool:
@@ -400,7 +403,7 @@ class LossFunctionWrapper(Loss):
 
     def _fast_fused(self, y, z, y_pred):
         """The training loop's common case, with no generic machinery: a 2-D float32 batch,
-        targets already aligned by ``check_targets``, no sample weights, the default reduction
+        targets already aligned and checked by ``check_targets``, no sample weights, the default reduction
         and no label smoothing.  The kernel's own fused formulas, then ``sum / n`` as the
         general path reduces (same float order).  ``None`` when not applicable."""
         kernel = self._kernel
@@ -413,7 +416,7 @@ class LossFunctionWrapper(Loss):
                 or kw.get("axis", -1) not in (-1, 1) or kw.get("ignore_class") is not None
                 or kw.get("from_logits") or z.dtype != y_pred.dtype or not kernel.aligned_targets(y, z)):
             return None
-        values, grad = kernel.fused_values_and_gradient(y, z, y_pred, True)
+        values, grad = kernel.fused_values_and_gradient(y, z, y_pred, True, trusted=True)
         dt = z.dtype
         n = dt.type(z.shape[0])
         value = float(np.add.reduce(values, dtype=dt) / n)
