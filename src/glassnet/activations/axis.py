@@ -19,8 +19,28 @@ def _warn_size_one(z, axis, where):
         )
 
 
+class _AlongAxis(ActivationFunction):
+    """An activation over an ``axis`` (config ``{'axis': ...}``): a vector-Jacobian ``backward``,
+    no elementwise derivative."""
+
+    elementwise = False
+    _axis_may_be_none = True
+
+    def __init__(self, axis=-1):
+        self.axis = check_axis(axis, self.name, allow_none=self._axis_may_be_none)
+
+    def get_config(self):
+        return {"axis": self.axis}
+
+    def derivative(self, z, a=None):
+        raise NotImplementedError(
+            f"{self.name} is not elementwise (its Jacobian is a matrix per row); "
+            f"use backward(grad_a, z, a) for the vector-Jacobian product"
+        )
+
+
 @REG.register("softmax")
-class Softmax(ActivationFunction):
+class Softmax(_AlongAxis):
     """``a_i = exp(z_i - m) / sum_j exp(z_j - m)`` along ``axis``, ``m = max_j z_j`` (stable).
 
     Not elementwise: ``backward(g, z, a) = a * (g - sum(g * a, axis))``, the vector-Jacobian
@@ -29,13 +49,6 @@ class Softmax(ActivationFunction):
     """
 
     name = "softmax"
-    elementwise = False
-
-    def __init__(self, axis=-1):
-        self.axis = check_axis(axis, self.name)
-
-    def get_config(self):
-        return {"axis": self.axis}
 
     def call(self, z):
         axis = resolve_axis(self.axis, z.ndim, self.name)
@@ -43,12 +56,6 @@ class Softmax(ActivationFunction):
         e = np.exp(z - np.max(z, axis=axis, keepdims=True))
         e /= np.sum(e, axis=axis, keepdims=True)
         return e
-
-    def derivative(self, z, a=None):
-        raise NotImplementedError(
-            f"{self.name} is not elementwise (its Jacobian is a matrix per row); "
-            f"use backward(grad_a, z, a) for the vector-Jacobian product"
-        )
 
     def backward(self, grad_a, z, a=None):
         if a is None:
@@ -65,27 +72,18 @@ def softmax(x, axis=-1):
 
 
 @REG.register("log_softmax")
-class LogSoftmax(ActivationFunction):
+class LogSoftmax(_AlongAxis):
     """``a_i = z_i - m - log(sum_j exp(z_j - m))`` along ``axis``, ``m = max_j z_j``.
 
     Not elementwise: ``backward(g, z, a) = g - exp(a) * sum(g, axis)`` (``exp(a)`` is the softmax).
     """
 
     name = "log_softmax"
-    elementwise = False
-
-    def __init__(self, axis=-1):
-        self.axis = check_axis(axis, self.name)
-
-    def get_config(self):
-        return {"axis": self.axis}
 
     def call(self, z):
         axis = resolve_axis(self.axis, z.ndim, self.name)
         shifted = z - np.max(z, axis=axis, keepdims=True)
         return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-
-    derivative = Softmax.derivative
 
     def backward(self, grad_a, z, a=None):
         if a is None:
@@ -101,7 +99,7 @@ def log_softmax(x, axis=-1):
 
 
 @REG.register("glu")
-class GLU(ActivationFunction):
+class GLU(_AlongAxis):
     """Gated linear unit: split ``z`` into halves ``(u, v)`` along ``axis``; ``f(z) = u sigmoid(v)``.
 
     The output has half of ``z``'s size along ``axis``.  ``backward(g) = concat(g s,
@@ -109,13 +107,7 @@ class GLU(ActivationFunction):
     """
 
     name = "glu"
-    elementwise = False
-
-    def __init__(self, axis=-1):
-        self.axis = check_axis(axis, self.name, allow_none=False)
-
-    def get_config(self):
-        return {"axis": self.axis}
+    _axis_may_be_none = False
 
     def _halves(self, z):
         axis = resolve_axis(self.axis, z.ndim, self.name)
@@ -129,8 +121,6 @@ class GLU(ActivationFunction):
     def call(self, z):
         _, (u, v) = self._halves(z)
         return u * stable_sigmoid(v)
-
-    derivative = Softmax.derivative
 
     def backward(self, grad_a, z, a=None):
         axis, (u, v) = self._halves(z)
