@@ -117,6 +117,14 @@ class _CrossentropyKernel(LossKernel):
         self.label_smoothing = label_smoothing
         self.axis = axis
 
+    function_name = ""                          # Keras's function, for messages
+    smooth = staticmethod(_smooth_binary)       # label smoothing: binary or categorical
+
+    def smoothed_labels_and_axis(self, y, p):
+        """``y`` label-smoothed and ``axis`` in ``[0, rank)``, after checking that ``y`` and ``p`` have one shape."""
+        check_same_shape(y, p, self.function_name)
+        return self.smooth(y, self.label_smoothing), canonical_axis(self.axis, p.ndim)
+
     @classmethod
     def checked(cls, where, from_logits, label_smoothing, axis):
         """The kernel of Keras's function, its arguments checked (messages name ``where``)."""
@@ -144,14 +152,13 @@ class BinaryCrossentropyKernel(_CrossentropyKernel):
     """``mean(-(y log p + (1 - y) log(1 - p)))`` over ``axis``, ``y`` smoothed, ``p`` clipped to [eps, 1-eps];
     from logits ``mean(max(z, 0) - z y + log(1 + exp(-|z|)))``, gradient ``(sigmoid(z) - y) / K``."""
 
+    function_name = "binary_crossentropy"
     targets = "binary"
     has_fused_path = True
     fused_activation = "sigmoid"
 
     def values_and_gradient(self, y, p, need_grad):
-        check_same_shape(y, p, "binary_crossentropy")
-        ax = canonical_axis(self.axis, p.ndim)
-        y = _smooth_binary(y, self.label_smoothing)
+        y, ax = self.smoothed_labels_and_axis(y, p)
         if self.from_logits:
             e = _bce_logits_elementwise(y, p)
             g = (stable_sigmoid(p) - y) if need_grad else None
@@ -161,9 +168,7 @@ class BinaryCrossentropyKernel(_CrossentropyKernel):
         return values, (g * (1.0 / p.shape[ax]) if need_grad else None)
 
     def fused_values_and_gradient(self, y, z, p, need_grad, trusted=False):
-        check_same_shape(y, z, "binary_crossentropy")
-        ax = canonical_axis(self.axis, z.ndim)
-        y = _smooth_binary(y, self.label_smoothing)
+        y, ax = self.smoothed_labels_and_axis(y, z)
         values = _mean(_bce_logits_elementwise(y, z), ax)
         return values, ((p - y) * (1.0 / z.shape[ax]) if need_grad else None)
 
@@ -201,6 +206,7 @@ class BinaryFocalCrossentropyKernel(_CrossentropyKernel):
     """``mean(w (1 - p_t)^gamma bce)`` over ``axis``: ``p_t = y p + (1-y)(1-p)``, ``bce`` the binary
     cross-entropy, ``w = y alpha + (1-y)(1-alpha)`` with class balancing, else 1."""
 
+    function_name = "binary_focal_crossentropy"
     targets = "binary"
     has_fused_path = True
     fused_activation = "sigmoid"
@@ -238,9 +244,7 @@ class BinaryFocalCrossentropyKernel(_CrossentropyKernel):
         return focal, g
 
     def values_and_gradient(self, y, p, need_grad):
-        check_same_shape(y, p, "binary_focal_crossentropy")
-        ax = canonical_axis(self.axis, p.ndim)
-        y = _smooth_binary(y, self.label_smoothing)
+        y, ax = self.smoothed_labels_and_axis(y, p)
         if self.from_logits:
             prob = stable_sigmoid(p)
             bce = _bce_logits_elementwise(y, p)
@@ -253,9 +257,7 @@ class BinaryFocalCrossentropyKernel(_CrossentropyKernel):
         return values, (g * (1.0 / p.shape[ax]) if need_grad else None)
 
     def fused_values_and_gradient(self, y, z, p, need_grad, trusted=False):
-        check_same_shape(y, z, "binary_focal_crossentropy")
-        ax = canonical_axis(self.axis, z.ndim)
-        y = _smooth_binary(y, self.label_smoothing)
+        y, ax = self.smoothed_labels_and_axis(y, z)
         if p is None:  # the value alone: the focal factor still needs the probabilities
             p = stable_sigmoid(z)
         bce = _bce_logits_elementwise(y, z)
@@ -304,14 +306,14 @@ class CategoricalCrossentropyKernel(_CrossentropyKernel):
     """``-sum(y log clip(p / sum(p), eps, 1 - eps))`` over ``axis``, ``y`` smoothed;
     from logits ``sum(y (logsumexp(z) - z))``, gradient ``softmax(z) - y``."""
 
+    function_name = "categorical_crossentropy"
+    smooth = staticmethod(_smooth_categorical)
     targets = "categorical"
     has_fused_path = True
     fused_activation = "softmax"
 
     def values_and_gradient(self, y, p, need_grad):
-        check_same_shape(y, p, "categorical_crossentropy")
-        ax = canonical_axis(self.axis, p.ndim)
-        y = _smooth_categorical(y, self.label_smoothing)
+        y, ax = self.smoothed_labels_and_axis(y, p)
         if self.from_logits:
             values = _cce_logits(y, p, ax)
             # TensorFlow's kernel gradient: softmax(z) - y (exact when the labels sum to 1)
@@ -325,9 +327,7 @@ class CategoricalCrossentropyKernel(_CrossentropyKernel):
         return values, grad
 
     def fused_values_and_gradient(self, y, z, p, need_grad, trusted=False):
-        check_same_shape(y, z, "categorical_crossentropy")
-        ax = canonical_axis(self.axis, z.ndim)
-        y = _smooth_categorical(y, self.label_smoothing)
+        y, ax = self.smoothed_labels_and_axis(y, z)
         return _cce_logits(y, z, ax), (p - y if need_grad else None)
 
 
@@ -366,6 +366,8 @@ class CategoricalFocalCrossentropyKernel(_CrossentropyKernel):
     """``sum(alpha (1 - o)^gamma (-y log o))`` over ``axis``, ``o = clip(s / sum(s), eps, 1 - eps)``,
     ``s = softmax(z)`` for logits else ``p``; no fused path (as in Keras)."""
 
+    function_name = "categorical_focal_crossentropy"
+    smooth = staticmethod(_smooth_categorical)
     targets = "categorical"
 
     def __init__(self, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1):
@@ -374,10 +376,8 @@ class CategoricalFocalCrossentropyKernel(_CrossentropyKernel):
         self.gamma = gamma
 
     def values_and_gradient(self, y, p, need_grad):
-        check_same_shape(y, p, "categorical_focal_crossentropy")
+        y, ax = self.smoothed_labels_and_axis(y, p)
         alpha, gamma = self.alpha, self.gamma
-        ax = canonical_axis(self.axis, p.ndim)
-        y = _smooth_categorical(y, self.label_smoothing)
         s = _softmax(p, ax) if self.from_logits else p
         out, oc, inside, total = _renormalised_clipped(s, ax)
         cce = -y * np.log(oc)
