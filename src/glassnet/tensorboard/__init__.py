@@ -56,7 +56,8 @@ grow; a torn last record after a crash is detected by its CRC and ignored by rea
 from __future__ import annotations
 
 from .graph import sequential_graph_def
-from .records import crc32c, encode_event, encode_summary_value, encode_tensor, frame_record, masked_crc32c
+from .records import (DT_DOUBLE, DT_FLOAT, DT_STRING, crc32c, encode_event, encode_summary_value, encode_tensor,  # noqa: F401
+                      frame_record, masked_crc32c)
 from .writer import DEFAULT_BUCKET_COUNT, FILE_VERSION, SOURCE_WRITER, EventFileWriter, histogram_buckets
 
 __all__ = [
