@@ -63,6 +63,13 @@ def check_float(value, name: str, where: str | None = None, *, low=None, high=No
     return value
 
 
+def check_bool(value, name: str, where: str | None = None) -> bool:
+    """Return ``value`` as a Python ``bool``; a NumPy bool is accepted, anything else (1, 'yes') raises."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{_prefix(where)}{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
 def check_path(value, name: str, where: str | None = None, allow_empty: bool = False) -> str:
     """A file-system path (``str``, ``bytes`` or ``os.PathLike``) as a ``str``, or a clear error."""
     import os

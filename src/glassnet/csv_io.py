@@ -31,6 +31,8 @@ import zipfile
 import zlib
 from typing import NamedTuple
 
+from ._optional import import_pandas
+
 MiB = 1 << 20
 DEFAULT_MAX_LINE_BYTES = 1 * MiB
 DEFAULT_MAX_COLUMNS = 10_000
@@ -329,10 +331,7 @@ def read_csv(path, limits: CSVLimits | None = None):
     then read by pandas.  Column names are stripped of surrounding spaces (``a, b`` headers give
     ``b``, not `` b``).
     """
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - pandas is installed in the test environment
-        raise ImportError("reading CSV files needs pandas: pip install 'glassnet[pandas]'") from None
+    pd = import_pandas("reading CSV files")
     limits = limits or CSVLimits()
     path = os.fspath(path)
     if not os.path.exists(path):

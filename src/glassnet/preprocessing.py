@@ -42,6 +42,7 @@ import numbers
 import numpy as np
 
 from ._validation import printable
+from ._optional import import_pandas
 
 __all__ = ["TabularPreprocessor", "infer_task", "resolve_task", "TooManyCategoriesError", "TASKS",
            "MAX_INTEGER_CLASSES", "MAX_TEXT_CLASSES", "MISSING"]
@@ -76,11 +77,7 @@ class TooManyCategoriesError(ValueError):
 
 # ------------------------------------------------------------------------------------- helpers
 def _pandas():
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - pandas is installed in the test environment
-        raise ImportError("glassnet.preprocessing needs pandas: pip install 'glassnet[pandas]'") from None
-    return pd
+    return import_pandas("glassnet.preprocessing")
 
 
 def _as_frame(frame, where: str):

@@ -42,17 +42,11 @@ import warnings
 
 import numpy as np
 
-from .._validation import check_path
+from .._validation import check_bool, check_path
 from ..tensorboard import EventFileWriter, sequential_graph_def
 from .callback import Callback
 
 _WHERE = "TensorBoard"
-
-
-def _check_bool(value, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{_WHERE}: {name} must be True or False, got {type(value).__name__} {value!r}")
-    return bool(value)
 
 
 def _check_freq(value, name: str) -> int:
@@ -176,9 +170,9 @@ class TensorBoard(Callback):
         super().__init__()
         self.log_dir = check_path(log_dir, "log_dir", _WHERE)
         self.histogram_freq = _check_freq(histogram_freq, "histogram_freq")
-        self.write_graph = _check_bool(write_graph, "write_graph")
-        self.write_images = _check_bool(write_images, "write_images")
-        self.write_steps_per_second = _check_bool(write_steps_per_second, "write_steps_per_second")
+        self.write_graph = check_bool(write_graph, "write_graph", _WHERE)
+        self.write_images = check_bool(write_images, "write_images", _WHERE)
+        self.write_steps_per_second = check_bool(write_steps_per_second, "write_steps_per_second", _WHERE)
         if update_freq == "batch":
             update_freq = 1
         elif update_freq != "epoch" and (isinstance(update_freq, (bool, np.bool_))

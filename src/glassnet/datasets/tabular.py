@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .._optional import import_pandas
 from ._files import DatasetError
 
 CANCER_LABEL = "benign_0__mal_1"
@@ -15,11 +16,7 @@ LENDING_DATE_COLUMNS = ("issue_d", "earliest_cr_line")
 
 
 def _pandas():
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError("glassnet.datasets: the tabular loaders need pandas; pip install 'glassnet[pandas]'") from None
-    return pd
+    return import_pandas("glassnet.datasets (the tabular loaders)")
 
 
 def read_csv(path, required=(), **kwargs):
