@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from .callback import Callback, CallbackList
 from .csv_logger import CSVLogger
+from .diagnostics import Diagnostics
 from .early_stopping import EarlyStopping
 from .history import History
 from .lambda_callback import LambdaCallback
@@ -29,6 +30,7 @@ __all__ = [
     "CSVLogger",
     "Callback",
     "CallbackList",
+    "Diagnostics",
     "EarlyStopping",
     "History",
     "LambdaCallback",
