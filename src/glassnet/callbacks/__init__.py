@@ -21,6 +21,7 @@ from .history import History
 from .lambda_callback import LambdaCallback
 from .model_checkpoint import ModelCheckpoint
 from .learning_rate_scheduler import LearningRateScheduler
+from .lr_finder import LearningRateFinder
 from .progbar import Progbar, ProgbarLogger
 from .reduce_lr_on_plateau import ReduceLROnPlateau
 from .tensorboard import TensorBoard
@@ -34,6 +35,7 @@ __all__ = [
     "EarlyStopping",
     "History",
     "LambdaCallback",
+    "LearningRateFinder",
     "LearningRateScheduler",
     "ModelCheckpoint",
     "Progbar",

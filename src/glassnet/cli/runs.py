@@ -10,6 +10,7 @@ from .common import CommandError, check_columns, check_features, csv_limits, rea
 
 MODEL_FILE = "model.keras"
 PREPROCESSING_FILE = "preprocessing.json"
+DIAGNOSTICS_FILE = "diagnostics.csv"
 
 
 def locate_run(path) -> tuple[str, str | None]:

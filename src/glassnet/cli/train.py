@@ -16,7 +16,7 @@ import numpy as np
 
 from .common import CommandError, check_columns, check_range, close_figure, column_list, csv_limits, one_line, \
     read_csv, target_columns
-from .runs import MODEL_FILE, PREPROCESSING_FILE, build_model, new_run_folder, split_rows
+from .runs import DIAGNOSTICS_FILE, MODEL_FILE, PREPROCESSING_FILE, build_model, new_run_folder, split_rows
 from .scores import format_scores, json_ready, score
 
 
@@ -58,6 +58,9 @@ def add_parser(sub):
                        help="numeric features: standard (default) or minmax")
     train.add_argument("--max-categories", type=int, default=50, metavar="N",
                        help="most distinct values a text column may have to be one-hot encoded (50)")
+    train.add_argument("--diagnostics", type=int, default=1, metavar="EVERY",
+                       help="record the training doctor's numbers every EVERY epochs into diagnostics.csv and "
+                            "diagnostics.png (default 1; 0: off); 'glassnet doctor RUN' reads them")
     train.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2],
                        help="1: progress bar on a terminal, one line per epoch otherwise; 2: one line per epoch")
     train.set_defaults(func=run)
@@ -111,6 +114,7 @@ def check_options(args) -> list[int]:
     check_range(args.l2, "--l2", low=0.0)
     check_range(args.lr, "--lr", low=0.0, low_inclusive=False)
     check_range(args.max_categories, "--max-categories", low=1)
+    check_range(args.diagnostics, "--diagnostics", low=0)
     if args.early_stopping is not None:
         check_range(args.early_stopping, "--early-stopping", low=1)
     hidden = parse_hidden(args.hidden)
@@ -208,20 +212,41 @@ def fit(args, data: Prepared, model, out: str, extra_callbacks=()):
 
 
 def write_run(out: str, model, prep, history, verbose: int) -> list[str]:
-    """The model, the preprocessing and ``history.png`` into the run folder; returns the files written."""
+    """The model, the preprocessing, ``history.png`` and the doctor's records (``diagnostics.csv``,
+    ``diagnostics.png``) into the run folder; returns the files written."""
     model.save(os.path.join(out, MODEL_FILE))
     prep.save(os.path.join(out, PREPROCESSING_FILE))
     written = [MODEL_FILE, PREPROCESSING_FILE, "history.csv"]
+    records = getattr(history, "diagnostics", None)
+    if records and records.get("epoch"):
+        write_diagnostics_csv(os.path.join(out, DIAGNOSTICS_FILE), records)
+        written.append(DIAGNOSTICS_FILE)
     try:
         from .. import plot
 
         if history.history:
             close_figure(plot.history(history, path=os.path.join(out, "history.png")))
             written.append("history.png")
+        if records and records.get("epoch"):
+            close_figure(plot.diagnostics(records, path=os.path.join(out, "diagnostics.png")))
+            written.append("diagnostics.png")
     except ImportError:
         if verbose:
             print("(no history.png: matplotlib is not installed; pip install 'glassnet[plot]')")
     return written
+
+
+def write_diagnostics_csv(path: str, records: dict) -> None:
+    """The Diagnostics records as CSV, one row per epoch and layer (atomically)."""
+    import csv
+
+    from .._io import atomic_open
+    from ..callbacks.diagnostics import COLUMNS
+
+    with atomic_open(path, "w") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        writer.writerows(zip(*(records[c] for c in COLUMNS)))
 
 
 def score_run(args, data: Prepared, model, history, interrupted: bool, out: str, verbose: int) -> str:
@@ -251,7 +276,10 @@ def run(args) -> int:
     data = prepare(args)
     model = network(args, data)
     out = new_run_folder(args.out)
-    history, interrupted = fit(args, data, model, out)
+    from ..callbacks import Diagnostics
+
+    doctor = [Diagnostics(every=args.diagnostics)] if args.diagnostics else []
+    history, interrupted = fit(args, data, model, out, doctor)
     written = write_run(out, model, data.prep, history, args.verbose)
     written.append(score_run(args, data, model, history, interrupted, out, args.verbose))
     if args.verbose:
