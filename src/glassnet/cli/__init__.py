@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import demo, doctor, evaluate, gradcheck, playground, predict, summary, trace, train
+from . import check, demo, doctor, evaluate, gradcheck, playground, predict, summary, trace, train
 from .common import CommandError, one_line, read_csv
 from .demos import run_demo, worked_example_model, xor_demo
 from .runs import MODEL_FILE, PREPROCESSING_FILE, build_model, load_run, locate_run, split_rows
@@ -28,7 +28,7 @@ __all__ = ["main", "build_parser", "CommandError", "worked_example_model", "xor_
            "PREPROCESSING_FILE"]
 
 # the commands in the order ``glassnet --help`` lists them
-COMMANDS = (demo, train, evaluate, predict, summary, trace, gradcheck, playground, doctor)
+COMMANDS = (demo, train, evaluate, predict, summary, trace, gradcheck, playground, doctor, check)
 
 
 class _Parser(argparse.ArgumentParser):
