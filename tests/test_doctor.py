@@ -279,3 +279,18 @@ def test_diagnostics_csv_round_trip(tmp_path):
     (tmp_path / "bad.csv").write_text("a,b\n1,2\n")
     with pytest.raises(ValueError, match="not a diagnostics file"):
         read_diagnostics_csv(tmp_path / "bad.csv")
+
+
+def test_example_script_runs_and_finds_what_it_says(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "training_doctor.py"
+    spec = importlib.util.spec_from_file_location("example_training_doctor", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = module.main(["--epochs", "3", "--out", str(tmp_path)])
+    assert result["deep"].kinds == ["vanishing_gradients"] and result["relu"].healthy
+    assert 1e-4 < result["suggestion"] < 1.0
+    assert (tmp_path / "doctor.png").stat().st_size > 10_000 and (tmp_path / "lr_finder.png").exists()

@@ -289,7 +289,7 @@ def diagnostics(records, path=None):
     plt = _plt()
     layers = list(dict.fromkeys(records["layer"]))
     panels = [("grad_norm", "gradient norm ||dC/dW||", True), ("update_ratio", "update / weight per step", True),
-              ("dead_relu", "dead ReLU / saturated units", False), ("act_std", "activation spread (std)", False)]
+              ("dead_relu", "share of units: dead ReLU (solid), saturated (dashed)", False), ("act_std", "activation spread (std)", False)]
     fig, grid = plt.subplots(2, 2, figsize=(11, 6.4))
     axes = grid.ravel()
     colors = plt.get_cmap("viridis")(np.linspace(0, 0.9, max(len(layers), 1)))
@@ -303,8 +303,7 @@ def diagnostics(records, path=None):
                 if log:
                     values = np.where(values > 0, values, np.nan)
                 if np.isfinite(values).any():
-                    ax.plot(epochs, values, style, color=color,
-                            label=name if k != "saturated" else f"{name} (saturated)")
+                    ax.plot(epochs, values, style, color=color, label=name)
         if log:
             ax.set_yscale("log")
         if key == "dead_relu":
