@@ -294,3 +294,21 @@ def test_example_script_runs_and_finds_what_it_says(tmp_path, capsys):
     assert result["deep"].kinds == ["vanishing_gradients"] and result["relu"].healthy
     assert 1e-4 < result["suggestion"] < 1.0
     assert (tmp_path / "doctor.png").stat().st_size > 10_000 and (tmp_path / "lr_finder.png").exists()
+
+
+def test_plot_of_a_diverged_run_with_no_finite_number(tmp_path):
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    from glassnet import plot
+    from glassnet.callbacks.diagnostics import COLUMNS
+
+    nan = float("nan")
+    records = {c: [nan, nan] for c in COLUMNS}
+    records.update({"epoch": [0, 1], "layer": ["d", "d"], "activation": ["relu", "relu"], "units": [3, 3],
+                    "nonfinite": [12, 12]})
+    plt.close(plot.diagnostics(records, path=tmp_path / "d.png"))
+    assert (tmp_path / "d.png").exists()
+    assert diagnose(None, {"loss": [nan, nan]}, diagnostics=records).kinds == ["learning_rate_too_high", "nonfinite"]
+    with pytest.raises(ValueError, match="Diagnostics records"):
+        plot.diagnostics({})

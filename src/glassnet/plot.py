@@ -317,7 +317,8 @@ def diagnostics(records, path=None):
             if label not in labels:
                 handles.append(h)
                 labels.append(label)
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), fontsize=8)
+    if labels:                                   # a diverged run may have no finite value to draw
+        fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), fontsize=8)
     fig.tight_layout(rect=(0, 0.04 * ((len(labels) + 4) // 5), 1, 1))
     if path is not None:
         from ._io import atomic_open
