@@ -113,6 +113,26 @@ def test_functional_model_and_dataframe():
     assert frame.loc[1, "dead_relu"] >= 0 and np.isnan(frame.loc[1, "saturated"])
 
 
+def test_nested_model_layers_and_two_inputs():
+    """A Sequential inside a two-input functional model: its layers are recorded one by one."""
+    rng = np.random.default_rng(0)
+    xa, xb = rng.normal(size=(80, 3)).astype(np.float32), rng.normal(size=(80, 2)).astype(np.float32)
+    y = (xa[:, 0] > 0).astype(np.float32)
+    a, b = layers.Input((3,)), layers.Input((2,))
+    inner = Sequential([layers.Input((5,)), layers.Dense(4, activation="relu", name="inner_relu"),
+                        layers.Dropout(0.3)], name="inner")
+    out = layers.Dense(1, activation="sigmoid", name="out")(inner(layers.Concatenate()([a, b])))
+    model = Model([a, b], out)
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    diag = Diagnostics(probe_size=30)
+    rec = model.fit([xa, xb], y, epochs=2, verbose=0, callbacks=[diag]).diagnostics
+    assert rec["layer"][:2] == ["inner_relu", "out"]
+    assert [p.shape for p in diag.probe] == [(30, 3), (30, 2)]
+    kernel, bias = model.get_layer("inner").get_layer("inner_relu").get_weights()
+    relu = np.maximum(np.hstack(diag.probe) @ kernel + bias, 0)
+    assert rec["act_mean"][2] == pytest.approx(relu.mean(), rel=1e-5, abs=1e-7)
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="every"):
         Diagnostics(every=0)
@@ -197,7 +217,7 @@ def test_cancer_without_dropout_trained_long_overfits():
     model = Sequential([layers.Input((30,)), layers.Dense(30, activation="relu"),
                         layers.Dense(15, activation="relu"), layers.Dense(1, activation="sigmoid")])
     model.compile(optimizer="adam", loss="binary_crossentropy")
-    history = model.fit(x, y, epochs=400, validation_data=(xv, yv), verbose=0, callbacks=[Diagnostics(every=20)])
+    history = model.fit(x, y, epochs=600, validation_data=(xv, yv), verbose=0, callbacks=[Diagnostics(every=20)])
     found = diagnose(model, history)
     assert found.kinds == ["overfitting"], str(found)
     n = found[0].numbers

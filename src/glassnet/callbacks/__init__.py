@@ -4,7 +4,8 @@ Keras 3's set: :class:`Callback` (the base class), :class:`CallbackList`,
 :class:`History`, :class:`ProgbarLogger`, :class:`EarlyStopping`,
 :class:`TerminateOnNaN`, :class:`LambdaCallback`, :class:`LearningRateScheduler`,
 :class:`ReduceLROnPlateau`, :class:`CSVLogger`, :class:`ModelCheckpoint` and
-:class:`TensorBoard`.  The :class:`Progbar`
+:class:`TensorBoard`; and glassnet's own :class:`Diagnostics` (the training doctor's
+records) and :class:`LearningRateFinder` (the range test).  The :class:`Progbar`
 utility (``keras.utils.Progbar``) lives in :mod:`glassnet.callbacks.progbar`.
 
 Callbacks see the model only through ``model.stop_training``,

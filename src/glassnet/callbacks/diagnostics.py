@@ -104,17 +104,24 @@ def unit_stats(outputs, activation: str | None) -> dict:
     return stats
 
 
+def _is_graph_model(layer) -> bool:
+    return callable(getattr(layer, "graph_nodes", None)) and bool(getattr(layer, "inputs", None))
+
+
 def probe_activations(model, probe) -> dict:
-    """``{layer: output on probe}`` for every layer of ``model``, run node by node in inference mode.
+    """``{layer name: output on probe}`` for every layer of ``model`` (and of the models nested in it),
+    run node by node in inference mode.
 
     ``probe`` is an array (or a list, one per model input).  A layer called several times keeps
     its last call's output.  Nothing in the model changes.
     """
-    inputs = probe if isinstance(probe, (list, tuple)) else [probe]
-    values = {}
     outputs = {}
-    for tensor, x in zip(model.inputs, inputs):
-        values[id(tensor)] = x
+    _run_nodes(model, probe if isinstance(probe, (list, tuple)) else [probe], outputs)
+    return outputs
+
+
+def _run_nodes(model, inputs, outputs) -> list:
+    values = {id(t): x for t, x in zip(model.inputs, inputs)}
     for node in model.graph_nodes():
         if not node.inputs:                       # an input node: its tensor is already set
             continue
@@ -122,12 +129,16 @@ def probe_activations(model, probe) -> dict:
             args = [values[id(t)] for t in node.inputs]
         except KeyError:                          # fed by something the probe does not reach
             continue
-        out = node.layer.forward(args if node.structure == "list" else args[0], training=False)
-        outs = out if len(node.outputs) > 1 else [out]
+        layer = node.layer
+        if _is_graph_model(layer) and len(node.outputs) == len(layer.outputs):
+            outs = _run_nodes(layer, args, outputs)          # a nested model: its own layers too
+        else:
+            out = layer.forward(args if node.structure == "list" else args[0], training=False)
+            outs = out if len(node.outputs) > 1 else [out]
         for t, o in zip(node.outputs, outs):
             values[id(t)] = o
-        outputs[node.layer.name] = outs[0]
-    return outputs
+        outputs[layer.name] = outs[0]
+    return [values.get(id(t)) for t in model.outputs]
 
 
 def _find_tensorboard(callback):
@@ -182,13 +193,20 @@ class Diagnostics(Callback):
         """``[(layer, trained variables, activation name)]`` for the layers the records cover."""
         trained = {id(v) for v in self.model.trainable_segments_variables()}
         found = []
-        for layer in self.model.layers:
-            if type(layer).__name__ == "InputLayer":
-                continue
-            variables = [v for v in layer.weights if id(v) in trained]
-            activation = activation_name(layer)
-            if variables or activation:
-                found.append((layer, variables, activation))
+
+        def visit(layers):
+            for layer in layers:
+                if type(layer).__name__ == "InputLayer":
+                    continue
+                if _is_graph_model(layer):            # a nested model: its layers one by one
+                    visit(layer.layers)
+                    continue
+                variables = [v for v in layer.weights if id(v) in trained]
+                activation = activation_name(layer)
+                if variables or activation:
+                    found.append((layer, variables, activation))
+
+        visit(self.model.layers)
         return found
 
     def on_train_begin(self, logs=None):
