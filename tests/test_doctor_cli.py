@@ -44,6 +44,8 @@ def test_train_writes_diagnostics_and_doctor_finds_overfitting(cancer_csv, tmp_p
     code, stdout, err = run(capsys, "doctor", out)
     assert code == 1, err
     assert "Overfitting" in stdout and "per-layer records of 30 epochs" in stdout
+    table = stdout[stdout.index("Epoch 146, per layer:"):].splitlines()
+    assert [line.split()[0] for line in table[2:]] == ["hidden_1", "hidden_2", "output"]
     code, stdout, _ = run(capsys, "doctor", out, "--json")
     found = json.loads(stdout)
     assert [f["kind"] for f in found] == ["overfitting"]
@@ -56,6 +58,10 @@ def test_doctor_without_records_and_healthy_run(cancer_csv, tmp_path, capsys):
     code, _, err = run(capsys, "train", cancer_csv, "--target", TARGET, "--epochs", 12, "--diagnostics", 0,
                        "--out", out, "--verbose", 0)
     assert code == 0, err
+    code, stdout, err = run(capsys, "train", cancer_csv, "--target", TARGET, "--epochs", 12, "--out",
+                            tmp_path / "with", "--verbose", 2)
+    assert code == 0, err
+    assert "The training doctor: no finding" in stdout
     assert not (out / "diagnostics.csv").exists()
     code, stdout, err = run(capsys, "doctor", out)
     assert code == 0, stdout

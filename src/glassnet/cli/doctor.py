@@ -86,4 +86,29 @@ def run(args) -> int:
               + (f", per-layer records of {len(set(records['epoch']))} epochs" if records else
                  f"; no {DIAGNOSTICS_FILE}: findings from the loss curves only") + ")")
         print(found)
+        if records:
+            print()
+            print(layer_table(records))
     return 1 if found else 0
+
+
+def layer_table(records) -> str:
+    """The last recorded epoch's numbers, one line per layer."""
+    last = max(records["epoch"])
+    rows = [i for i, e in enumerate(records["epoch"]) if e == last]
+    width = max(5, *(len(records["layer"][i]) for i in rows))
+
+    def num(value, pct=False):
+        if value != value:                         # NaN: not measured for this layer
+            return f"{'-':>10}"
+        return f"{100 * value:>9.3g}%" if pct else f"{value:>10.3g}"
+
+    lines = [f"Epoch {last + 1}, per layer:",
+             f"  {'layer':<{width}} {'activation':<10} {'||W||':>10} {'||dC/dW||':>10} {'update/W':>10} "
+             f"{'dead ReLU':>10} {'saturated':>10} {'act std':>10}"]
+    for i in rows:
+        lines.append(f"  {records['layer'][i]:<{width}} {records['activation'][i] or '-':<10} "
+                     f"{num(records['weight_norm'][i])} {num(records['grad_norm'][i])} "
+                     f"{num(records['update_ratio'][i], True)} {num(records['dead_relu'][i], True)} "
+                     f"{num(records['saturated'][i], True)} {num(records['act_std'][i])}")
+    return "\n".join(lines)

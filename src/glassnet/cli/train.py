@@ -284,6 +284,12 @@ def run(args) -> int:
     written.append(score_run(args, data, model, history, interrupted, out, args.verbose))
     if args.verbose:
         print(f"\nWrote {', '.join(written)} to {out}{os.sep}")
+        if getattr(history, "diagnostics", None):
+            from ..doctor import diagnose
+
+            found = diagnose(model, history)
+            print("The training doctor: " + ("no finding" if not found else
+                                             "; ".join(f.title for f in found) + f" (details: glassnet doctor {out})"))
     final = history.history.get("loss", [0.0])[-1:] or [0.0]
     if not np.isfinite(final[0]):
         print(f"glassnet train: training diverged (final loss {final[0]}); the run folder is kept for inspection. "
