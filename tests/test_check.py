@@ -30,7 +30,7 @@ def missing(report):
 def test_supported_scripts_exit_0(capsys, name):
     code, out, _ = run(capsys, "check", SAMPLES / name)
     assert code == 0, out
-    assert out.strip().splitlines()[-1].startswith("Runs on glassnet")
+    assert out.strip().splitlines()[-1].startswith("Supported: all")
     report = check_file(SAMPLES / name)
     assert report.supported and len(report.used) >= 15
     assert "keras.layers.Dense" in report.used and any(k.endswith(".fit") for k in report.used)

@@ -191,8 +191,8 @@ class CheckReport:
         if not self.used and not self.issues:
             return "No Keras code found: nothing to port."
         if self.supported:
-            return (f"Runs on glassnet: all {n} Keras name{'s' if n != 1 else ''} used here exist with the arguments "
-                    f"given; import them from glassnet instead of keras / tensorflow.keras.")
+            return (f"Supported: all {n} Keras name{'s' if n != 1 else ''} used here exist in glassnet with the "
+                    f"arguments given; import them from glassnet instead of keras / tensorflow.keras.")
         names = len({i.name for i in self.issues})
         with_way = sum(1 for i in self.issues if i.equivalent)
         return (f"Needs changes: {len(self.issues)} use{'s' if len(self.issues) != 1 else ''} of {names} "

@@ -229,11 +229,14 @@ class Diagnostics(Callback):
     def _start_capture(self):
         """Wrap ``model.train_step`` until ``probe_size`` training rows have passed through it."""
         model = self.model
+        if "train_step" in vars(model):           # left by a fit that died with an exception
+            del model.train_step
         step = model.train_step
         diagnostics = self
 
         def train_step(x, y=None, sample_weight=None):
-            diagnostics._keep_probe_rows(x)
+            if diagnostics._capturing:
+                diagnostics._keep_probe_rows(x)
             return step(x, y, sample_weight)
 
         model.train_step = train_step

@@ -19,8 +19,9 @@ is the other common rule, also given.
 The callback sees each batch's loss through the running mean ``fit`` logs (``mean_k`` over the
 first k batches of the epoch): ``loss_k = k mean_k - (k - 1) mean_(k-1)`` (exact for equal batches;
 an epoch's smaller last batch is slightly off).  At the end the weights and the learning rate are
-put back as they were (``restore_weights=True``); the optimizer's own state (Adam's moments, its
-step count) is not, so compile again (or build a new model) before the real training.
+put back as they were (``restore_weights=True``; a learning-rate schedule comes back as its value at
+the start); the optimizer's own state (Adam's moments, its step count) is not, so compile again (or
+build a new model) before the real training.
 """
 from __future__ import annotations
 
