@@ -211,6 +211,38 @@ def test_learning_rate_too_low():
     assert diagnose(model, history).kinds == ["learning_rate_too_low"]
 
 
+def test_huge_initial_weights_are_exploding_gradients():
+    """Eight ReLU layers drawn from N(0, 1) (He would use N(0, 2/32)): z grows ~4x per layer."""
+    utils.set_random_seed(0)
+    (x, y), _ = _digits()
+    model = Sequential([layers.Input((64,))] + [layers.Dense(32, activation="relu",
+                                                             kernel_initializer=initializers.RandomNormal(stddev=1.0))
+                                                for _ in range(8)] + [layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=optimizers.SGD(learning_rate=1e-7), loss="sparse_categorical_crossentropy")
+    history = model.fit(x, y, epochs=2, verbose=0, callbacks=[Diagnostics()])
+    found = diagnose(model, history)
+    assert "exploding_gradients" in found.kinds, str(found)
+    ratios = found[found.kinds.index("exploding_gradients")].numbers["layers"]
+    rec = history.diagnostics
+    for layer, ratio in ratios.items():
+        i = rec["layer"].index(layer)                      # epoch 0 rows come first
+        assert ratio == pytest.approx(rec["grad_norm"][i] / rec["weight_norm"][i]) and ratio > 10
+
+
+def test_logistic_regression_on_xor_underfits():
+    """No hidden layer: no straight line separates XOR, the loss stays near ln 2."""
+    utils.set_random_seed(0)
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]] * 8, dtype=np.float32)
+    y = np.array([0, 1, 1, 0] * 8, dtype=np.float32)
+    model = Sequential([layers.Input((2,)), layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=optimizers.Adam(learning_rate=0.01), loss="binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, epochs=60, batch_size=8, verbose=0, callbacks=[Diagnostics()])
+    found = diagnose(model, history)
+    assert found.kinds == ["underfitting"], str(found)
+    assert found[0].numbers["final_loss"] == pytest.approx(np.log(2), abs=0.02)     # the best a line can do
+    assert found[0].numbers["accuracy"] <= 0.75
+
+
 def test_cancer_without_dropout_trained_long_overfits():
     utils.set_random_seed(0)
     (x, y), (xv, yv) = _cancer()

@@ -11,8 +11,9 @@ The rules (thresholds are module constants, each finding says which numbers cros
     vanishing gradients   ||dC/dW|| of the first weighted layer < 1e-3 x that of the last, shrinking
                           layer by layer (BP2: delta^l = (delta^(l+1) W^(l+1)T) ⊙ f'(z^l), a product of
                           f'(z) factors, each <= 0.25 for the sigmoid), in the first recorded epoch
-    exploding gradients   the same ratio > 1e3 growing layer by layer, a layer's gradient norm growing
-                          1000-fold during training, or NaN/inf in weights or gradients
+    exploding gradients   the same ratio > 1e3 growing layer by layer, a layer's ||dC/dW|| over 10 times
+                          its ||W|| in the first recorded epoch, a gradient norm growing 1000-fold
+                          during training; NaN/inf in weights, gradients or outputs is its own finding
     dying ReLU            a ReLU layer whose units all output 0 on every probe row at the end, or
                           >= 50 % of them and at least 4 units (f'(z) = 0 there: BP2 gives them no
                           gradient, they never come back)
@@ -22,7 +23,8 @@ The rules (thresholds are module constants, each finding says which numbers cros
                           first value (it oscillates instead of falling)
     learning rate low     steps change the weights by < 0.01 % of their norm and the loss falls < 5 %
     overfitting           val_loss ends >= 20 % above its best while the training loss keeps falling
-    underfitting          the training loss falls < 10 % over >= 5 epochs, no other cause found
+    underfitting          the training loss falls < 10 % over >= 5 epochs, or it is flat (within 2 % over the
+                          last third of the epochs) at a training accuracy below 0.7; no other cause found
 """
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ __all__ = ["diagnose", "Diagnosis", "Finding", "read_diagnostics_csv"]
 VANISHING_RATIO = 1e-3
 EXPLODING_RATIO = 1e3
 EXPLODING_GROWTH = 1e3
+GRAD_TO_WEIGHT = 10.0
 DEAD_SHARE = 0.5
 DEAD_UNITS = 4
 HIGH_UPDATE_RATIO = 0.05
@@ -46,6 +49,8 @@ RISING_EPOCHS = 0.35
 SWING = 0.02
 OVERFIT_RISE = 0.2
 UNDERFIT_PROGRESS = 0.1
+UNDERFIT_ACCURACY = 0.7
+PLATEAU = 0.02
 
 
 @dataclass
@@ -217,6 +222,23 @@ def _vanishing_or_exploding(by_epoch) -> list[Finding]:
                 "smaller initial weights (Glorot / He), a smaller learning rate, gradient clipping "
                 "(optimizer clipnorm=1.0) or BatchNormalization", numbers))
     if not any(f.kind == "exploding_gradients" for f in findings):
+        big = [r for r in rows if _finite(r["grad_norm"]) and _finite(r["weight_norm"]) and r["weight_norm"] > 0
+               and r["grad_norm"] / r["weight_norm"] > GRAD_TO_WEIGHT]
+        if big:
+            top = max(big, key=lambda r: r["grad_norm"] / r["weight_norm"])
+            listed = ", ".join(f"{r['layer']} {r['grad_norm']:.3g} (weights {r['weight_norm']:.3g})" for r in big)
+            findings.append(Finding(
+                "exploding_gradients", "Exploding gradients: the gradients dwarf the weights",
+                f"in epoch {first_epoch + 1} ||dC/dW|| is more than {GRAD_TO_WEIGHT:g} times ||W||: {listed}; "
+                f"a step of learning rate 0.01 would move {top['layer']}'s weights by "
+                f"{_pct(0.01 * top['grad_norm'] / top['weight_norm'])} of their norm",
+                "large weights make large z = a W + b at every layer (the forward pass blows up) and BP2 "
+                "multiplies the error by the same large W^(l+1)T on the way back",
+                "smaller initial weights (Glorot / He, the defaults), scaled inputs, gradient clipping "
+                "(optimizer clipnorm=1.0) or BatchNormalization",
+                {"epoch": first_epoch, "layers": {r["layer"]: float(r["grad_norm"] / r["weight_norm"])
+                                                  for r in big}}))
+    if not any(f.kind == "exploding_gradients" for f in findings):
         layers = {}
         for epoch, rows in by_epoch.items():
             for r in rows:
@@ -367,7 +389,20 @@ def _over_or_underfitting(history, loss, have_cause) -> list[Finding]:
     finite = [v for v in loss if math.isfinite(v)]
     if not have_cause and len(finite) >= 5 and finite[0] > 0:
         progress = (finite[0] - finite[-1]) / finite[0]
-        if progress < UNDERFIT_PROGRESS:
+        accuracy_key = next((k for k in history if k.endswith("accuracy") and not k.startswith("val_")), None)
+        accuracy = [v for v in history.get(accuracy_key, []) if math.isfinite(v)] if accuracy_key else []
+        tail = finite[-max(3, len(finite) // 3):]
+        flat = (max(tail) - min(tail)) / max(abs(tail[-1]), 1e-12) < PLATEAU
+        if accuracy and accuracy[-1] < UNDERFIT_ACCURACY and flat:
+            findings.append(Finding(
+                "underfitting", "Underfitting: the training loss has stopped falling at a poor fit",
+                f"the training {accuracy_key} is {accuracy[-1]:.3g} and the loss stayed within {_pct(PLATEAU)} "
+                f"of {tail[-1]:.4g} over the last {len(tail)} epochs",
+                "a network that cannot fit even its training rows is too simple for the task (the bias side "
+                "of the bias-variance trade-off): a perceptron, for instance, cannot separate XOR",
+                "more units or a hidden layer (with a non-linear activation), more epochs, less regularization",
+                {"accuracy": accuracy[-1], "final_loss": finite[-1], "plateau_epochs": len(tail)}))
+        elif progress < UNDERFIT_PROGRESS:
             findings.append(Finding(
                 "underfitting", "Underfitting: the training loss barely falls",
                 f"the training loss went from {finite[0]:.4g} to {finite[-1]:.4g} in {len(finite)} epochs "
