@@ -222,7 +222,9 @@ def test_huge_initial_weights_are_exploding_gradients():
     history = model.fit(x, y, epochs=2, verbose=0, callbacks=[Diagnostics()])
     found = diagnose(model, history)
     assert "exploding_gradients" in found.kinds, str(found)
-    ratios = found[found.kinds.index("exploding_gradients")].numbers["layers"]
+    numbers = found[found.kinds.index("exploding_gradients")].numbers
+    assert numbers["spread_growth"] > 100
+    ratios = numbers["layers"]
     rec = history.diagnostics
     for layer, ratio in ratios.items():
         i = rec["layer"].index(layer)                      # epoch 0 rows come first

@@ -12,7 +12,8 @@ The rules (thresholds are module constants, each finding says which numbers cros
                           layer by layer (BP2: delta^l = (delta^(l+1) W^(l+1)T) ⊙ f'(z^l), a product of
                           f'(z) factors, each <= 0.25 for the sigmoid), in the first recorded epoch
     exploding gradients   the same ratio > 1e3 growing layer by layer, a layer's ||dC/dW|| over 10 times
-                          its ||W|| in the first recorded epoch, a gradient norm growing 1000-fold
+                          its ||W|| in the first recorded epoch while the hidden outputs' spread grows
+                          > 100-fold from the first hidden layer to the last, a gradient norm growing 1000-fold
                           during training; NaN/inf in weights, gradients or outputs is its own finding
     dying ReLU            a ReLU layer whose units all output 0 on every probe row at the end, or
                           >= 50 % of them and at least 4 units (f'(z) = 0 there: BP2 gives them no
@@ -224,20 +225,25 @@ def _vanishing_or_exploding(by_epoch) -> list[Finding]:
     if not any(f.kind == "exploding_gradients" for f in findings):
         big = [r for r in rows if _finite(r["grad_norm"]) and _finite(r["weight_norm"]) and r["weight_norm"] > 0
                and r["grad_norm"] / r["weight_norm"] > GRAD_TO_WEIGHT]
-        if big:
+        # large gradients alone may only mean a loss on a large scale (an unscaled regression target,
+        # which Adam / RMSprop take in their stride); exploding means the layers amplify the signal
+        spreads = [float(r["act_std"]) for r in rows[:-1] if _finite(r["act_std"]) and r["act_std"] > 0]
+        growth = spreads[-1] / spreads[0] if len(spreads) >= 3 else 1.0
+        if big and growth > EXPLODING_RATIO / 10:
             top = max(big, key=lambda r: r["grad_norm"] / r["weight_norm"])
             listed = ", ".join(f"{r['layer']} {r['grad_norm']:.3g} (weights {r['weight_norm']:.3g})" for r in big)
             findings.append(Finding(
                 "exploding_gradients", "Exploding gradients: the gradients dwarf the weights",
                 f"in epoch {first_epoch + 1} ||dC/dW|| is more than {GRAD_TO_WEIGHT:g} times ||W||: {listed}; "
                 f"a step of learning rate 0.01 would move {top['layer']}'s weights by "
-                f"{_pct(0.01 * top['grad_norm'] / top['weight_norm'])} of their norm",
+                f"{_pct(0.01 * top['grad_norm'] / top['weight_norm'])} of their norm; the spread of the "
+                f"hidden layers' outputs grows {growth:.3g}-fold from the first to the last",
                 "large weights make large z = a W + b at every layer (the forward pass blows up) and BP2 "
                 "multiplies the error by the same large W^(l+1)T on the way back",
                 "smaller initial weights (Glorot / He, the defaults), scaled inputs, gradient clipping "
                 "(optimizer clipnorm=1.0) or BatchNormalization",
-                {"epoch": first_epoch, "layers": {r["layer"]: float(r["grad_norm"] / r["weight_norm"])
-                                                  for r in big}}))
+                {"epoch": first_epoch, "spread_growth": growth,
+                 "layers": {r["layer"]: float(r["grad_norm"] / r["weight_norm"]) for r in big}}))
     if not any(f.kind == "exploding_gradients" for f in findings):
         layers = {}
         for epoch, rows in by_epoch.items():
