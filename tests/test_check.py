@@ -81,6 +81,13 @@ def test_arguments_identifiers_and_methods():
     assert report.issues[0].equivalent == "activation=" and report.issues[-1].equivalent == "Sequential.fit"
 
 
+def test_aliases_made_by_assignment():
+    report = check_source("import tensorflow as tf\nkeras = tf.keras\nL = keras.layers\nL.Dense(2)\nL.Conv1D(2, 3)\n"
+                          "data = keras.datasets.boston_housing\ndata.load_data(test_split=0.25)\n")
+    assert missing(report) == [("line 5", "keras.layers.Conv1D")]
+    assert "keras.datasets.boston_housing.load_data" in report.used
+
+
 def test_the_file_is_never_run(tmp_path):
     marker = tmp_path / "ran"
     script = tmp_path / "s.py"

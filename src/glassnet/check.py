@@ -439,8 +439,13 @@ class _Reader(ast.NodeVisitor):
         for target in node.targets:
             self.visit(target)
         kind = self._instance_kind(node.value)
+        alias = self._full_name(node.value) if isinstance(node.value, (ast.Name, ast.Attribute)) else None
         for target in node.targets:
             if isinstance(target, ast.Name):
+                if alias is not None:             # keras = tf.keras; mnist = keras.datasets.mnist
+                    self.aliases[target.id] = alias
+                else:
+                    self.aliases.pop(target.id, None)
                 if kind is not None:
                     self.instances[target.id] = kind
                 else:
