@@ -200,7 +200,7 @@ def _vanishing_or_exploding(by_epoch) -> list[Finding]:
                    "first_to_last": ratio, "factor_per_layer": per_layer}
         if ratio < VANISHING_RATIO and shrinking >= 0.7 * steps:
             acts = sorted({r["activation"] for r in weighted if r["activation"]})
-            sat = (f"; saturated units: " + ", ".join(f"{r['layer']} {_pct(r['saturated'])}" for r in saturated)) \
+            sat = ("; saturated units: " + ", ".join(f"{r['layer']} {_pct(r['saturated'])}" for r in saturated)) \
                 if saturated else ""
             findings.append(Finding(
                 "vanishing_gradients", "Vanishing gradients: the first layers hardly learn",
