@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["diagnose", "Diagnosis", "Finding", "read_diagnostics_csv"]
+__all__ = ["diagnose", "diagnose_run", "Diagnosis", "Finding", "layer_table", "read_diagnostics_csv", "read_history_csv"]
 
 VANISHING_RATIO = 1e-3
 EXPLODING_RATIO = 1e3
@@ -442,3 +443,87 @@ def diagnose(model=None, history=None, diagnostics=None) -> Diagnosis:
     findings += _dying_relu(by_epoch)
     findings += _over_or_underfitting(metrics, loss, have_cause=bool(findings))
     return findings
+
+
+# ------------------------------------------------------------------------------- run folders
+HISTORY_FILE = "history.csv"
+DIAGNOSTICS_FILE = "diagnostics.csv"
+MODEL_FILE = "model.keras"
+#: the most a run folder's CSV file may weigh (a normal run's are far below)
+MAX_BYTES = 64 * 2 ** 20
+
+
+def _check_size(path) -> None:
+    if os.path.getsize(path) > MAX_BYTES:
+        raise ValueError(f"{path!r} is larger than {MAX_BYTES // 2 ** 20} MB; not a file of a training run")
+
+
+def read_history_csv(path) -> dict:
+    """``history.csv`` (CSVLogger's: an ``epoch`` column, then one per metric) as a dict of lists."""
+    import csv
+
+    _check_size(path)
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        names = [n for n in (reader.fieldnames or []) if n != "epoch"]
+        if "loss" not in names:
+            raise ValueError(f"{path!r} has no 'loss' column; not a history.csv written by 'glassnet train'")
+        out = {n: [] for n in names}
+        for row in reader:
+            for n in names:
+                try:
+                    out[n].append(float(row[n]))
+                except (TypeError, ValueError):
+                    out[n].append(math.nan)
+    return out
+
+
+def diagnose_run(folder):
+    """``(Diagnosis, history dict, records or None)`` for a ``glassnet train`` run folder.
+
+    Reads ``history.csv``, ``diagnostics.csv`` when the run kept it, and the model's optimizer (for
+    the learning rate in the findings) when ``model.keras`` loads.
+    """
+    folder = os.fspath(folder)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"{folder!r} is not a folder; give a run folder written by 'glassnet train'")
+    history_path = os.path.join(folder, HISTORY_FILE)
+    if not os.path.exists(history_path):
+        raise FileNotFoundError(f"{folder!r} has no {HISTORY_FILE}; give a run folder written by 'glassnet train'")
+    history = read_history_csv(history_path)
+    diag_path = os.path.join(folder, DIAGNOSTICS_FILE)
+    records = None
+    if os.path.exists(diag_path):
+        _check_size(diag_path)
+        records = read_diagnostics_csv(diag_path)
+    model = None
+    if os.path.exists(os.path.join(folder, MODEL_FILE)):
+        try:
+            from .models import load_model
+
+            model = load_model(os.path.join(folder, MODEL_FILE))
+        except (ValueError, TypeError, OSError, KeyError, ImportError):
+            model = None                  # the findings stand without the learning rate
+    return diagnose(model, history, diagnostics=records), history, records
+
+
+def layer_table(records) -> str:
+    """The last recorded epoch's numbers, one line per layer (what ``glassnet doctor`` prints)."""
+    last = max(records["epoch"])
+    rows = [i for i, e in enumerate(records["epoch"]) if e == last]
+    width = max(5, *(len(records["layer"][i]) for i in rows))
+
+    def num(value, pct=False):
+        if value != value:                         # NaN: not measured for this layer
+            return f"{'-':>10}"
+        return f"{100 * value:>9.3g}%" if pct else f"{value:>10.3g}"
+
+    lines = [f"Epoch {last + 1}, per layer:",
+             f"  {'layer':<{width}} {'activation':<10} {'||W||':>10} {'||dC/dW||':>10} {'update/W':>10} "
+             f"{'dead ReLU':>10} {'saturated':>10} {'act std':>10}"]
+    for i in rows:
+        lines.append(f"  {records['layer'][i]:<{width}} {records['activation'][i] or '-':<10} "
+                     f"{num(records['weight_norm'][i])} {num(records['grad_norm'][i])} "
+                     f"{num(records['update_ratio'][i], True)} {num(records['dead_relu'][i], True)} "
+                     f"{num(records['saturated'][i], True)} {num(records['act_std'][i])}")
+    return "\n".join(lines)
