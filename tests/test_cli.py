@@ -65,8 +65,8 @@ def one_error_line(err, command):
 # --------------------------------------------------------------------------------------- train
 def test_train_binary_writes_the_run_folder(cancer_run):
     out, stdout = cancer_run
-    assert sorted(os.listdir(out)) == ["history.csv", "history.png", "metrics.json", "model.keras",
-                                       "preprocessing.json"]
+    assert sorted(os.listdir(out)) == ["diagnostics.csv", "diagnostics.png", "history.csv", "history.png",
+                                       "metrics.json", "model.keras", "preprocessing.json"]
     assert "Task: binary, target 'benign_0__mal_1'" in stdout
     assert "Total params: 4,097" in stdout                          # Keras's summary table: 30-64-32-1
     assert "Epoch 1/6" in stdout and "val_accuracy" in stdout        # Keras-style progress

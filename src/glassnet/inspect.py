@@ -18,6 +18,7 @@ import json
 import numpy as np
 
 from . import config
+from .doctor import Diagnosis, Finding, diagnose  # noqa: F401  (the training doctor, glassnet/doctor.py)
 
 __all__ = ["trace_step", "gradient_check", "Trace", "GradientCheckReport"]
 

@@ -266,3 +266,91 @@ def model_graph(model, path=None, show_shapes=False, show_dtype=False, show_laye
         with atomic_open(path, "wb") as fh:
             fig.savefig(fh, format="png", dpi=dpi)
     return fig
+
+
+# ---------------------------------------------------------------- the training doctor's pictures
+__all__ += ["diagnostics", "lr_finder"]
+
+
+def diagnostics(records, path=None):
+    """The Diagnostics callback's records per layer and epoch: gradient norm, update-to-weight ratio
+    (both on a log axis), dead ReLU and saturated shares, and the spread of the activations.
+
+    Args:
+        records: ``history.diagnostics`` (a dict of lists), a DataFrame of it, a History, or the
+            ``Diagnostics`` callback.
+    """
+    records = getattr(records, "diagnostics", records)
+    if hasattr(records, "columns"):
+        records = {c: list(records[c]) for c in records.columns}
+    if not isinstance(records, dict) or not records.get("layer"):
+        raise ValueError("plot.diagnostics: expected the Diagnostics records (a non-empty dict of lists with "
+                         "'epoch', 'layer', ...), e.g. history.diagnostics")
+    plt = _plt()
+    layers = list(dict.fromkeys(records["layer"]))
+    panels = [("grad_norm", "gradient norm ||dC/dW||", True), ("update_ratio", "update / weight per step", True),
+              ("dead_relu", "share of units: dead ReLU (solid), saturated (dashed)", False), ("act_std", "activation spread (std)", False)]
+    fig, grid = plt.subplots(2, 2, figsize=(11, 6.4))
+    axes = grid.ravel()
+    colors = plt.get_cmap("viridis")(np.linspace(0, 0.9, max(len(layers), 1)))
+    for ax, (key, title, log) in zip(axes, panels):
+        for color, name in zip(colors, layers):
+            rows = [i for i, l in enumerate(records["layer"]) if l == name]
+            epochs = np.asarray([records["epoch"][i] for i in rows]) + 1
+            keys = ("dead_relu", "saturated") if key == "dead_relu" else (key,)
+            for k, style in zip(keys, ("-", "--")):
+                values = np.asarray([records[k][i] for i in rows], dtype=np.float64)
+                if log:
+                    values = np.where(values > 0, values, np.nan)
+                if np.isfinite(values).any():
+                    ax.plot(epochs, values, style, color=color, label=name)
+        if log:
+            ax.set_yscale("log")
+        if key == "dead_relu":
+            ax.set_ylim(-0.05, 1.05)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+    handles, labels = [], []
+    for ax in axes:
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            if label not in labels:
+                handles.append(h)
+                labels.append(label)
+    if labels:                                   # a diverged run may have no finite value to draw
+        fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), fontsize=8)
+    fig.tight_layout(rect=(0, 0.04 * ((len(labels) + 4) // 5), 1, 1))
+    if path is not None:
+        from ._io import atomic_open
+
+        with atomic_open(path, "wb") as fh:
+            fig.savefig(fh, format="png", dpi=110)
+    return fig
+
+
+def lr_finder(finder, path=None):
+    """The learning-rate range test: loss (raw and smoothed) against the learning rate, log axis,
+    with the suggested rate (steepest descent) marked.  ``finder``: a ``LearningRateFinder`` after ``fit``."""
+    lrs = np.asarray(getattr(finder, "learning_rates", []), dtype=np.float64)
+    if len(lrs) < 2:
+        raise ValueError("plot.lr_finder: the finder has no record yet; run fit(..., callbacks=[finder]) first")
+    plt = _plt()
+    losses = np.asarray(finder.losses, dtype=np.float64)
+    smooth = np.asarray(finder.smoothed_losses, dtype=np.float64)
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    ax.plot(lrs, losses, color="#bbbbbb", lw=0.8, label="batch loss")
+    ax.plot(lrs, smooth, color="#1f77b4", lw=2, label="smoothed loss")
+    suggestion = finder.suggestion
+    if suggestion is not None:
+        ax.axvline(suggestion, color="#d62728", ls="--", label=f"suggested {suggestion:.2g} (steepest descent)")
+    finite = smooth[np.isfinite(smooth)]
+    if len(finite):
+        low, high = finite.min(), finite[: max(2, len(finite) // 10)].max()
+        ax.set_ylim(low - 0.1 * (high - low + 1e-12), high + 0.6 * (high - low + 1e-12))
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel("loss")
+    ax.set_title("Learning-rate range test")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    return _finish(fig, path)

@@ -4,7 +4,8 @@ Keras 3's set: :class:`Callback` (the base class), :class:`CallbackList`,
 :class:`History`, :class:`ProgbarLogger`, :class:`EarlyStopping`,
 :class:`TerminateOnNaN`, :class:`LambdaCallback`, :class:`LearningRateScheduler`,
 :class:`ReduceLROnPlateau`, :class:`CSVLogger`, :class:`ModelCheckpoint` and
-:class:`TensorBoard`.  The :class:`Progbar`
+:class:`TensorBoard`; and glassnet's own :class:`Diagnostics` (the training doctor's
+records) and :class:`LearningRateFinder` (the range test).  The :class:`Progbar`
 utility (``keras.utils.Progbar``) lives in :mod:`glassnet.callbacks.progbar`.
 
 Callbacks see the model only through ``model.stop_training``,
@@ -15,11 +16,13 @@ from __future__ import annotations
 
 from .callback import Callback, CallbackList
 from .csv_logger import CSVLogger
+from .diagnostics import Diagnostics
 from .early_stopping import EarlyStopping
 from .history import History
 from .lambda_callback import LambdaCallback
 from .model_checkpoint import ModelCheckpoint
 from .learning_rate_scheduler import LearningRateScheduler
+from .lr_finder import LearningRateFinder
 from .progbar import Progbar, ProgbarLogger
 from .reduce_lr_on_plateau import ReduceLROnPlateau
 from .tensorboard import TensorBoard
@@ -29,9 +32,11 @@ __all__ = [
     "CSVLogger",
     "Callback",
     "CallbackList",
+    "Diagnostics",
     "EarlyStopping",
     "History",
     "LambdaCallback",
+    "LearningRateFinder",
     "LearningRateScheduler",
     "ModelCheckpoint",
     "Progbar",
