@@ -361,7 +361,7 @@ def _training_rows(frame, metrics):
     when the split they give has exactly the recorded counts.
     """
     try:
-        from ..cli import split_rows
+        from ..cli.runs import split_rows
     except ImportError:        # pragma: no cover - the command line moved
         return None
     rows, task, target, seed = (metrics.get(k) for k in ("rows", "task", "target", "seed"))
