@@ -1310,9 +1310,10 @@ class LossFunctionWrapper(Loss):
         n, d = z.shape
         fn = self.fn
         if fn is binary_crossentropy and y.shape == z.shape:
-            e = np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))      # TF's sigmoid CE
-            values = e[:, 0] if d == 1 else np.add.reduce(e, axis=1) / z.dtype.type(d)
-            grad = (y_pred - y) * (1.0 / d)
+            # TF's sigmoid CE per row and grad = (sigmoid(z) - y) / d / n: one fused kernel
+            dt = z.dtype
+            values, grad = K.sigmoid_bce(z, y, y_pred, dt.type(1.0 / d), dt.type(1) / dt.type(n))
+            return float(np.add.reduce(values, dtype=dt) / dt.type(n)), grad
         elif fn is categorical_crossentropy and y.shape == z.shape:
             shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
             lse = np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))

@@ -730,4 +730,39 @@ def sparse_softmax_ce(z, labels, y_pred, scale):
     return values, grad
 
 
+@_elem
+def _bce_row(i, z, y, y_pred, inv_d, scale, values, grad):
+    k = z.shape[1]
+    zero = z.dtype.type(0)
+    s = zero
+    for j in range(k):
+        x = z[i, j]
+        e = (x if x > zero else zero) - x * y[i, j] + math.log1p(math.exp(-abs(x)))
+        s = e if j == 0 else s + e
+        grad[i, j] = ((y_pred[i, j] - y[i, j]) * inv_d) * scale
+    values[i] = s if k == 1 else s / z.dtype.type(k)
+
+
+@_ser
+def _bce_s(z, y, y_pred, inv_d, scale, values, grad):
+    for i in range(z.shape[0]):
+        _bce_row(i, z, y, y_pred, inv_d, scale, values, grad)
+
+
+@_par
+def _bce_p(z, y, y_pred, inv_d, scale, values, grad):
+    for i in prange(z.shape[0]):
+        _bce_row(i, z, y, y_pred, inv_d, scale, values, grad)
+
+
+def sigmoid_bce(z, y, y_pred, inv_d, scale):
+    if (z.dtype not in _FLOATS or y.dtype != z.dtype or y_pred.dtype != z.dtype or z.ndim != 2
+            or y.shape != z.shape or y_pred.shape != z.shape):
+        return _ref.sigmoid_bce(z, y, y_pred, inv_d, scale)
+    values = np.empty(z.shape[0], dtype=z.dtype)
+    grad = np.empty_like(z)
+    (_bce_p if _parallel(z.size) else _bce_s)(z, y, y_pred, inv_d, scale, values, grad)
+    return values, grad
+
+
 __all__ = _ref.__all__ + ["set_num_threads"]
