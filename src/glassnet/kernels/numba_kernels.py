@@ -472,45 +472,71 @@ def ftrl(p, g, acc, linear, lr, power, l1, l2_twice, shrink_twice):
 
 
 # ============================================================================ layers
+# with and without a bias: separate loops, as a conditional store (z <- z + b only when there is
+# a bias) keeps LLVM from vectorizing the loop
 @_ser
-def _bias_relu_s(z, b, has_bias, a):
+def _bias_relu_s(z, b, a):
     for i in range(z.shape[0]):
         for j in range(z.shape[1]):
-            x = z[i, j]
-            if has_bias:
-                x = x + b[j]
-                z[i, j] = x
+            x = z[i, j] + b[j]
+            z[i, j] = x
             a[i, j] = x if (x > 0 or x != x) else 0
 
 
 @_par
-def _bias_relu_p(z, b, has_bias, a):
+def _bias_relu_p(z, b, a):
     for i in prange(z.shape[0]):
         for j in range(z.shape[1]):
-            x = z[i, j]
-            if has_bias:
-                x = x + b[j]
-                z[i, j] = x
+            x = z[i, j] + b[j]
+            z[i, j] = x
             a[i, j] = x if (x > 0 or x != x) else 0
 
 
 @_ser
-def _bias_relu_inplace_s(z, b, has_bias):
+def _relu_s(z, a):
     for i in range(z.shape[0]):
         for j in range(z.shape[1]):
             x = z[i, j]
-            if has_bias:
-                x = x + b[j]
+            a[i, j] = x if (x > 0 or x != x) else 0
+
+
+@_par
+def _relu_p(z, a):
+    for i in prange(z.shape[0]):
+        for j in range(z.shape[1]):
+            x = z[i, j]
+            a[i, j] = x if (x > 0 or x != x) else 0
+
+
+@_ser
+def _bias_relu_inplace_s(z, b):
+    for i in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            x = z[i, j] + b[j]
             z[i, j] = x if (x > 0 or x != x) else 0
 
 
 @_par
-def _bias_relu_inplace_p(z, b, has_bias):
+def _bias_relu_inplace_p(z, b):
+    for i in prange(z.shape[0]):
+        for j in range(z.shape[1]):
+            x = z[i, j] + b[j]
+            z[i, j] = x if (x > 0 or x != x) else 0
+
+
+@_ser
+def _relu_inplace_s(z):
+    for i in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            x = z[i, j]
+            z[i, j] = x if (x > 0 or x != x) else 0
+
+
+@_par
+def _relu_inplace_p(z):
     for i in prange(z.shape[0]):
         for j in range(z.shape[1]):
             x = z[i, j]
-            if has_bias:
-                x = x + b[j]
             z[i, j] = x if (x > 0 or x != x) else 0
 
 
@@ -526,20 +552,22 @@ def bias_relu(z, b):
     if not _bias_relu_ok(z, b):
         return _ref.bias_relu(z, b)
     a = np.empty_like(z)
-    has_bias = b is not None
-    z2 = _as_2d(z)
-    (_bias_relu_p if _parallel(z.size) else _bias_relu_s)(z2, b if has_bias else z2[0], has_bias,
-                                                          _as_2d(a))
+    par = _parallel(z.size)
+    if b is None:
+        (_relu_p if par else _relu_s)(_as_2d(z), _as_2d(a))
+    else:
+        (_bias_relu_p if par else _bias_relu_s)(_as_2d(z), b, _as_2d(a))
     return a
 
 
 def bias_relu_inplace(z, b):
     if not _bias_relu_ok(z, b):
         return _ref.bias_relu_inplace(z, b)
-    has_bias = b is not None
-    z2 = _as_2d(z)
-    (_bias_relu_inplace_p if _parallel(z.size) else _bias_relu_inplace_s)(
-        z2, b if has_bias else z2[0], has_bias)
+    par = _parallel(z.size)
+    if b is None:
+        (_relu_inplace_p if par else _relu_inplace_s)(_as_2d(z))
+    else:
+        (_bias_relu_inplace_p if par else _bias_relu_inplace_s)(_as_2d(z), b)
     return z
 
 
@@ -566,40 +594,40 @@ def bias_add(z, b):
 _BLOCK = 64          # columns per task in the column reductions
 
 
-@_ser
-def _relu_delta_s(grad, z, delta, bias_grad, has_bias):
-    n, k = z.shape
+@_elem
+def _relu_delta_rows(grad, z, delta, bias_grad, has_bias, lo, hi):
+    """Columns lo:hi of every row; the bias gradient summed row after row (NumPy's order)."""
+    n = z.shape[0]
     one = z.dtype.type(1)
     zero = z.dtype.type(0)
-    for i in range(n):
-        for j in range(k):
-            d = grad[i, j] * (one if z[i, j] > 0 else zero)
-            delta[i, j] = d
-            if has_bias:
-                if i == 0:
-                    bias_grad[j] = d
-                else:
-                    bias_grad[j] = bias_grad[j] + d
+    if has_bias:
+        for j in range(lo, hi):                  # row 0 starts the sums
+            d = grad[0, j] * (one if z[0, j] > 0 else zero)
+            delta[0, j] = d
+            bias_grad[j] = d
+        for i in range(1, n):
+            for j in range(lo, hi):
+                d = grad[i, j] * (one if z[i, j] > 0 else zero)
+                delta[i, j] = d
+                bias_grad[j] = bias_grad[j] + d
+    else:
+        for i in range(n):
+            for j in range(lo, hi):
+                delta[i, j] = grad[i, j] * (one if z[i, j] > 0 else zero)
+
+
+@_ser
+def _relu_delta_s(grad, z, delta, bias_grad, has_bias):
+    _relu_delta_rows(grad, z, delta, bias_grad, has_bias, 0, z.shape[1])
 
 
 @_par
 def _relu_delta_p(grad, z, delta, bias_grad, has_bias):
-    n, k = z.shape
-    one = z.dtype.type(1)
-    zero = z.dtype.type(0)
+    k = z.shape[1]
     nb = (k + _BLOCK - 1) // _BLOCK
     for blk in prange(nb):
         lo = blk * _BLOCK
-        hi = min(lo + _BLOCK, k)
-        for i in range(n):
-            for j in range(lo, hi):
-                d = grad[i, j] * (one if z[i, j] > 0 else zero)
-                delta[i, j] = d
-                if has_bias:
-                    if i == 0:
-                        bias_grad[j] = d
-                    else:
-                        bias_grad[j] = bias_grad[j] + d
+        _relu_delta_rows(grad, z, delta, bias_grad, has_bias, lo, min(lo + _BLOCK, k))
 
 
 def relu_delta(grad, z, bias_grad):
