@@ -594,7 +594,6 @@ def bias_add(z, b):
     (_bias_add_p if _parallel(z.size) else _bias_add_s)(_as_2d(z), b)
 
 
-_BLOCK = 64          # columns per task in the column reductions
 
 
 @_elem
@@ -624,15 +623,6 @@ def _relu_delta_s(grad, z, delta, bias_grad, has_bias):
     _relu_delta_rows(grad, z, delta, bias_grad, has_bias, 0, z.shape[1])
 
 
-@_par
-def _relu_delta_p(grad, z, delta, bias_grad, has_bias):
-    k = z.shape[1]
-    nb = (k + _BLOCK - 1) // _BLOCK
-    for blk in prange(nb):
-        lo = blk * _BLOCK
-        _relu_delta_rows(grad, z, delta, bias_grad, has_bias, lo, min(lo + _BLOCK, k))
-
-
 def relu_delta(grad, z, bias_grad):
     if (z.dtype not in _FLOATS or grad.dtype != z.dtype or grad.shape != z.shape
             or (bias_grad is not None and bias_grad.dtype != z.dtype)):
@@ -641,9 +631,9 @@ def relu_delta(grad, z, bias_grad):
     z2, g2, d2 = _as_2d(z), _as_2d(grad), _as_2d(delta)
     has_bias = bias_grad is not None
     bg = bias_grad if has_bias else z2[0]
-    # the parallel form splits the columns into blocks: worth it with enough of them
-    par = _parallel(z.size) and z2.shape[1] >= 2 * _BLOCK
-    (_relu_delta_p if par else _relu_delta_s)(g2, z2, d2, bg, has_bias)
+    # serial only: a column-block parallel form (each thread summing its own columns) measured
+    # 5x slower than this loop on (128, 512) with two threads (benchmarks/kernels_micro.py)
+    _relu_delta_s(g2, z2, d2, bg, has_bias)
     return delta
 
 
