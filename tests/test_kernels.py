@@ -151,6 +151,19 @@ def test_fused_softmax_cross_entropy_matches_reference():
         NB.sparse_softmax_ce(z, np.full(300, 10), y_pred, f(1 / 300))
 
 
+@pytest.mark.parametrize("d", [1, 3])
+def test_fused_sigmoid_cross_entropy_matches_reference(d):
+    rng = np.random.default_rng(4)
+    f = np.float32
+    z = (rng.standard_normal((300, d)) * 5).astype(f)
+    y = (rng.random((300, d)) > 0.5).astype(f)
+    y_pred = (1 / (1 + np.exp(-z.astype(np.float64)))).astype(f)
+    v_ref, g_ref = NP.sigmoid_bce(z, y, y_pred, f(1.0 / d), f(1 / 300))
+    v_fused, g_fused = NB.sigmoid_bce(z, y, y_pred, f(1.0 / d), f(1 / 300))
+    np.testing.assert_allclose(v_fused, v_ref, rtol=1e-6, atol=1e-6)    # exp / log1p: last bits
+    np.testing.assert_array_equal(g_fused, g_ref)
+
+
 def _train(kernels, seed=3):
     from glassnet import set_random_seed
     from glassnet.layers import Dense, Dropout, Input

@@ -4,9 +4,12 @@ Same functions, same arguments, same results as ``numpy_kernels`` (read the
 formulas there).  What changes is how many times memory is walked: NumPy makes
 one pass per operation (Adam: about ten passes over each of ``w, g, m, v`` and
 two temporaries); here each element is loaded once, updated in registers and
-stored once.  Arrays of at least ``PARALLEL_MIN`` elements are split over
-numba's threads (``parallel=True``); smaller ones run a serial loop, as waking
-threads costs more than it saves there.
+stored once.  The serial loops are written so that LLVM vectorizes them (no
+store under a condition: options such as AMSGrad or "no bias" get loops of their
+own).  When threads are asked for (``glassnet.config.set_kernel_threads``),
+arrays of at least ``PARALLEL_MIN`` elements are split over numba's threads
+(``parallel=True``); smaller ones always run the serial loop, as waking threads
+costs more than it saves there.
 
 Exactness: every operation is the same float32 operation in the same order as
 the reference (no fused multiply-add, no reassociation: ``fastmath`` is off), so
@@ -18,7 +21,7 @@ inf/NaN as in NumPy, not an exception.
 Compilation happens at the first call with each dtype (a few seconds for all the
 kernels a fit uses) and is cached on disk (``cache=True``: next to this file, or
 in numba's user cache directory when that is read-only), so later processes load
-the machine code in a fraction of a second.  Arrays of a dtype other than
+the machine code (about 0.1 s per kernel, measured on a busy machine).  Arrays of a dtype other than
 float32/float64 (float16) go to the NumPy reference.
 """
 from __future__ import annotations
@@ -472,45 +475,71 @@ def ftrl(p, g, acc, linear, lr, power, l1, l2_twice, shrink_twice):
 
 
 # ============================================================================ layers
+# with and without a bias: separate loops, as a conditional store (z <- z + b only when there is
+# a bias) keeps LLVM from vectorizing the loop
 @_ser
-def _bias_relu_s(z, b, has_bias, a):
+def _bias_relu_s(z, b, a):
     for i in range(z.shape[0]):
         for j in range(z.shape[1]):
-            x = z[i, j]
-            if has_bias:
-                x = x + b[j]
-                z[i, j] = x
+            x = z[i, j] + b[j]
+            z[i, j] = x
             a[i, j] = x if (x > 0 or x != x) else 0
 
 
 @_par
-def _bias_relu_p(z, b, has_bias, a):
+def _bias_relu_p(z, b, a):
     for i in prange(z.shape[0]):
         for j in range(z.shape[1]):
-            x = z[i, j]
-            if has_bias:
-                x = x + b[j]
-                z[i, j] = x
+            x = z[i, j] + b[j]
+            z[i, j] = x
             a[i, j] = x if (x > 0 or x != x) else 0
 
 
 @_ser
-def _bias_relu_inplace_s(z, b, has_bias):
+def _relu_s(z, a):
     for i in range(z.shape[0]):
         for j in range(z.shape[1]):
             x = z[i, j]
-            if has_bias:
-                x = x + b[j]
+            a[i, j] = x if (x > 0 or x != x) else 0
+
+
+@_par
+def _relu_p(z, a):
+    for i in prange(z.shape[0]):
+        for j in range(z.shape[1]):
+            x = z[i, j]
+            a[i, j] = x if (x > 0 or x != x) else 0
+
+
+@_ser
+def _bias_relu_inplace_s(z, b):
+    for i in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            x = z[i, j] + b[j]
             z[i, j] = x if (x > 0 or x != x) else 0
 
 
 @_par
-def _bias_relu_inplace_p(z, b, has_bias):
+def _bias_relu_inplace_p(z, b):
+    for i in prange(z.shape[0]):
+        for j in range(z.shape[1]):
+            x = z[i, j] + b[j]
+            z[i, j] = x if (x > 0 or x != x) else 0
+
+
+@_ser
+def _relu_inplace_s(z):
+    for i in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            x = z[i, j]
+            z[i, j] = x if (x > 0 or x != x) else 0
+
+
+@_par
+def _relu_inplace_p(z):
     for i in prange(z.shape[0]):
         for j in range(z.shape[1]):
             x = z[i, j]
-            if has_bias:
-                x = x + b[j]
             z[i, j] = x if (x > 0 or x != x) else 0
 
 
@@ -526,20 +555,22 @@ def bias_relu(z, b):
     if not _bias_relu_ok(z, b):
         return _ref.bias_relu(z, b)
     a = np.empty_like(z)
-    has_bias = b is not None
-    z2 = _as_2d(z)
-    (_bias_relu_p if _parallel(z.size) else _bias_relu_s)(z2, b if has_bias else z2[0], has_bias,
-                                                          _as_2d(a))
+    par = _parallel(z.size)
+    if b is None:
+        (_relu_p if par else _relu_s)(_as_2d(z), _as_2d(a))
+    else:
+        (_bias_relu_p if par else _bias_relu_s)(_as_2d(z), b, _as_2d(a))
     return a
 
 
 def bias_relu_inplace(z, b):
     if not _bias_relu_ok(z, b):
         return _ref.bias_relu_inplace(z, b)
-    has_bias = b is not None
-    z2 = _as_2d(z)
-    (_bias_relu_inplace_p if _parallel(z.size) else _bias_relu_inplace_s)(
-        z2, b if has_bias else z2[0], has_bias)
+    par = _parallel(z.size)
+    if b is None:
+        (_relu_inplace_p if par else _relu_inplace_s)(_as_2d(z))
+    else:
+        (_bias_relu_inplace_p if par else _bias_relu_inplace_s)(_as_2d(z), b)
     return z
 
 
@@ -563,43 +594,33 @@ def bias_add(z, b):
     (_bias_add_p if _parallel(z.size) else _bias_add_s)(_as_2d(z), b)
 
 
-_BLOCK = 64          # columns per task in the column reductions
+
+
+@_elem
+def _relu_delta_rows(grad, z, delta, bias_grad, has_bias, lo, hi):
+    """Columns lo:hi of every row; the bias gradient summed row after row (NumPy's order)."""
+    n = z.shape[0]
+    one = z.dtype.type(1)
+    zero = z.dtype.type(0)
+    if has_bias:
+        for j in range(lo, hi):                  # row 0 starts the sums
+            d = grad[0, j] * (one if z[0, j] > 0 else zero)
+            delta[0, j] = d
+            bias_grad[j] = d
+        for i in range(1, n):
+            for j in range(lo, hi):
+                d = grad[i, j] * (one if z[i, j] > 0 else zero)
+                delta[i, j] = d
+                bias_grad[j] = bias_grad[j] + d
+    else:
+        for i in range(n):
+            for j in range(lo, hi):
+                delta[i, j] = grad[i, j] * (one if z[i, j] > 0 else zero)
 
 
 @_ser
 def _relu_delta_s(grad, z, delta, bias_grad, has_bias):
-    n, k = z.shape
-    one = z.dtype.type(1)
-    zero = z.dtype.type(0)
-    for i in range(n):
-        for j in range(k):
-            d = grad[i, j] * (one if z[i, j] > 0 else zero)
-            delta[i, j] = d
-            if has_bias:
-                if i == 0:
-                    bias_grad[j] = d
-                else:
-                    bias_grad[j] = bias_grad[j] + d
-
-
-@_par
-def _relu_delta_p(grad, z, delta, bias_grad, has_bias):
-    n, k = z.shape
-    one = z.dtype.type(1)
-    zero = z.dtype.type(0)
-    nb = (k + _BLOCK - 1) // _BLOCK
-    for blk in prange(nb):
-        lo = blk * _BLOCK
-        hi = min(lo + _BLOCK, k)
-        for i in range(n):
-            for j in range(lo, hi):
-                d = grad[i, j] * (one if z[i, j] > 0 else zero)
-                delta[i, j] = d
-                if has_bias:
-                    if i == 0:
-                        bias_grad[j] = d
-                    else:
-                        bias_grad[j] = bias_grad[j] + d
+    _relu_delta_rows(grad, z, delta, bias_grad, has_bias, 0, z.shape[1])
 
 
 def relu_delta(grad, z, bias_grad):
@@ -610,9 +631,9 @@ def relu_delta(grad, z, bias_grad):
     z2, g2, d2 = _as_2d(z), _as_2d(grad), _as_2d(delta)
     has_bias = bias_grad is not None
     bg = bias_grad if has_bias else z2[0]
-    # the parallel form splits the columns into blocks: worth it with enough of them
-    par = _parallel(z.size) and z2.shape[1] >= 2 * _BLOCK
-    (_relu_delta_p if par else _relu_delta_s)(g2, z2, d2, bg, has_bias)
+    # serial only: a column-block parallel form (each thread summing its own columns) measured
+    # 5x slower than this loop on (128, 512) with two threads (benchmarks/kernels_micro.py)
+    _relu_delta_s(g2, z2, d2, bg, has_bias)
     return delta
 
 
@@ -727,6 +748,41 @@ def sparse_softmax_ce(z, labels, y_pred, scale):
     values = np.empty(n, dtype=z.dtype)
     grad = np.empty_like(z)
     (_sce_p if _parallel(z.size) else _sce_s)(z, labels, y_pred, scale, values, grad)
+    return values, grad
+
+
+@_elem
+def _bce_row(i, z, y, y_pred, inv_d, scale, values, grad):
+    k = z.shape[1]
+    zero = z.dtype.type(0)
+    s = zero
+    for j in range(k):
+        x = z[i, j]
+        e = (x if x > zero else zero) - x * y[i, j] + math.log1p(math.exp(-abs(x)))
+        s = e if j == 0 else s + e
+        grad[i, j] = ((y_pred[i, j] - y[i, j]) * inv_d) * scale
+    values[i] = s if k == 1 else s / z.dtype.type(k)
+
+
+@_ser
+def _bce_s(z, y, y_pred, inv_d, scale, values, grad):
+    for i in range(z.shape[0]):
+        _bce_row(i, z, y, y_pred, inv_d, scale, values, grad)
+
+
+@_par
+def _bce_p(z, y, y_pred, inv_d, scale, values, grad):
+    for i in prange(z.shape[0]):
+        _bce_row(i, z, y, y_pred, inv_d, scale, values, grad)
+
+
+def sigmoid_bce(z, y, y_pred, inv_d, scale):
+    if (z.dtype not in _FLOATS or y.dtype != z.dtype or y_pred.dtype != z.dtype or z.ndim != 2
+            or y.shape != z.shape or y_pred.shape != z.shape):
+        return _ref.sigmoid_bce(z, y, y_pred, inv_d, scale)
+    values = np.empty(z.shape[0], dtype=z.dtype)
+    grad = np.empty_like(z)
+    (_bce_p if _parallel(z.size) else _bce_s)(z, y, y_pred, inv_d, scale, values, grad)
     return values, grad
 
 

@@ -364,8 +364,26 @@ def sparse_softmax_ce(z, labels, y_pred, scale):
     return values, grad
 
 
+def sigmoid_bce(z, y, y_pred, inv_d, scale):
+    """The fused sigmoid + binary cross-entropy of a 2-D batch of logits ``z`` (TensorFlow's
+    ``sigmoid_cross_entropy_with_logits``), ``d = z.shape[1]``, ``inv_d = 1 / d``::
+
+        e_ij     = max(z_ij, 0) - z_ij y_ij + log(1 + exp(-|z_ij|))
+        values_i = mean_j e_ij
+        grad     = ((y_pred - y) * inv_d) * scale            (``y_pred`` is sigmoid(z))
+
+    Returns ``(values, grad)``.
+    """
+    d = z.shape[1]
+    e = np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    values = e[:, 0] if d == 1 else np.add.reduce(e, axis=1) / z.dtype.type(d)
+    grad = (y_pred - y) * inv_d
+    grad *= scale
+    return values, grad
+
+
 __all__ = [
     "NAME", "weight_decay", "ema", "sgd", "adam", "rmsprop", "adagrad", "adadelta", "adamax",
     "nadam", "lion", "ftrl", "bias_add", "bias_relu", "bias_relu_inplace", "relu_delta",
-    "column_sum", "dropout", "multiply", "sparse_softmax_ce",
+    "column_sum", "dropout", "multiply", "sparse_softmax_ce", "sigmoid_bce",
 ]

@@ -417,16 +417,21 @@ class LossFunctionWrapper(Loss):
                 or kw.get("from_logits") or z.dtype != y_pred.dtype or not kernel.aligned_targets(y, z)):
             return None
         dt = z.dtype
-        if kernel.targets == "sparse" and y.ndim == 1 and y.dtype.kind == "i" and len(y) == z.shape[0]:
-            # values = logsumexp(z) - z[y], grad = (softmax - one_hot(y)) / n: one fused kernel
-            from ..kernels import K
+        n, d = z.shape
+        from . import crossentropy as ce
+        from ..kernels import K
 
-            values, grad = K.sparse_softmax_ce(z, y, y_pred, dt.type(1) / dt.type(z.shape[0]))
-            return float(np.add.reduce(values, dtype=dt) / dt.type(z.shape[0])), grad
+        if self.fn is ce.sparse_categorical_crossentropy and y.ndim == 1 and y.dtype.kind == "i" and len(y) == n:
+            # values = logsumexp(z) - z[y], grad = (softmax - one_hot(y)) / n: one fused kernel
+            values, grad = K.sparse_softmax_ce(z, y, y_pred, dt.type(1) / dt.type(n))
+            return float(np.add.reduce(values, dtype=dt) / dt.type(n)), grad
+        if self.fn is ce.binary_crossentropy and y.shape == z.shape:
+            # TF's sigmoid CE per row and grad = (sigmoid(z) - y) / d / n: one fused kernel
+            values, grad = K.sigmoid_bce(z, y, y_pred, dt.type(1.0 / d), dt.type(1) / dt.type(n))
+            return float(np.add.reduce(values, dtype=dt) / dt.type(n)), grad
         values, grad = kernel.fused_values_and_gradient(y, z, y_pred, True, trusted=True)
-        n = dt.type(z.shape[0])
-        value = float(np.add.reduce(values, dtype=dt) / n)
-        grad *= dt.type(1) / n
+        value = float(np.add.reduce(values, dtype=dt) / dt.type(n))
+        grad *= dt.type(1) / dt.type(n)
         return value, grad
 
     def _target_kind(self):
