@@ -245,3 +245,28 @@ def test_custom_metric_written_with_ops():
     assert logs["within_half"] == pytest.approx(1.0)       # every |error| is 0.3
     logs = model.evaluate(x, x + 0.7, verbose=0, return_dict=True)
     assert logs["within_half"] == pytest.approx(0.0)
+
+
+def test_ops_and_operators_on_symbolic_tensors(tmp_path):
+    """Keras 3's functional models mix layers with keras.ops calls and operators on symbolic tensors."""
+    from glassnet import inspect, ops
+
+    x = Input((4,), name="x")
+    h = Dense(4, name="h")(x)
+    y = ops.relu(h) + x * 0.5                              # ops call, operator, constant
+    z = ops.concatenate([y, ops.square(h)], axis=-1)
+    z = ops.expand_dims(z, -1)[:, :, 0]                    # indexing is an op too
+    model = Model(x, Dense(1, name="out")(z))
+    assert [type(l).__name__ for l in model.layers].count("OpLayer") == 7   # relu * + square concat expand []
+    assert z.shape == (None, 8)
+    xs = np.random.default_rng(0).normal(size=(16, 4)).astype("float32")
+    h_val = xs @ model.get_layer("h").kernel.numpy() + model.get_layer("h").bias.numpy()
+    want_z = np.concatenate([np.maximum(h_val, 0) + 0.5 * xs, h_val ** 2], axis=-1)
+    feature = Model(x, z)
+    np.testing.assert_allclose(feature.predict(xs, verbose=0), want_z, rtol=1e-5, atol=1e-6)
+    model.compile("adam", "mse")
+    model.fit(xs, xs[:, :1], epochs=2, verbose=0)
+    assert inspect.gradient_check(model, xs[:6], xs[:6, :1]).max_relative_error < 1e-6
+    model.save(tmp_path / "ops.keras")
+    again = keras.models.load_model(tmp_path / "ops.keras")
+    np.testing.assert_allclose(again.predict(xs, verbose=0), model.predict(xs, verbose=0), rtol=1e-6)

@@ -61,6 +61,27 @@ class KerasTensor:
     def __repr__(self) -> str:
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 
+    # Operators on symbolic tensors are glassnet.ops calls, each recorded as a graph node (an OpLayer).
+    def __add__(self, other): return _ops().add(self, other)
+    def __radd__(self, other): return _ops().add(other, self)
+    def __sub__(self, other): return _ops().subtract(self, other)
+    def __rsub__(self, other): return _ops().subtract(other, self)
+    def __mul__(self, other): return _ops().multiply(self, other)
+    def __rmul__(self, other): return _ops().multiply(other, self)
+    def __truediv__(self, other): return _ops().divide(self, other)
+    def __rtruediv__(self, other): return _ops().divide(other, self)
+    def __pow__(self, other): return _ops().power(self, other)
+    def __matmul__(self, other): return _ops().matmul(self, other)
+    def __neg__(self): return _ops().negative(self)
+    def __abs__(self): return _ops().absolute(self)
+    def __getitem__(self, key): return _ops().getitem(self, key)
+
+
+def _ops():
+    from . import ops
+
+    return ops
+
 
 class Node:
     """One call of a layer inside a graph: ``outputs = layer(inputs)``.

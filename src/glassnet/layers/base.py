@@ -252,8 +252,9 @@ class Layer:
 
     # ------------------------------------------------------------- computation
     def build(self, input_shape) -> None:
-        """Create the weights for inputs of ``input_shape`` (no batch axis)."""
-        self.input_shape = tuple(input_shape)
+        """Create the weights for inputs of ``input_shape`` (no batch axis; a list of shapes for a layer
+        that takes several inputs)."""
+        self.input_shape = [tuple(s) for s in input_shape] if isinstance(input_shape, list) else tuple(input_shape)
         self.output_shape = self.compute_output_shape(self.input_shape)
         self.built = True
 
@@ -493,7 +494,8 @@ def _inferred_output_shape(self, input_shape):
         x = [np.zeros((1, *(d or 1 for d in s)), dtype=self.dtype) for s in input_shape]
     else:
         x = np.zeros((1, *(d or 1 for d in input_shape)), dtype=self.dtype)
-    out = self.forward(x, training=False)
+    with np.errstate(all="ignore"):       # zeros may meet log, division...: only the shape matters here
+        out = self.forward(x, training=False)
     if isinstance(out, (list, tuple)):
         return [tuple(o.shape[1:]) for o in out]
     return tuple(np.shape(out)[1:])

@@ -43,3 +43,15 @@ from .symbolic_dispatch import register_symbolic
 
 __all__ = (core.__all__ + numpy_elementwise.__all__ + numpy_arrays.__all__ + numpy_reductions.__all__
            + math.__all__ + nn.__all__ + ["register_symbolic"])
+
+
+def _symbolic_call(fn, args, kwargs):
+    """A call on the functional API's symbolic tensors becomes a graph node (``layers/op_layer.py``)."""
+    from ..layers.op_layer import symbolic_call
+
+    return symbolic_call(fn, args, kwargs)
+
+
+from ..symbolic import KerasTensor as _KerasTensor  # noqa: E402
+
+register_symbolic(_KerasTensor, _symbolic_call)
