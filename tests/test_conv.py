@@ -212,3 +212,24 @@ def test_a_small_convnet_learns_bars():
 def test_conv2d_gradients_many_channels(kwargs):
     """8+ input channels take im2col's strided-view path (fewer take the per-offset copies)."""
     _check_gradients(lambda: Conv2D(**kwargs), (2, 5, 6, 9), seed=5)
+
+
+def test_conv_kernel_constraint_is_applied_after_each_update():
+    """MaxNorm on a Conv2D kernel (over the kernel's spatial and input axes, as Keras's docs suggest)."""
+    from glassnet import constraints
+    from glassnet.layers import Conv2D, Flatten, Dense, Input
+    from glassnet.models import Sequential
+
+    rng = np.random.default_rng(0)
+    conv = Conv2D(4, 3, kernel_constraint=constraints.MaxNorm(0.5, axis=[0, 1, 2]),
+                  bias_constraint=constraints.NonNeg())
+    model = Sequential([Input((6, 6, 1)), conv, Flatten(), Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(rng.normal(size=(8, 6, 6, 1)), rng.normal(size=(8, 1)) * 10, epochs=3, verbose=0)
+    norms = np.sqrt((conv.kernel.numpy() ** 2).sum(axis=(0, 1, 2)))
+    assert (norms <= 0.5 + 1e-6).all()
+    assert (conv.bias.numpy() >= 0).all()
+    config = conv.get_config()
+    assert config["kernel_constraint"]["class_name"] == "MaxNorm"
+    again = Conv2D.from_config(config)
+    assert isinstance(again.kernel_constraint, constraints.MaxNorm)

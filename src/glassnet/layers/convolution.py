@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import activations, initializers, regularizers
+from .. import activations, constraints, initializers, regularizers
 from .._validation import check_positive_int
 from . import _patches as P
 from .base import LAYERS, Layer
@@ -62,9 +62,9 @@ class _Conv(Layer):
             raise ValueError(f"{where}: groups must be 1 (grouped convolution is not supported by glassnet yet), "
                              f"got {groups!r}")
         self.groups = 1
-        for value, arg in ((kernel_constraint, "kernel_constraint"), (bias_constraint, "bias_constraint")):
-            if value is not None:
-                raise ValueError(f"{where}: {arg} is not supported by glassnet yet, got {value!r}; use None")
+        # applied by the optimizer after each update (glassnet.constraints), as for Dense
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -119,10 +119,10 @@ class _Conv(Layer):
         self._geometry_for(self._spatial2d(spatial))   # kernel larger than the padded input -> error now
         self.kernel = self.add_weight(shape=self.kernel_size + (channels, self.filters),
                                       initializer=self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer)
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
         if self.use_bias:
             self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer, name="bias",
-                                        regularizer=self.bias_regularizer)
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape) -> tuple:
@@ -245,8 +245,10 @@ class _Conv(Layer):
             if self.bias_regularizer is not None else None,
             "activity_regularizer": regularizers.serialize(self.activity_regularizer)
             if self.activity_regularizer is not None else None,
-            "kernel_constraint": None,
-            "bias_constraint": None,
+            "kernel_constraint": constraints.serialize(self.kernel_constraint)
+            if self.kernel_constraint is not None else None,
+            "bias_constraint": constraints.serialize(self.bias_constraint)
+            if self.bias_constraint is not None else None,
         })
         return config
 
