@@ -8,15 +8,15 @@ layer l (a^l = f(z^l), z^l = a^(l-1) W^l + b^l):
 - ``update_ratio``: ||Delta W^l||_F / ||W^l||_F of the last step (healthy runs: about 1e-3);
 - ``dead``: the share of the layer's units whose output is 0 on every probe row (a dead ReLU gets
   f'(z) = 0, so BP2 sends it no error and it never learns again);
-- ``saturated``: the share of (row, unit) outputs in the flat tails of a sigmoid (a < 0.01 or a > 0.99)
-  or tanh / softsign (|a| > 0.99), where f'(z) is nearly 0;
+- ``saturated``: the share of a sigmoid / tanh layer's units that sit in the flat tails, where f'(z)
+  is nearly 0, on most probe rows;
+  (both, with the mean and spread, are ``callbacks.diagnostics.unit_stats``: the training doctor's own
+  definitions)
 - ``act_mean``, ``act_std``: mean and spread of a^l over the probe rows and units;
 - ``nonfinite``: NaN / infinite values among the layer's weights and outputs.
 
-HOOK (issue 16, part 1): ``glassnet.callbacks.Diagnostics`` / ``glassnet.inspect.diagnose`` (the training
-doctor, built on another branch) compute the same kind of records per epoch.  When they are merged,
-:func:`findings` should defer to ``diagnose`` and :func:`layer_records` to the callback's per-layer
-record; the page only reads the keys listed above and each finding's ``title`` / ``text``.
+The training doctor (``callbacks.Diagnostics`` / ``doctor.diagnose``) works per epoch on a whole run;
+this module gives the playground the same unit statistics per frame, and short findings from them.
 """
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ import math
 
 import numpy as np
 
+from ..callbacks.diagnostics import RELU_LIKE, unit_stats
+
 PROBE = 256
-SATURATING = {"sigmoid": "tails", "hard_sigmoid": "tails", "tanh": "sym", "softsign": "sym"}
-RELU_LIKE = {"relu", "relu6", "step"}
 
 
 def _norm(a) -> float:
@@ -73,16 +73,12 @@ def layer_records(model, x, grads=None, updates=None) -> list:
             if updates is not None and k < len(updates) and updates[k] is not None and rec["w_norm"]:
                 u = _norm(updates[k])
                 rec["update_ratio"] = None if u is None else u / rec["w_norm"]
-            rec["dead"] = _f(np.mean(np.all(a == 0, axis=0))) if len(a) else None
-            kind = SATURATING.get(act)
-            if kind == "tails":
-                rec["saturated"] = _f(np.mean((a < 0.01) | (a > 0.99)))
-            elif kind == "sym":
-                rec["saturated"] = _f(np.mean(np.abs(a) > 0.99))
-            else:
-                rec["saturated"] = None
-            rec["act_mean"] = _f(np.mean(a)) if finite.all() else None
-            rec["act_std"] = _f(np.std(a)) if finite.all() else None
+            # the unit statistics are the training doctor's (callbacks.Diagnostics): one definition
+            stats = unit_stats(a, act) if len(a) else {}
+            rec["dead"] = _f(stats.get("dead_relu", float("nan")))
+            rec["saturated"] = _f(stats.get("saturated", float("nan")))
+            rec["act_mean"] = _f(stats.get("act_mean", float("nan"))) if finite.all() else None
+            rec["act_std"] = _f(stats.get("act_std", float("nan"))) if finite.all() else None
             records.append(rec)
             k += 1
     return records
