@@ -34,6 +34,25 @@ def reset_uids() -> None:
     _NAME_COUNTS.clear()
 
 
+def kernel_bias_config(layer) -> dict:
+    """The config entries of a layer with a kernel and a bias (Dense, Conv): initializers, regularizers
+    (the activity one too) and constraints, serialized as Keras writes them (None when not set)."""
+    from .. import constraints, initializers, regularizers
+
+    def ser(module, value):
+        return module.serialize(value) if value is not None else None
+
+    return {
+        "kernel_initializer": initializers.serialize(layer.kernel_initializer),
+        "bias_initializer": initializers.serialize(layer.bias_initializer),
+        "kernel_regularizer": ser(regularizers, layer.kernel_regularizer),
+        "bias_regularizer": ser(regularizers, layer.bias_regularizer),
+        "activity_regularizer": ser(regularizers, layer.activity_regularizer),
+        "kernel_constraint": ser(constraints, layer.kernel_constraint),
+        "bias_constraint": ser(constraints, layer.bias_constraint),
+    }
+
+
 def unique_variables(groups) -> list:
     """The variables of several lists, in order, each once (a shared layer's weights count once)."""
     seen, out = set(), []

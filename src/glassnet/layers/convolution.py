@@ -31,7 +31,7 @@ import numpy as np
 from .. import activations, constraints, initializers, regularizers
 from .._validation import check_positive_int
 from . import _patches as P
-from .base import LAYERS, Layer
+from .base import LAYERS, Layer, kernel_bias_config
 
 
 class _Conv(Layer):
@@ -237,18 +237,7 @@ class _Conv(Layer):
             "groups": self.groups,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer)
-            if self.kernel_regularizer is not None else None,
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer)
-            if self.bias_regularizer is not None else None,
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer)
-            if self.activity_regularizer is not None else None,
-            "kernel_constraint": constraints.serialize(self.kernel_constraint)
-            if self.kernel_constraint is not None else None,
-            "bias_constraint": constraints.serialize(self.bias_constraint)
-            if self.bias_constraint is not None else None,
+            **kernel_bias_config(self),
         })
         return config
 

@@ -20,7 +20,7 @@ import numpy as np
 from .. import activations, constraints, initializers, regularizers
 from .._validation import check_positive_int
 from ..kernels import K
-from .base import LAYERS, Layer
+from .base import LAYERS, Layer, kernel_bias_config
 
 
 def _plain_relu(act) -> bool:
@@ -167,18 +167,7 @@ class Dense(Layer):
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer)
-            if self.kernel_regularizer is not None else None,
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer)
-            if self.bias_regularizer is not None else None,
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer)
-            if self.activity_regularizer is not None else None,
-            "kernel_constraint": constraints.serialize(self.kernel_constraint)
-            if self.kernel_constraint is not None else None,
-            "bias_constraint": constraints.serialize(self.bias_constraint)
-            if self.bias_constraint is not None else None,
+            **kernel_bias_config(self),
             "quantization_config": None,
         })
         return config
