@@ -138,9 +138,8 @@ def _json_attr(h5file, name: str, where: str):
     return load_json(text, where, f"the {name} attribute", get_load_limits())
 
 
-def _plan_layer_weights(h5py, group, model, where: str, skip_mismatch: bool = False) -> list:
-    """Pair the arrays under ``group`` (a ``model_weights`` group) with the model's weighted layers."""
-    layers = [l for l in model.layers if _legacy_weights(l)]
+def _saved_layers(h5py, group, where: str) -> list:
+    """``[(name, layer group, weight names)]`` of the layers with weights under a ``model_weights`` group."""
     saved = []
     for name in read_str_list_attr(group, "layer_names"):
         layer_group = safe_group(h5py, group, name, where)
@@ -149,6 +148,13 @@ def _plan_layer_weights(h5py, group, model, where: str, skip_mismatch: bool = Fa
         weight_names = read_str_list_attr(layer_group, "weight_names")
         if weight_names:
             saved.append((name, layer_group, weight_names))
+    return saved
+
+
+def _plan_layer_weights(h5py, group, model, where: str, skip_mismatch: bool = False) -> list:
+    """Pair the arrays under ``group`` (a ``model_weights`` group) with the model's weighted layers."""
+    layers = [l for l in model.layers if _legacy_weights(l)]
+    saved = _saved_layers(h5py, group, where)
     if len(saved) != len(layers):
         raise ModelFileError(f"{where}: layer count mismatch: the model has {len(layers)} layer(s) with weights "
                              f"({name_list(l.name for l in layers) or 'none'}), the file has {len(saved)} "
@@ -186,17 +192,10 @@ def _saved_shapes_reader(h5py, group, where: str):
         if not predicted:
             return []
         if saved is None:
-            saved = []
-            for name in read_str_list_attr(group, "layer_names"):
-                layer_group = safe_group(h5py, group, name, where)
-                if layer_group is None:
-                    raise ModelFileError(f"{where}: layer_names lists {name!r} but the file has no such group")
-                weight_names = read_str_list_attr(layer_group, "weight_names")
-                if weight_names:
-                    saved.append((layer_group, weight_names))
+            saved = _saved_layers(h5py, group, where)
         if cursor[0] >= len(saved):
             return None
-        layer_group, weight_names = saved[cursor[0]]
+        _, layer_group, weight_names = saved[cursor[0]]
         cursor[0] += 1
         shapes = []
         for wname in weight_names:
