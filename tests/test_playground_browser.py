@@ -387,7 +387,7 @@ def test_hover_edit_a_weight_and_the_doctor_panel(tmp_path):
                 page.wait_for_function("window.playground.frame.epoch >= 6", timeout=30000)
                 page.wait_for_function("window.playground.doctorHistory.length >= 2")
                 page.click("#play")
-                page.wait_for_function("!window.playground.frame.running")
+                page.wait_for_function("!window.playground.frame.running", timeout=60000)   # the paused frame follows the batch in progress
                 assert session.wait_idle()
                 page.wait_for_function(f"window.playground.frame.epoch === {session.epoch}")
                 page.wait_for_function(RENDERED_JS)
