@@ -5,7 +5,7 @@ from .config import epsilon, floatx, set_epsilon, set_floatx  # noqa: F401
 
 
 def clear_session(free_memory=True) -> None:
-    """Start layer and model names afresh (``dense``, ``dense_1``, ... begin again), as Keras does.
+    """Start layer, model, metric and optimizer names afresh (``dense``, ``dense_1``, ... begin again), as Keras does.
 
     glassnet keeps no global graph, so nothing else needs clearing.
     """

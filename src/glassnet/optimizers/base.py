@@ -45,7 +45,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import config
-from .._registry import Registry, snake_case
+from .._registry import Registry, snake_case, unique_name
 from .._validation import check_bool, check_float
 from ..kernels import K
 from ..variables import Variable
@@ -53,9 +53,6 @@ from .schedules import LearningRateSchedule
 from . import schedules as _schedules
 
 OPTIMIZERS = Registry("optimizer", "keras.optimizers")
-
-_NAME_UIDS: dict[str, int] = {}
-
 
 class ScalarValue(float):
     """A Python float with Keras's ``.numpy()`` (tutorials call ``optimizer.learning_rate.numpy()``)."""
@@ -66,10 +63,7 @@ class ScalarValue(float):
 
 def _auto_name(class_name: str) -> str:
     """``'adam'``, then ``'adam_1'``, ``'adam_2'``... (Keras's naming of unnamed objects)."""
-    base = snake_case(class_name)
-    n = _NAME_UIDS.get(base, 0)
-    _NAME_UIDS[base] = n + 1
-    return base if n == 0 else f"{base}_{n}"
+    return unique_name(snake_case(class_name))
 
 
 def check_beta(value, name: str, where: str) -> float:
