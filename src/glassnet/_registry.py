@@ -121,3 +121,20 @@ class Registry:
         if isinstance(identifier, type):
             return identifier(**kwargs)
         return identifier
+
+
+# ---------------------------------------------------------------- default names
+_NAME_UIDS: dict[str, int] = {}
+
+
+def unique_name(prefix: str) -> str:
+    """``prefix``, then ``prefix_1``, ``prefix_2``, ...: Keras's names for unnamed layers, metrics
+    and optimizers (one table of counts per name prefix, as Keras keeps one)."""
+    n = _NAME_UIDS.get(prefix, 0)
+    _NAME_UIDS[prefix] = n + 1
+    return prefix if n == 0 else f"{prefix}_{n}"
+
+
+def reset_unique_names() -> None:
+    """Start every name's numbering afresh (what ``keras.backend.clear_session`` does)."""
+    _NAME_UIDS.clear()

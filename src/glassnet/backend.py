@@ -5,13 +5,13 @@ from .config import epsilon, floatx, set_epsilon, set_floatx  # noqa: F401
 
 
 def clear_session(free_memory=True) -> None:
-    """Start layer and model names afresh (``dense``, ``dense_1``, ... begin again), as Keras does.
+    """Start layer, model, metric and optimizer names afresh (``dense``, ``dense_1``, ... begin again), as Keras does.
 
     glassnet keeps no global graph, so nothing else needs clearing.
     """
-    from .layers.base import reset_uids
+    from ._registry import reset_unique_names
 
-    reset_uids()
+    reset_unique_names()
 
 
 def image_data_format() -> str:

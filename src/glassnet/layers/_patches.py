@@ -24,7 +24,7 @@ import numbers
 
 import numpy as np
 
-from .base import unique_name
+from .._registry import unique_name
 
 PADDINGS = ("valid", "same")
 

@@ -12,27 +12,12 @@ import threading
 import numpy as np
 
 from .. import config
-from .._registry import Registry, keras_snake_case
+from .._registry import Registry, keras_snake_case, unique_name
 from .._validation import check_positive_int
 from .. import symbolic
 from ..variables import Variable
 
 LAYERS = Registry("layer", "keras.layers")
-
-_NAME_COUNTS: dict[str, int] = {}
-
-
-def unique_name(prefix: str) -> str:
-    """``dense``, ``dense_1``, ``dense_2``, ... as Keras numbers layers of one class."""
-    n = _NAME_COUNTS.get(prefix, 0)
-    _NAME_COUNTS[prefix] = n + 1
-    return prefix if n == 0 else f"{prefix}_{n}"
-
-
-def reset_uids() -> None:
-    """Restart layer numbering (as ``keras.backend.clear_session`` does)."""
-    _NAME_COUNTS.clear()
-
 
 def kernel_bias_config(layer) -> dict:
     """The config entries of a layer with a kernel and a bias (Dense, Conv): initializers, regularizers

@@ -18,17 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autodiff.tape import unbroadcast as _unbroadcast   # sum a gradient down to an input's shape
 from .base import LAYERS, Layer
-
-
-def _unbroadcast(grad, shape):
-    """Sum ``grad`` down to ``shape`` (the inverse of NumPy broadcasting; shapes include the batch axis)."""
-    while grad.ndim > len(shape):
-        grad = grad.sum(axis=0)
-    for axis, n in enumerate(shape):
-        if n == 1 and grad.shape[axis] != 1:
-            grad = grad.sum(axis=axis, keepdims=True)
-    return grad
 
 
 class Merge(Layer):

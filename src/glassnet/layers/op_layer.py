@@ -16,7 +16,8 @@ from __future__ import annotations
 import numbers
 
 from .. import symbolic
-from .base import LAYERS, Layer, unique_name
+from .._registry import unique_name
+from .base import LAYERS, Layer
 
 
 class _Slot:

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import config
 from .._validation import check_one_of
+from ..autodiff.tape import unbroadcast
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", None, "none")
 
@@ -48,12 +49,7 @@ def _sum_to_shape(a: np.ndarray, shape: tuple) -> np.ndarray:
     """Undo broadcasting: sum ``a`` over the axes along which ``shape`` was stretched."""
     if a.shape == tuple(shape):
         return a
-    extra = a.ndim - len(shape)
-    if extra > 0:
-        a = a.sum(axis=tuple(range(extra)))
-    axes = tuple(i for i, s in enumerate(shape) if s == 1 and a.shape[i] != 1)
-    if axes:
-        a = a.sum(axis=axes, keepdims=True)
+    a = unbroadcast(a, shape)
     return np.broadcast_to(a, shape) if a.shape != tuple(shape) else a
 
 

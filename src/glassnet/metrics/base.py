@@ -5,32 +5,23 @@ input conversion, weight broadcasting and ``divide_no_nan``.
 """
 from __future__ import annotations
 
-import collections
 
 import numpy as np
 
 from .. import config, losses
-from .._registry import Registry, keras_snake_case
+from .._registry import Registry, keras_snake_case, reset_unique_names, unique_name
 from .._validation import to_array
 from ..losses import squeeze_or_expand_to_same_rank
 
 REG = Registry("metric", "keras.metrics")
 
 # --------------------------------------------------------------------- naming
-_NAME_UIDS: dict = collections.defaultdict(int)
-
-
 def auto_name(class_name: str) -> str:
     """Default name of an unnamed metric: ``'auc'``, then ``'auc_1'``, ``'auc_2'``, ..."""
-    prefix = keras_snake_case(class_name)
-    uid = _NAME_UIDS[prefix]
-    _NAME_UIDS[prefix] += 1
-    return prefix if uid == 0 else f"{prefix}_{uid}"
+    return unique_name(keras_snake_case(class_name))
 
 
-def _reset_name_uids() -> None:
-    """Forget the auto-name counters (what ``keras.backend.clear_session`` does)."""
-    _NAME_UIDS.clear()
+_reset_name_uids = reset_unique_names   # what ``keras.backend.clear_session`` does
 
 
 # --------------------------------------------------------------------- array helpers

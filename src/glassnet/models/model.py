@@ -19,7 +19,8 @@ import numpy as np
 from .. import config
 from .. import random as gn_random
 from .._registry import snake_case
-from ..layers.base import LAYERS, Layer, unique_name, unique_variables
+from .._registry import unique_name
+from ..layers.base import LAYERS, Layer, unique_variables
 from ..variables import pack
 from . import compiled as compiled_module, data as data_utils
 from .trainer import Trainer

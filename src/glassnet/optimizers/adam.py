@@ -5,7 +5,8 @@ import numpy as np
 
 from .._validation import check_float
 from ..kernels import K
-from .base import _check_bool, check_beta, Optimizer, OPTIMIZERS
+from .._validation import check_bool
+from .base import check_beta, Optimizer, OPTIMIZERS
 
 
 @OPTIMIZERS.register("adam")
@@ -47,7 +48,7 @@ class Adam(Optimizer):
         self.beta_1 = check_beta(beta_1, "beta_1", where)
         self.beta_2 = check_beta(beta_2, "beta_2", where)
         self.epsilon = check_float(epsilon, "epsilon", where, low=0.0)
-        self.amsgrad = _check_bool(amsgrad, "amsgrad", where)
+        self.amsgrad = check_bool(amsgrad, "amsgrad", where)
 
     def _slot_groups(self):
         groups = [[("momentum", 0.0), ("velocity", 0.0)]]

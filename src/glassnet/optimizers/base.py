@@ -40,21 +40,19 @@ from __future__ import annotations
 import numbers
 import re
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 
 from .. import config
-from .._registry import Registry, snake_case
-from .._validation import check_float
+from .._registry import Registry, snake_case, unique_name
+from .._validation import check_bool, check_float
 from ..kernels import K
 from ..variables import Variable
 from .schedules import LearningRateSchedule
 from . import schedules as _schedules
 
 OPTIMIZERS = Registry("optimizer", "keras.optimizers")
-
-_NAME_UIDS: dict[str, int] = {}
-
 
 class ScalarValue(float):
     """A Python float with Keras's ``.numpy()`` (tutorials call ``optimizer.learning_rate.numpy()``)."""
@@ -65,10 +63,7 @@ class ScalarValue(float):
 
 def _auto_name(class_name: str) -> str:
     """``'adam'``, then ``'adam_1'``, ``'adam_2'``... (Keras's naming of unnamed objects)."""
-    base = snake_case(class_name)
-    n = _NAME_UIDS.get(base, 0)
-    _NAME_UIDS[base] = n + 1
-    return base if n == 0 else f"{base}_{n}"
+    return unique_name(snake_case(class_name))
 
 
 def check_beta(value, name: str, where: str) -> float:
@@ -87,37 +82,32 @@ class _StateList(list):
         return self
 
 
-def _addr(a: np.ndarray) -> int:
-    return a.__array_interface__["data"][0]
+class Entry(NamedTuple):
+    """One variable in an update: its build ``index``, flat ``params`` and ``grads`` (1-D views)."""
+    index: int
+    params: np.ndarray
+    grads: np.ndarray
+    variable: Variable
 
 
-def _root(a: np.ndarray) -> np.ndarray:
-    while isinstance(a.base, np.ndarray):
-        a = a.base
-    return a
+class Segment(NamedTuple):
+    """Variables ``start:stop`` (build order) whose params and grads are contiguous 1-D spans:
+    the optimizer's rule runs once per segment (a whole packed model is one segment)."""
+    start: int
+    stop: int
+    params: np.ndarray
+    grads: np.ndarray
 
 
-def _adjacent(prev: np.ndarray, nxt: np.ndarray) -> bool:
-    """True when ``nxt`` starts right where ``prev`` ends, inside one contiguous buffer."""
-    if prev.dtype != nxt.dtype:
-        return False
-    root = _root(prev)
-    if root is not _root(nxt) or root.dtype != prev.dtype or not root.flags.c_contiguous:
-        return False
-    return _addr(nxt) == _addr(prev) + prev.nbytes
-
-
-def _span(first: np.ndarray, n: int) -> np.ndarray:
-    """The 1-D view of ``n`` elements starting at ``first`` in its root buffer."""
-    root = _root(first)
-    off = (_addr(first) - _addr(root)) // first.itemsize
-    return root.reshape(-1)[off:off + n]
-
-
-def _check_bool(value, name, where) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{where}: {name} must be True or False, got {type(value).__name__} {value!r}")
-    return bool(value)
+class _FlatPlan(NamedTuple):
+    """What ``step_flat`` derived from ``(params, grads, segments)``, reused while they stay the same."""
+    params: np.ndarray
+    grads: np.ndarray
+    segments: list
+    count: int
+    index: dict
+    entries: list
+    runs: list
 
 
 def _check_positive(value, name, where, allow_none=True):
@@ -193,7 +183,7 @@ class Optimizer:
                 f"{where}: only one of clipnorm, clipvalue and global_clipnorm can be set; got "
                 f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}"
             )
-        self.use_ema = _check_bool(use_ema, "use_ema", where)
+        self.use_ema = check_bool(use_ema, "use_ema", where)
         self.ema_momentum = check_float(ema_momentum, "ema_momentum", where, low=0.0, high=1.0)
         if ema_overwrite_frequency is not None and (
                 isinstance(ema_overwrite_frequency, bool)
@@ -497,15 +487,18 @@ class Optimizer:
                                  f"expected {v.value.shape}")
             if g.dtype != self._dtype:
                 g = g.astype(self._dtype)
-            entries.append((i, v.value.reshape(-1), np.ascontiguousarray(g).reshape(-1), v))
+            entries.append(Entry(i, v.value.reshape(-1), np.ascontiguousarray(g).reshape(-1), v))
         if not entries:
             raise ValueError(f"{where}.apply: no gradients provided for any variable")
         if missing:
             warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the loss.",
                           UserWarning, stacklevel=2)
-        entries.sort(key=lambda e: e[0])
-        writeback = [(v, p) for _, p, _, v in entries if not np.may_share_memory(p, v.value)]
-        self._apply_entries(entries)
+        entries.sort(key=lambda e: e.index)
+        writeback = [(e.variable, e.params) for e in entries
+                     if not np.may_share_memory(e.params, e.variable.value)]
+        # one segment per variable: the rule is elementwise, so this gives step_flat's numbers
+        self._apply_entries(entries, [Segment(e.index, e.index + 1, e.params, e.grads)
+                                      for e in entries])
         for v, p in writeback:
             v.value[...] = p.reshape(v.value.shape)
 
@@ -513,51 +506,47 @@ class Optimizer:
         """Fast path: update the flat vector ``params`` in place from the flat ``grads``.
 
         ``segments`` is a list of ``(Variable, slice)`` (from ``variables.pack``);
-        runs of segments that are adjacent both in ``params`` and in the order
-        the optimizer was built with are updated by one vectorised call (a
-        whole packed model is one run).  ``grads`` is only read.
+        runs of segments that are consecutive both in ``params`` and in the order
+        the optimizer was built with become one :class:`Segment`, updated by one
+        vectorised call (a whole packed model is one).  ``grads`` is only read.
         """
         if not self.built:
             self.build([v for v, _ in segments])
-        # A model passes the same arrays and segment list at every step: reuse the layout.
-        cache = self.__dict__.get("_flat_cache")
-        if (cache is not None and cache[0] is params and cache[1] is grads and cache[2] is segments
-                and cache[3] == len(segments) and cache[4] is self._index):
-            self._apply_entries(cache[5], cache[6])
+        # A model passes the same arrays and segment list at every step: reuse the plan.
+        plan = self.__dict__.get("_flat_plan")
+        if (plan is not None and plan.params is params and plan.grads is grads
+                and plan.segments is segments and plan.count == len(segments)
+                and plan.index is self._index):
+            self._apply_entries(plan.entries, plan.runs)
             return
-        index = self._index
+        where = type(self).__name__
         items = []
         for v, sl in segments:
-            i = index.get(id(v))
+            i = self._index.get(id(v))
             if i is None:
-                raise ValueError(f"{type(self).__name__}.step_flat: unknown variable "
-                                 f"{getattr(v, 'path', v)!r}; this optimizer was built for other "
-                                 "variables")
-            items.append((i, sl, v))
-        if not items:
-            return
-        if any(items[k][0] >= items[k + 1][0] for k in range(len(items) - 1)):
-            items.sort(key=lambda e: e[0])
-            if any(items[k][0] == items[k + 1][0] for k in range(len(items) - 1)):
-                raise ValueError(f"{type(self).__name__}.step_flat: segments lists a variable "
-                                 "more than once")
-        entries, bounds = [], []
-        first, lo, prev_i, prev_stop = 0, 0, -2, -1
-        for k, (i, sl, v) in enumerate(items):
+                raise ValueError(f"{where}.step_flat: unknown variable {getattr(v, 'path', v)!r}; "
+                                 "this optimizer was built for other variables")
             start, stop, step = sl.indices(params.size)
             if step != 1:
-                raise ValueError(f"{type(self).__name__}.step_flat: segment slices must have "
-                                 f"step 1, got {sl!r}")
-            if k == 0 or i != prev_i + 1 or start != prev_stop:
-                if k:
-                    bounds.append((first, k, lo, prev_stop))
-                first, lo = k, start
-            entries.append((i, params[start:stop], grads[start:stop], v))
-            prev_i, prev_stop = i, stop
-        bounds.append((first, len(items), lo, prev_stop))
-        groups = [(a, b, params[x:y], grads[x:y]) for a, b, x, y in bounds]
-        self._flat_cache = (params, grads, segments, len(segments), self._index, entries, groups)
-        self._apply_entries(entries, groups)
+                raise ValueError(f"{where}.step_flat: segment slices must have step 1, got {sl!r}")
+            items.append((i, start, stop, v))
+        if not items:
+            return
+        items.sort(key=lambda e: e[0])
+        if any(items[k][0] == items[k + 1][0] for k in range(len(items) - 1)):
+            raise ValueError(f"{where}.step_flat: segments lists a variable more than once")
+        entries = [Entry(i, params[start:stop], grads[start:stop], v) for i, start, stop, v in items]
+        runs, first = [], 0
+        for k in range(1, len(items) + 1):
+            if (k == len(items) or items[k][0] != items[k - 1][0] + 1
+                    or items[k][1] != items[k - 1][2]):
+                lo, hi = items[first][1], items[k - 1][2]
+                runs.append(Segment(items[first][0], items[k - 1][0] + 1,
+                                    params[lo:hi], grads[lo:hi]))
+                first = k
+        self._flat_plan = _FlatPlan(params, grads, segments, len(segments), self._index,
+                                    entries, runs)
+        self._apply_entries(entries, runs)
 
     def scale_loss(self, loss):
         """``loss * loss_scale_factor`` (or ``loss`` when no factor is set)."""
@@ -582,72 +571,47 @@ class Optimizer:
         dt = self._dtype
         return (self.loss_scale_factor is not None or self.gradient_accumulation_steps is not None
                 or self.clipnorm is not None or self.global_clipnorm is not None
-                or self.clipvalue is not None or any(e[2].dtype != dt for e in entries))
+                or self.clipvalue is not None or any(e.grads.dtype != dt for e in entries))
 
-    @staticmethod
-    def _group(entries, check_grads: bool):
-        """Runs of sorted entries adjacent in build order and in memory (params, and grads
-        when ``check_grads``): a list of ``(a, b, param_span, grad_span)`` over ``entries[a:b]``."""
-        groups, a = [], 0
-        for k in range(1, len(entries) + 1):
-            if (k == len(entries) or entries[k][0] != entries[k - 1][0] + 1
-                    or not _adjacent(entries[k - 1][1], entries[k][1])
-                    or (check_grads and not _adjacent(entries[k - 1][2], entries[k][2]))):
-                if k - a == 1:
-                    p, g = entries[a][1], entries[a][2]
-                else:
-                    n = sum(e[1].size for e in entries[a:k])
-                    p = _span(entries[a][1], n)
-                    g = _span(entries[a][2], n) if check_grads else None
-                groups.append((a, k, p, g))
-                a = k
-        return groups
+    def _slot_span(self, start: int, stop: int) -> slice:
+        """Where variables ``start:stop`` (build order) sit in the flat slot arrays."""
+        return slice(self._layout[start].start, self._layout[stop - 1].stop)
 
-    def _run_slots(self, i0: int, i1: int) -> dict:
-        if i1 - i0 == 1:
-            return self._slot_views[i0]
-        lo, hi = self._layout[i0].start, self._layout[i1 - 1].stop
-        return {n: a[lo:hi] for n, a in self._slots.items()}
+    def _run_slots(self, start: int, stop: int) -> dict:
+        if stop - start == 1:
+            return self._slot_views[start]
+        span = self._slot_span(start, stop)
+        return {n: a[span] for n, a in self._slots.items()}
 
-    def _apply_entries(self, entries, groups=None) -> None:
-        """Steps 1-8 of the module docstring.
-
-        ``entries``: sorted ``(index, param1d, grad1d, variable)``; ``groups``:
-        runs ``(a, b, param_span, grad_span)`` over ``entries[a:b]`` (computed
-        here from memory adjacency when not given).
-        """
+    def _apply_entries(self, entries: list[Entry], runs: list[Segment]) -> None:
+        """Steps 1-8 of the module docstring on ``entries`` (sorted by build index),
+        whose params and grads ``runs`` cover as contiguous segments."""
         dt = self._dtype
         raw = int(self._iteration_var.value)
         steps = self.gradient_accumulation_steps
-        needs_copy = self._needs_copy(entries)
-        if groups is None:
-            groups = self._group(entries, check_grads=not needs_copy)
-        if needs_copy:
+        if self._needs_copy(entries):
             # copy the gradients into our buffer (laid out like the slots) and transform there
             if self._work is None:
                 self._work = np.empty(self._total, dtype=dt)
             work, layout = self._work, self._layout
-            new = []
-            for i, p, g, v in entries:
-                w = work[layout[i]]
-                np.copyto(w, g, casting="same_kind")
-                new.append((i, p, w, v))
-            entries = new
-            groups = [(a, b, p, work[layout[entries[a][0]].start:layout[entries[b - 1][0]].stop])
-                      for a, b, p, _ in groups]
-        # runs: (first build index, stop build index, param span, grad span)
-        runs = [(entries[a][0], entries[b - 1][0] + 1, p, g) for a, b, p, g in groups]
+            copied = []
+            for e in entries:
+                w = work[layout[e.index]]
+                np.copyto(w, e.grads, casting="same_kind")
+                copied.append(e._replace(grads=w))
+            entries = copied
+            runs = [r._replace(grads=work[self._slot_span(r.start, r.stop)]) for r in runs]
 
         if self.loss_scale_factor is not None:
-            for _, _, _, g in runs:
+            for g in (r.grads for r in runs):
                 g /= self.loss_scale_factor
 
         do_update = True
         if steps is not None:
             acc = self._slots["gradient_accumulator"]
             do_update = (raw + 1) % steps == 0
-            for i0, i1, _, g in runs:
-                a = acc[self._layout[i0].start:self._layout[i1 - 1].stop]
+            for r in runs:
+                a, g = acc[self._slot_span(r.start, r.stop)], r.grads
                 if do_update:
                     g += a
                     g /= steps
@@ -662,8 +626,8 @@ class Optimizer:
                 self._decay_weights(entries, runs, lr)
             step = self.iterations + 1
             self._prepare_step(step)
-            for i0, i1, p, g in runs:
-                self._update_step(p, g, self._run_slots(i0, i1), lr, step)
+            for r in runs:
+                self._update_step(r.params, r.grads, self._run_slots(r.start, r.stop), lr, step)
 
         if self.use_ema:
             self._update_ema()
@@ -671,45 +635,45 @@ class Optimizer:
         self._iteration_var.value += 1
 
     @staticmethod
-    def _apply_constraints(entries) -> None:
+    def _apply_constraints(entries: list[Entry]) -> None:
         """Step 7: ``w <- constraint(w)`` for each variable that has a ``constraint`` attribute
         (Keras 3 does it at the end of every ``apply``, after the update and the EMA)."""
-        for _, p, _, v in entries:
-            constraint = getattr(v, "constraint", None)
-            if constraint is not None:   # p: the variable's values as the update wrote them
-                p[...] = np.asarray(constraint(p.reshape(v.shape)), dtype=p.dtype).reshape(-1)
+        for e in entries:
+            constraint = getattr(e.variable, "constraint", None)
+            if constraint is not None:   # e.params: the variable's values as the update wrote them
+                p = e.params
+                p[...] = np.asarray(constraint(p.reshape(e.variable.shape)), dtype=p.dtype).reshape(-1)
 
-    def _clip(self, entries, runs) -> None:
+    def _clip(self, entries: list[Entry], runs: list[Segment]) -> None:
         dt = self._dtype
         if self.clipnorm is not None:
             c = dt.type(self.clipnorm)
-            for _, _, g, _ in entries:
+            for g in (e.grads for e in entries):
                 norm = np.sqrt(np.dot(g, g))
                 g *= c
                 g /= np.maximum(norm, c)
         elif self.global_clipnorm is not None:
             c = self.global_clipnorm
             sq = dt.type(0)
-            for _, _, g, _ in entries:
-                sq = sq + np.dot(g, g)
+            for e in entries:
+                sq = sq + np.dot(e.grads, e.grads)
             norm = np.sqrt(sq)
             with np.errstate(divide="ignore", invalid="ignore"):
                 scale = dt.type(c) * np.minimum(dt.type(1) / norm, dt.type(1.0 / c))
                 scale = scale + (norm - norm)            # NaN when the norm is not finite
-            for _, _, _, g in runs:
+            for g in (r.grads for r in runs):
                 g *= scale
         elif self.clipvalue is not None:
-            for _, _, _, g in runs:
-                np.clip(g, -self.clipvalue, self.clipvalue, out=g)
+            for r in runs:
+                np.clip(r.grads, -self.clipvalue, self.clipvalue, out=r.grads)
 
-    def _decay_weights(self, entries, runs, lr) -> None:
+    def _decay_weights(self, entries: list[Entry], runs: list[Segment], lr) -> None:
         """``w <- w - (w * wd) * lr`` for every variable not excluded."""
-        wd = self.weight_decay
         if not self._exclude_ids and self._exclude_pattern is None:
-            targets = [p for _, _, p, _ in runs]
+            targets = [r.params for r in runs]
         else:
-            targets = [p for _, p, _, v in entries if self._use_weight_decay(v)]
-        wd = self._dtype.type(wd)
+            targets = [e.params for e in entries if self._use_weight_decay(e.variable)]
+        wd = self._dtype.type(self.weight_decay)
         for p in targets:
             K.weight_decay(p, wd, lr)
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from .._validation import check_float
 from ..kernels import K
-from .base import OPTIMIZERS, Optimizer, _check_bool
+from .._validation import check_bool
+from .base import OPTIMIZERS, Optimizer
 
 
 @OPTIMIZERS.register("rmsprop")
@@ -44,7 +45,7 @@ class RMSprop(Optimizer):
         self.rho = check_float(rho, "rho", "RMSprop", low=0.0, high=1.0, high_inclusive=False)
         self.momentum = check_float(momentum, "momentum", "RMSprop", low=0.0, high=1.0)
         self.epsilon = check_float(epsilon, "epsilon", "RMSprop", low=0.0)
-        self.centered = _check_bool(centered, "centered", "RMSprop")
+        self.centered = check_bool(centered, "centered", "RMSprop")
 
     def _slot_groups(self):
         groups = [[("velocity", 0.0)]]

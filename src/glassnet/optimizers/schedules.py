@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import config
 from .._registry import Registry
-from .._validation import check_float
+from .._validation import check_bool, check_float
 
 __all__ = [
     "LearningRateSchedule", "ExponentialDecay", "InverseTimeDecay", "PiecewiseConstantDecay",
@@ -62,12 +62,6 @@ def _check_steps(value, name: str, where: str):
     if not (math.isfinite(value) and value > 0):
         raise ValueError(f"{where}: {name} must be > 0, got {value!r}")
     return int(value) if isinstance(value, numbers.Integral) else float(value)
-
-
-def _check_bool(value, name: str, where: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{where}: {name} must be True or False, got {type(value).__name__} {value!r}")
-    return bool(value)
 
 
 def _check_name(value, where: str) -> str:
@@ -122,7 +116,7 @@ class ExponentialDecay(LearningRateSchedule):
                                                  where, low=0.0)
         self.decay_steps = _check_steps(decay_steps, "decay_steps", where)
         self.decay_rate = check_float(decay_rate, "decay_rate", where, low=0.0)
-        self.staircase = _check_bool(staircase, "staircase", where)
+        self.staircase = check_bool(staircase, "staircase", where)
         self.name = _check_name(name, where)
 
     def __call__(self, step):
@@ -157,7 +151,7 @@ class InverseTimeDecay(LearningRateSchedule):
                                                  where, low=0.0)
         self.decay_steps = _check_steps(decay_steps, "decay_steps", where)
         self.decay_rate = check_float(decay_rate, "decay_rate", where, low=0.0)
-        self.staircase = _check_bool(staircase, "staircase", where)
+        self.staircase = check_bool(staircase, "staircase", where)
         self.name = _check_name(name, where)
 
     def __call__(self, step):
@@ -241,7 +235,7 @@ class PolynomialDecay(LearningRateSchedule):
         self.decay_steps = _check_steps(decay_steps, "decay_steps", where)
         self.end_learning_rate = check_float(end_learning_rate, "end_learning_rate", where, low=0.0)
         self.power = check_float(power, "power", where, low=0.0)
-        self.cycle = _check_bool(cycle, "cycle", where)
+        self.cycle = check_bool(cycle, "cycle", where)
         self.name = _check_name(name, where)
 
     def __call__(self, step):

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from .._validation import check_float
 from ..kernels import K
-from .base import OPTIMIZERS, Optimizer, _check_bool
+from .._validation import check_bool
+from .base import OPTIMIZERS, Optimizer
 
 
 @OPTIMIZERS.register("sgd")
@@ -44,7 +45,7 @@ class SGD(Optimizer):
                          gradient_accumulation_steps=gradient_accumulation_steps, name=name,
                          **kwargs)
         self.momentum = check_float(momentum, "momentum", "SGD", low=0.0, high=1.0)
-        self.nesterov = _check_bool(nesterov, "nesterov", "SGD")
+        self.nesterov = check_bool(nesterov, "nesterov", "SGD")
 
     def _slot_groups(self):
         return [[("momentum", 0.0)]] if self.momentum != 0 else []
