@@ -23,7 +23,7 @@ from ..kernels import K
 from .base import LAYERS, Layer, kernel_bias_config
 
 
-def _plain_relu(act) -> bool:
+def plain_relu(act) -> bool:
     """Is ``act`` ``max(z, 0)`` (ReLU with its defaults), the activation with a fused kernel?"""
     return (type(act) is activations.ReLU and act.negative_slope == 0 and act.max_value is None
             and act.threshold == 0)
@@ -98,10 +98,10 @@ class Dense(Layer):
     def forward(self, x, training=False):
         bias = self.bias.value if self.use_bias else None
         if not training:      # inference: z is not kept, so the activation may overwrite it
-            if _plain_relu(self.activation):
+            if plain_relu(self.activation):
                 return K.bias_relu_inplace(self._product(x), bias)   # max(x W + b, 0), one pass
             return self.activation.call_inplace(self._logits(x))
-        if _plain_relu(self.activation):
+        if plain_relu(self.activation):
             z = self._product(x)
             a = K.bias_relu(z, bias)        # z <- z + b and a = max(z, 0) in one pass
         else:
@@ -143,7 +143,7 @@ class Dense(Layer):
         bias_done = False
         if grad_is_delta:
             delta = grad
-        elif _plain_relu(self.activation):
+        elif plain_relu(self.activation):
             # BP2 delta = dC/da * [z > 0] and BP3 dC/db = sum of delta over rows, in one pass
             delta = K.relu_delta(grad, self.z, self.bias.grad if self.use_bias else None)
             bias_done = True

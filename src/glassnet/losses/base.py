@@ -401,6 +401,26 @@ class LossFunctionWrapper(Loss):
             return as_result(result), None
         return as_result(result), _shape_grad(g, coef, self._kernel.axis, z, np.asarray(z))
 
+    def fused_kernel(self):
+        """``'sigmoid_bce'`` or ``'sparse_softmax_ce'`` when this loss, on a plain batch, is that fused
+        kernel (the default reduction, no label smoothing, ``from_logits`` or ``ignore_class``, the last
+        axis); else None.  What ``models/dense_stack_step.py`` compiles into one training step."""
+        kernel = self._kernel
+        if kernel is None or not kernel.has_fused_path:
+            return None
+        kw = self._fn_kwargs
+        if (self.reduction != "sum_over_batch_size" or kw.get("label_smoothing", 0.0)
+                or kw.get("axis", -1) not in (-1, 1) or kw.get("ignore_class") is not None
+                or kw.get("from_logits")):
+            return None
+        from . import crossentropy as ce
+
+        if self.fn is ce.sparse_categorical_crossentropy:
+            return "sparse_softmax_ce"
+        if self.fn is ce.binary_crossentropy:
+            return "sigmoid_bce"
+        return None
+
     def _fast_fused(self, y, z, y_pred):
         """The training loop's common case, with no generic machinery: a 2-D float32 batch,
         targets already aligned and checked by ``check_targets``, no sample weights, the default reduction

@@ -167,6 +167,36 @@ class Trainer:
         ``x``, ``y``: prepared batches (arrays, or lists for several inputs / outputs).
         Returns ``(C, y_pred, per-output losses)``; C includes the regularization penalties.
         """
+        step = self._dense_stack_step()
+        result = step(x, y, sample_weight) if step is not None else None
+        if result is not None:               # a small Dense stack: the same step, compiled in one call
+            value, y_pred = result
+            parts = [value]
+        else:
+            value, y_pred, parts = self._layer_by_layer(x, y, sample_weight)
+        value += self._regularization_penalty()
+        # Regularization: C += penalty(W); dC/dW += penalty'(W)
+        for var in self._regularized:
+            var.grad += var.regularizer.gradient(var.value)
+        for layer in self._activity_regularized:
+            value += layer.activity_penalty()
+        return float(value), y_pred, parts
+
+    def _dense_stack_step(self):
+        """The compiled step of ``models/dense_stack_step.py`` when this model qualifies, else None
+        (planned once per compile, weight layout and kernel choice)."""
+        from ..kernels import K
+
+        key = (self._compiled_loss, self._pack_signature, self._trainable_params, K.name)
+        cached = getattr(self, "_dense_stack_cache", None)
+        if cached is None or any(a is not b for a, b in zip(cached[0], key)):
+            from . import dense_stack_step
+
+            cached = self._dense_stack_cache = (key, dense_stack_step.plan(self))
+        return cached[1]
+
+    def _layer_by_layer(self, x, y, sample_weight):
+        """Forward, the losses and backward through the graph, node by node."""
         cl = self._compiled_loss
         outputs, _ = self._graph.forward(self._input_list(x), training=True)
         ys = y if cl.multi else [y]
@@ -192,14 +222,7 @@ class Trainer:
             value += v
             grads.append(g)
         self._graph.backward(grads, deltas)
-        value += self._regularization_penalty()
-        # Regularization: C += penalty(W); dC/dW += penalty'(W)
-        for var in self._regularized:
-            var.grad += var.regularizer.gradient(var.value)
-        for layer in self._activity_regularized:
-            value += layer.activity_penalty()
-        y_pred = outputs if cl.multi else outputs[0]
-        return float(value), y_pred, parts
+        return value, (outputs if cl.multi else outputs[0]), parts
 
     def cost(self, x, y, sample_weight=None) -> float:
         """The cost that :meth:`compute_loss_and_gradients` differentiates, without the backward pass:

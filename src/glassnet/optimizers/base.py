@@ -99,6 +99,15 @@ class Segment(NamedTuple):
     grads: np.ndarray
 
 
+class Update(NamedTuple):
+    """One call's work: the ``entries`` (sorted by build index), the ``runs`` of contiguous
+    segments covering them, each run's slot views and whether the gradients need a cast."""
+    entries: list
+    runs: list
+    slots: list
+    cast: bool
+
+
 class _FlatPlan(NamedTuple):
     """What ``step_flat`` derived from ``(params, grads, segments)``, reused while they stay the same."""
     params: np.ndarray
@@ -106,8 +115,7 @@ class _FlatPlan(NamedTuple):
     segments: list
     count: int
     index: dict
-    entries: list
-    runs: list
+    update: Update
 
 
 def _check_positive(value, name, where, allow_none=True):
@@ -497,8 +505,8 @@ class Optimizer:
         writeback = [(e.variable, e.params) for e in entries
                      if not np.may_share_memory(e.params, e.variable.value)]
         # one segment per variable: the rule is elementwise, so this gives step_flat's numbers
-        self._apply_entries(entries, [Segment(e.index, e.index + 1, e.params, e.grads)
-                                      for e in entries])
+        self._apply_entries(self._update_of(entries, [Segment(e.index, e.index + 1, e.params, e.grads)
+                                                      for e in entries]))
         for v, p in writeback:
             v.value[...] = p.reshape(v.value.shape)
 
@@ -517,7 +525,7 @@ class Optimizer:
         if (plan is not None and plan.params is params and plan.grads is grads
                 and plan.segments is segments and plan.count == len(segments)
                 and plan.index is self._index):
-            self._apply_entries(plan.entries, plan.runs)
+            self._apply_entries(plan.update)
             return
         where = type(self).__name__
         items = []
@@ -544,9 +552,9 @@ class Optimizer:
                 runs.append(Segment(items[first][0], items[k - 1][0] + 1,
                                     params[lo:hi], grads[lo:hi]))
                 first = k
-        self._flat_plan = _FlatPlan(params, grads, segments, len(segments), self._index,
-                                    entries, runs)
-        self._apply_entries(entries, runs)
+        update = self._update_of(entries, runs)
+        self._flat_plan = _FlatPlan(params, grads, segments, len(segments), self._index, update)
+        self._apply_entries(update)
 
     def scale_loss(self, loss):
         """``loss * loss_scale_factor`` (or ``loss`` when no factor is set)."""
@@ -566,12 +574,16 @@ class Optimizer:
             self._scratch[k] = buf
         return buf[:n]
 
-    def _needs_copy(self, entries) -> bool:
-        """True when gradients must be transformed (so copied into our work buffer first)."""
+    def _update_of(self, entries: list[Entry], runs: list[Segment]) -> Update:
         dt = self._dtype
-        return (self.loss_scale_factor is not None or self.gradient_accumulation_steps is not None
-                or self.clipnorm is not None or self.global_clipnorm is not None
-                or self.clipvalue is not None or any(e.grads.dtype != dt for e in entries))
+        return Update(entries, runs, [self._run_slots(r.start, r.stop) for r in runs],
+                      any(e.grads.dtype != dt for e in entries))
+
+    def _needs_copy(self, update: Update) -> bool:
+        """True when gradients must be transformed (so copied into our work buffer first)."""
+        return (update.cast or self.loss_scale_factor is not None
+                or self.gradient_accumulation_steps is not None or self.clipnorm is not None
+                or self.global_clipnorm is not None or self.clipvalue is not None)
 
     def _slot_span(self, start: int, stop: int) -> slice:
         """Where variables ``start:stop`` (build order) sit in the flat slot arrays."""
@@ -583,13 +595,13 @@ class Optimizer:
         span = self._slot_span(start, stop)
         return {n: a[span] for n, a in self._slots.items()}
 
-    def _apply_entries(self, entries: list[Entry], runs: list[Segment]) -> None:
-        """Steps 1-8 of the module docstring on ``entries`` (sorted by build index),
-        whose params and grads ``runs`` cover as contiguous segments."""
+    def _apply_entries(self, update: Update) -> None:
+        """Steps 1-8 of the module docstring on ``update.entries`` (sorted by build index),
+        whose params and grads ``update.runs`` cover as contiguous segments."""
         dt = self._dtype
-        raw = int(self._iteration_var.value)
+        entries, runs = update.entries, update.runs
         steps = self.gradient_accumulation_steps
-        if self._needs_copy(entries):
+        if self._needs_copy(update):
             # copy the gradients into our buffer (laid out like the slots) and transform there
             if self._work is None:
                 self._work = np.empty(self._total, dtype=dt)
@@ -609,7 +621,7 @@ class Optimizer:
         do_update = True
         if steps is not None:
             acc = self._slots["gradient_accumulator"]
-            do_update = (raw + 1) % steps == 0
+            do_update = (int(self._iteration_var.value) + 1) % steps == 0
             for r in runs:
                 a, g = acc[self._slot_span(r.start, r.stop)], r.grads
                 if do_update:
@@ -626,8 +638,8 @@ class Optimizer:
                 self._decay_weights(entries, runs, lr)
             step = self.iterations + 1
             self._prepare_step(step)
-            for r in runs:
-                self._update_step(r.params, r.grads, self._run_slots(r.start, r.stop), lr, step)
+            for r, slots in zip(runs, update.slots):
+                self._update_step(r.params, r.grads, slots, lr, step)
 
         if self.use_ema:
             self._update_ema()
