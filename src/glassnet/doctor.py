@@ -140,11 +140,11 @@ def _epoch_numbers(metrics) -> list[int]:
     epochs = metrics.pop("epoch", None)
     if epochs is None:
         return list(range(n))
-    if len(epochs) != n or not all(_finite(e) and float(e) == int(e) for e in epochs) or \
-            any(b <= a for a, b in zip(epochs, epochs[1:])):
+    e = np.asarray(epochs, dtype=np.float64)
+    if len(e) != n or not np.all(np.isfinite(e)) or np.any(e != np.round(e)) or np.any(np.diff(e) <= 0):
         raise ValueError(f"diagnose: history['epoch'] must hold one increasing whole epoch number (0-based) per "
                          f"loss value ({n}), got {list(epochs)[:8]}{' ...' if len(epochs) > 8 else ''}")
-    return [int(e) for e in epochs]
+    return e.astype(np.int64).tolist()
 
 
 def _records(diagnostics) -> list[dict]:
@@ -393,8 +393,9 @@ def _learning_rate(loss, epochs, by_epoch, model) -> list[Finding]:
         numbers["update_ratio"] = first_update
     rose = len(finite) >= 3 and finite[-1] - finite[0] > SWING * abs(finite[0])
     if len(finite) >= 5:
-        rises = sum(b > a for a, b in zip(finite, finite[1:])) / (len(finite) - 1)
-        swing = float(np.mean([abs(b - a) / max(abs(a), 1e-12) for a, b in zip(finite, finite[1:])]))
+        f = np.asarray(finite)
+        rises = float(np.mean(np.diff(f) > 0))
+        swing = float(np.mean(np.abs(np.diff(f)) / np.maximum(np.abs(f[:-1]), 1e-12)))
         if rises >= RISING_EPOCHS and swing >= SWING and finite[-1] > 0.5 * finite[0]:
             evidence.append(f"the loss rose in {_pct(rises)} of the epochs (by {_pct(swing)} of its value per "
                             f"epoch on average) and ended at {finite[-1]:.4g} "
