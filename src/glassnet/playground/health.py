@@ -1,6 +1,6 @@
-"""Per-layer health numbers of a chain of Dense layers, and plain-word findings from them.
+"""Per-layer health numbers of a chain of Dense layers, and the training doctor's findings from them.
 
-The playground's own small "doctor": computed on a probe of at most ``PROBE`` rows, for every Dense
+The live numbers, computed on a probe of at most ``PROBE`` rows, for every Dense
 layer l (a^l = f(z^l), z^l = a^(l-1) W^l + b^l):
 
 - ``w_norm``, ``b_norm``: ||W^l||_F and ||b^l||;
