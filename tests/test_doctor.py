@@ -245,6 +245,72 @@ def test_logistic_regression_on_xor_underfits():
     assert found[0].numbers["accuracy"] <= 0.75
 
 
+def test_unscaled_inputs_saturate_sigmoid_units():
+    """The breast-cancer features unscaled (areas up to 2,501): z = a W + b of the sigmoid hidden layer
+    is far out in the tails on every row, f'(z) ~ 0, and SGD leaves the loss at the majority-class level."""
+    frame = datasets.cancer_classification()
+    x = frame.drop(columns=[datasets.tabular.CANCER_LABEL]).to_numpy(np.float32)
+    y = frame[datasets.tabular.CANCER_LABEL].to_numpy().astype(np.float32)
+
+    def run(x):
+        utils.set_random_seed(0)
+        model = Sequential([layers.Input((30,)), layers.Dense(16, activation="sigmoid", name="hidden"),
+                            layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])
+        history = model.fit(x, y, epochs=10, batch_size=32, verbose=0, callbacks=[Diagnostics()])
+        return history, diagnose(model, history)
+
+    history, found = run(x)
+    assert found.kinds == ["saturation"], str(found)
+    assert found[0].numbers["layers"]["hidden"] == history.diagnostics["saturated"][-2] >= 0.5
+    stuck = history.history["loss"][-1]
+    history, found = run((x - x.mean(axis=0)) / x.std(axis=0))          # the same network on scaled inputs
+    assert found.healthy, str(found)
+    assert history.diagnostics["saturated"][-2] < 0.5 and history.history["loss"][-1] < 0.75 * stuck
+
+
+def test_gradient_descent_just_above_its_stability_limit_grows_the_loss():
+    """Linear least squares by full-batch gradient descent diverges when eta > 2 / lambda_max of the cost's
+    Hessian (2/n X^T X, bias included).  At eta = 2.004 / lambda_max the unstable direction grows by
+    |1 - 2.004|^2 ~ 1.008 per epoch: the loss first falls, then grows slowly (by less than 2 % per epoch,
+    too little for the oscillation rule) and ends above its first value."""
+    frame = datasets.cancer_classification()
+    x = frame.drop(columns=[datasets.tabular.CANCER_LABEL]).to_numpy(np.float64)
+    y = frame[datasets.tabular.CANCER_LABEL].to_numpy().astype(np.float32)
+    x = (x - x.mean(axis=0)) / x.std(axis=0)
+    x1 = np.hstack([x, np.ones((len(x), 1))])
+    lam = float(np.linalg.eigvalsh(2 / len(x) * x1.T @ x1).max())
+
+    def run(c):
+        utils.set_random_seed(0)
+        model = Sequential([layers.Input((30,)), layers.Dense(1)])
+        model.compile(optimizer=optimizers.SGD(learning_rate=c / lam), loss="mse")
+        history = model.fit(x.astype(np.float32), y, epochs=200, batch_size=len(x), shuffle=False, verbose=0)
+        return history.history["loss"], diagnose(model, history)
+
+    loss, found = run(2.004)
+    assert min(loss) < loss[0] < loss[-1]
+    assert found.kinds == ["learning_rate_too_high"], str(found)
+    assert found[0].numbers["loss_growth"] == pytest.approx(loss[-1] / loss[0]) and "grew" in found[0].evidence
+    loss, found = run(1.9)                       # below the limit: it converges
+    assert found.healthy and loss[-1] < 0.1 * loss[0], str(found)
+
+
+def test_a_history_with_epoch_numbers_is_told_in_them():
+    """A history sampled every 5 epochs (CSVLogger's 0-based ``epoch`` column, as the playground keeps
+    it): the findings name the epochs, not the positions."""
+    epochs = list(range(4, 100, 5))                          # after 5, 10, ..., 100 epochs
+    loss = [1.0 / (1 + 0.3 * k) for k in range(20)]
+    val = [0.9 - 0.05 * k for k in range(8)] + [0.6 + 0.04 * k for k in range(12)]      # lowest at the 8th value
+    found = diagnose(None, {"epoch": epochs, "loss": loss, "val_loss": val})
+    assert found.kinds == ["overfitting"], str(found)
+    assert "lowest in epoch 40 (0.55)" in found[0].evidence and found[0].numbers["best_epoch"] == 39
+    flat = diagnose(None, {"epoch": epochs, "loss": [0.7 - 1e-4 * k for k in range(20)]})
+    assert flat.kinds == ["underfitting"] and "in 96 epochs" in flat[0].evidence     # epochs 5 to 100
+    with pytest.raises(ValueError, match=r"history\['epoch'\] must hold one increasing"):
+        diagnose(None, {"epoch": [0, 2, 1], "loss": [1.0, 0.9, 0.8]})
+
+
 def test_cancer_without_dropout_trained_long_overfits():
     utils.set_random_seed(0)
     (x, y), (xv, yv) = _cancer()

@@ -420,7 +420,7 @@ def test_hover_edit_a_weight_and_the_doctor_panel(tmp_path):
                 assert result["train_loss"] == pytest.approx(session.state()["train_loss"], rel=1e-6)
                 assert "training loss" in page.inner_text("#weight-result")
                 page.wait_for_function("document.getElementById('doctor-findings').innerText.includes('Dying ReLU')")
-                assert "100% of its 2 units" in page.inner_text("#doctor-findings")
+                assert "2 of 2 units (100 %)" in page.inner_text("#doctor-findings")
             finally:
                 browser.close()
     finally:

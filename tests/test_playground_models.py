@@ -156,12 +156,12 @@ def test_health_numbers_are_the_definitions():
     assert recs[0]["update_ratio"] == pytest.approx(np.sqrt(6 * 0.01) / np.linalg.norm(W1), rel=1e-6)
     assert recs[0]["act_mean"] == pytest.approx(a1.mean(), rel=1e-5)
     assert recs[1]["saturated"] is not None and recs[0]["saturated"] is None
-    # three dead of four: a finding in plain words with the number
-    m2 = models.Sequential([layers.Input((2,)), layers.Dense(4, activation="relu", name="r")])
+    # four dead of five: the training doctor's finding in plain words with the number
+    m2 = models.Sequential([layers.Input((2,)), layers.Dense(5, activation="relu", name="r")])
     m2.layers[0].kernel.assign(-np.abs(m2.layers[0].kernel.value) - 0.1)
-    m2.layers[0].bias.assign(np.array([0, 0, 0, 5.0], np.float32))
+    m2.layers[0].bias.assign(np.array([0, 0, 0, 0, 5.0], np.float32))
     found = health.findings(health.layer_records(m2, x))
-    assert [f["kind"] for f in found] == ["dying_relu"] and "75%" in found[0]["text"]
+    assert [f["kind"] for f in found] == ["dying_relu"] and "r: 4 of 5 units (80 %)" in found[0]["text"]
 
 
 def test_frames_carry_the_health_numbers(server):
@@ -299,6 +299,10 @@ def test_a_run_folder_opens_with_its_data_and_traces_a_step(server, tmp_path):
     (run / "history.csv").write_text("\n".join(rows) + "\n")
     status, res = call(server, "POST", "/api/models", {"path": str(run)})
     assert status == 201 and "overfitting" in [f["kind"] for f in res["info"]["doctor"]["findings"]]
+    # ... by the training doctor on the run's own records: the panel says what 'glassnet doctor RUN' says
+    from glassnet.doctor import diagnose_run
+    assert [(f["kind"], f["evidence"]) for f in res["info"]["doctor"]["findings"]] == \
+        [(f.kind, f.evidence) for f in diagnose_run(run)[0]]
     # other split fractions are recovered too (stratified by class; 0.25 and 0.1 of 120 rows)
     run2 = tmp_path / "run2"
     proc = subprocess.run([sys.executable, "-m", "glassnet", "train", str(csv), "--target", "label", "--hidden", "3",
@@ -326,17 +330,20 @@ def test_opened_models_are_bounded(tmp_path):
 
 
 def test_history_findings_from_hand_made_histories():
+    """The loss history goes through the training doctor: its kinds and words."""
     falling = [1.0 / (1 + 0.3 * k) for k in range(30)]
-    assert health.history_findings({"loss": falling, "val_loss": falling}) == []
+    assert health.findings([], {"loss": falling, "val_loss": falling}) == []
     val = [0.9 - 0.05 * k for k in range(8)] + [0.6 + 0.04 * k for k in range(22)]      # minimum 0.55 at epoch 8
-    found = health.history_findings({"loss": falling, "val_loss": val})
+    found = health.findings([], {"loss": falling, "val_loss": val})
     assert [f["kind"] for f in found] == ["overfitting"]
-    assert "0.55 (epoch 8)" in found[0]["text"] and "dropout, L2 or EarlyStopping" in found[0]["text"]
+    assert "lowest in epoch 8 (0.55)" in found[0]["text"] and "EarlyStopping" in found[0]["text"]
+    assert found[0]["text"].startswith(found[0]["evidence"]) and found[0]["advice"] in found[0]["text"]
     zigzag = [0.5 + (0.1 if k % 2 else 0.0) for k in range(20)]
-    assert [f["kind"] for f in health.history_findings({"loss": zigzag})] == ["lr_high"]
+    assert [f["kind"] for f in health.findings([], {"loss": zigzag})] == ["learning_rate_too_high"]
     flat = [0.693 - 1e-5 * k for k in range(15)]
-    assert [f["kind"] for f in health.history_findings({"loss": flat})] == ["lr_low"]
-    assert [f["kind"] for f in health.history_findings({"loss": [0.5, float("nan")]})] == ["nonfinite"]
+    assert [f["kind"] for f in health.findings([], {"loss": flat})] == ["underfitting"]
+    diverged = health.findings([], {"loss": [0.5, float("nan")]})
+    assert [f["kind"] for f in diverged] == ["learning_rate_too_high"] and "nan in epoch 2" in diverged[0]["text"]
 
 
 def test_the_live_panel_names_overfitting_from_the_loss_history():
@@ -350,9 +357,10 @@ def test_the_live_panel_names_overfitting_from_the_loss_history():
         doctor = json.loads(s.frame_json)["doctor"]
         kinds = [f["kind"] for f in doctor["findings"]]
         assert "overfitting" in kinds, doctor["findings"]
-        test_losses = [p[2] for p in s.history if p[0] > 0]
+        points = [p for p in s.history if p[0] > 0]
+        best = min(points, key=lambda p: p[2])          # the point's epoch count names it (5, 10, ...)
         text = doctor["findings"][kinds.index("overfitting")]["text"]
-        assert f"{min(test_losses):.4g}" in text
+        assert f"lowest in epoch {best[0]} ({best[2]:.4g})" in text
     finally:
         s.close()
 

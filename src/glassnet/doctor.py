@@ -18,14 +18,21 @@ The rules (thresholds are module constants, each finding says which numbers cros
     dying ReLU            a ReLU layer whose units all output 0 on every probe row at the end, or
                           >= 50 % of them and at least 4 units (f'(z) = 0 there: BP2 gives them no
                           gradient, they never come back)
+    saturation            a hidden sigmoid / tanh layer with >= 50 % of its units saturated (in the flat tails
+                          on >= 90 % of the probe rows) at the end, when no vanishing gradients are found
+                          (BP2 multiplies the error by f'(z), nearly 0 there: those units learn slowly)
     learning rate high    the loss became NaN/inf; or one step changes a layer's weights by > 5 % of
-                          their norm in the first epoch (a healthy step is ~0.1 %); or the loss rises
-                          in >= 35 % of the epochs, moving >= 2 % per epoch, and ends above half its
-                          first value (it oscillates instead of falling)
+                          their norm in the first recorded epoch (a healthy step is ~0.1 %); or the loss
+                          rises in >= 35 % of the epochs, moving >= 2 % per epoch, and ends above half its
+                          first value (it oscillates instead of falling); or, after >= 3 epochs, it ends
+                          more than 2 % above its first value (it grew)
     learning rate low     steps change the weights by < 0.01 % of their norm and the loss falls < 5 %
     overfitting           val_loss ends >= 20 % above its best while the training loss keeps falling
     underfitting          the training loss falls < 10 % over >= 5 epochs, or it is flat (within 2 % over the
                           last third of the epochs) at a training accuracy below 0.7; no other cause found
+
+The epochs are named from 1; a history with an ``epoch`` column (CSVLogger's, 0-based) names each value
+by it (a history sampled every few epochs, as the playground's, is then told in its own epochs).
 """
 from __future__ import annotations
 
@@ -44,6 +51,7 @@ EXPLODING_GROWTH = 1e3
 GRAD_TO_WEIGHT = 10.0
 DEAD_SHARE = 0.5
 DEAD_UNITS = 4
+SATURATED_SHARE = 0.5
 HIGH_UPDATE_RATIO = 0.05
 LOW_UPDATE_RATIO = 1e-4
 LOW_LR_PROGRESS = 0.05
@@ -124,6 +132,19 @@ def _history_dict(history) -> dict:
                         f"got {type(history).__name__}")
     return {str(k): [float(v) for v in values] for k, values in history.items()
             if isinstance(values, (list, tuple, np.ndarray))}
+
+
+def _epoch_numbers(metrics) -> list[int]:
+    """The 0-based epoch of each history value: ``metrics.pop("epoch")`` when given, else 0, 1, 2, ..."""
+    n = len(metrics.get("loss", []))
+    epochs = metrics.pop("epoch", None)
+    if epochs is None:
+        return list(range(n))
+    e = np.asarray(epochs, dtype=np.float64)
+    if len(e) != n or not np.all(np.isfinite(e)) or np.any(e != np.round(e)) or np.any(np.diff(e) <= 0):
+        raise ValueError(f"diagnose: history['epoch'] must hold one increasing whole epoch number (0-based) per "
+                         f"loss value ({n}), got {list(epochs)[:8]}{' ...' if len(epochs) > 8 else ''}")
+    return e.astype(np.int64).tolist()
 
 
 def _records(diagnostics) -> list[dict]:
@@ -293,7 +314,8 @@ def _dying_relu(by_epoch) -> list[Finding]:
                       if x["layer"] == r["layer"] and _finite(x["dead_relu"]) and x["dead_relu"] >= DEAD_SHARE),
                      last_epoch)
         dead = int(round(r["dead_relu"] * r["units"]))
-        parts.append(f"{r['layer']}: {dead} of {r['units']} units ({_pct(r['dead_relu'])}) since epoch {since + 1}")
+        when = "since" if len(by_epoch) > 1 else "in"          # one recorded epoch (the playground's now)
+        parts.append(f"{r['layer']}: {dead} of {r['units']} units ({_pct(r['dead_relu'])}) {when} epoch {since + 1}")
         numbers[r["layer"]] = {"dead_share": float(r["dead_relu"]), "units": int(r["units"]), "since_epoch": since}
     whole = [r["layer"] for r in dead_layers if r["dead_relu"] >= 1.0]
     title = ("Dying ReLU: a whole layer is dead, the network's output no longer depends on its input"
@@ -309,12 +331,41 @@ def _dying_relu(by_epoch) -> list[Finding]:
     return findings
 
 
+def _saturation(by_epoch) -> list[Finding]:
+    if not by_epoch:
+        return []
+    from .callbacks.diagnostics import SATURATING
+
+    last_epoch, rows = list(by_epoch.items())[-1]
+    weighted = [i for i, r in enumerate(rows) if _finite(r["weight_norm"])]
+    hidden = rows[:weighted[-1]] if weighted else []        # the output layer is meant to be confident
+    bad = [r for r in hidden if r["activation"] in SATURATING and _finite(r["saturated"])
+           and r["saturated"] >= SATURATED_SHARE]
+    if not bad:
+        return []
+    listed = "; ".join(f"{r['layer']}: {_pct(r['saturated'])} of its {int(r['units'])} {r['activation']} units"
+                       for r in bad)
+    return [Finding(
+        "saturation", "Saturated units: hidden sigmoid / tanh units sit in their flat tails",
+        f"in epoch {last_epoch + 1}, units saturated on at least 90 % of the probe rows: {listed}",
+        "in the tails of the sigmoid and tanh f'(z) is nearly 0, and BP2 multiplies the error by it "
+        "(delta^l = (delta^(l+1) W^(l+1)T) ⊙ f'(z^l)): those units, and the layers below them, learn very slowly",
+        "scale the inputs, smaller initial weights (Glorot, the default), a smaller learning rate, ReLU in the "
+        "hidden layers, or BatchNormalization",
+        {"epoch": last_epoch, "layers": {r["layer"]: float(r["saturated"]) for r in bad}})]
+
+
+def _span(epochs, i, j) -> int:
+    """How many epochs the history values i..j cover (j - i + 1 when every epoch has a value)."""
+    return epochs[j] - epochs[i] + 1
+
+
 def _max_update(rows) -> float | None:
     ratios = [float(r["update_ratio"]) for r in rows if _finite(r["update_ratio"])]
     return max(ratios) if ratios else None
 
 
-def _learning_rate(loss, by_epoch, model) -> list[Finding]:
+def _learning_rate(loss, epochs, by_epoch, model) -> list[Finding]:
     findings = []
     lr = None
     optimizer = getattr(model, "optimizer", None)
@@ -324,31 +375,39 @@ def _learning_rate(loss, by_epoch, model) -> list[Finding]:
         except (TypeError, ValueError):
             lr = None
     at = f" (learning_rate={lr:g})" if lr is not None else ""
-    first_update = _max_update(next(iter(by_epoch.values()))) if by_epoch else None
+    first_epoch = next(iter(by_epoch)) if by_epoch else None
+    first_update = _max_update(by_epoch[first_epoch]) if by_epoch else None
     bad = next((i for i, v in enumerate(loss) if not math.isfinite(v)), None)
-    finite = [v for v in loss if math.isfinite(v)]
+    at_finite = [i for i, v in enumerate(loss) if math.isfinite(v)]
+    finite = [loss[i] for i in at_finite]
     evidence = []
     numbers = {"learning_rate": lr}
     if bad is not None:
-        evidence.append(f"the loss became {loss[bad]} in epoch {bad + 1}")
-        numbers["diverged_epoch"] = bad
+        evidence.append(f"the loss became {loss[bad]} in epoch {epochs[bad] + 1}")
+        numbers["diverged_epoch"] = epochs[bad]
     if first_update is not None and first_update > HIGH_UPDATE_RATIO:
-        layer = max((r for r in next(iter(by_epoch.values())) if _finite(r["update_ratio"])),
+        layer = max((r for r in by_epoch[first_epoch] if _finite(r["update_ratio"])),
                     key=lambda r: r["update_ratio"])["layer"]
-        evidence.append(f"in epoch 1 one step changed layer {layer}'s weights by {_pct(first_update)} of their "
-                        f"norm on average (a healthy step changes them by about 0.1 %)")
+        evidence.append(f"in epoch {first_epoch + 1} a step changed layer {layer}'s weights by "
+                        f"{_pct(first_update)} of their norm (a healthy step changes them by about 0.1 %)")
         numbers["update_ratio"] = first_update
+    rose = len(finite) >= 3 and finite[-1] - finite[0] > SWING * abs(finite[0])
     if len(finite) >= 5:
-        rises = sum(b > a for a, b in zip(finite, finite[1:])) / (len(finite) - 1)
-        swing = float(np.mean([abs(b - a) / max(abs(a), 1e-12) for a, b in zip(finite, finite[1:])]))
+        f = np.asarray(finite)
+        rises = float(np.mean(np.diff(f) > 0))
+        swing = float(np.mean(np.abs(np.diff(f)) / np.maximum(np.abs(f[:-1]), 1e-12)))
         if rises >= RISING_EPOCHS and swing >= SWING and finite[-1] > 0.5 * finite[0]:
             evidence.append(f"the loss rose in {_pct(rises)} of the epochs (by {_pct(swing)} of its value per "
                             f"epoch on average) and ended at {finite[-1]:.4g} "
-                            f"(epoch 1: {finite[0]:.4g}, lowest {min(finite):.4g})")
+                            f"(epoch {epochs[at_finite[0]] + 1}: {finite[0]:.4g}, lowest {min(finite):.4g})")
             numbers["rising_share"] = rises
+    if rose and not evidence:
+        evidence.append(f"the loss grew over the run, from {finite[0]:.4g} in epoch {epochs[at_finite[0]] + 1} to "
+                        f"{finite[-1]:.4g} in epoch {epochs[at_finite[-1]] + 1} (lowest {min(finite):.4g})")
+        numbers["loss_growth"] = finite[-1] / finite[0] if finite[0] else math.inf
+    elif evidence and len(finite) >= 2 and finite[-1] >= finite[0]:
+        evidence.append(f"the last loss {finite[-1]:.4g} is no better than the first {finite[0]:.4g}")
     if evidence:
-        if finite and len(finite) >= 2 and finite[-1] >= finite[0]:
-            evidence.append(f"the last loss {finite[-1]:.4g} is no better than the first {finite[0]:.4g}")
         findings.append(Finding(
             "learning_rate_too_high", "Learning rate too high" + at,
             "; ".join(evidence),
@@ -366,34 +425,35 @@ def _learning_rate(loss, by_epoch, model) -> list[Finding]:
                 "learning_rate_too_low", "Learning rate too low" + at,
                 f"a step changes the weights by at most {_pct(float(np.median(updates)))} of their norm (median "
                 f"over the epochs; healthy is about 0.1 %) and the loss fell only {_pct(progress)} "
-                f"({finite[0]:.4g} -> {finite[-1]:.4g} in {len(finite)} epochs)",
+                f"({finite[0]:.4g} -> {finite[-1]:.4g} in {_span(epochs, at_finite[0], at_finite[-1])} epochs)",
                 "each step w <- w - eta dC/dw moves the weights by eta times the gradient: with a tiny eta the "
                 "network needs far more epochs than it gets",
                 "multiply the learning rate by 10 (LearningRateFinder suggests one), or use Adam", numbers))
     return findings
 
 
-def _over_or_underfitting(history, loss, have_cause) -> list[Finding]:
+def _over_or_underfitting(history, loss, epochs, have_cause) -> list[Finding]:
     findings = []
-    val = [v for v in history.get("val_loss", []) if math.isfinite(v)]
-    if len(val) >= 10 and len(loss) == len(history.get("val_loss", [])):
+    val = history.get("val_loss", [])
+    if len(val) >= 10 and len(loss) == len(val) and all(math.isfinite(v) for v in val):
         best = int(np.argmin(val))
         after = len(val) - 1 - best
         rise = (val[-1] - val[best]) / abs(val[best]) if val[best] else math.inf
         if after >= max(3, len(val) // 10) and rise >= OVERFIT_RISE and loss[-1] < loss[best]:
             findings.append(Finding(
                 "overfitting", "Overfitting: the network learns the training rows, not the task",
-                f"val_loss was lowest in epoch {best + 1} ({val[best]:.4g}) and ended {_pct(rise)} higher "
+                f"val_loss was lowest in epoch {epochs[best] + 1} ({val[best]:.4g}) and ended {_pct(rise)} higher "
                 f"({val[-1]:.4g}) while the training loss kept falling ({loss[best]:.4g} -> {loss[-1]:.4g})",
                 "the training cost measures the fit to the rows seen; when validation cost rises as it falls, "
                 "the weights fit the rows' noise (the variance side of the bias-variance trade-off)",
                 f"stop at the best epoch (EarlyStopping(monitor='val_loss', patience=10, "
-                f"restore_best_weights=True) would keep epoch {best + 1}), add Dropout layers, an L2 kernel "
-                f"regularizer, or more data", {"best_epoch": best, "best_val_loss": val[best],
+                f"restore_best_weights=True) would keep epoch {epochs[best] + 1}), add Dropout layers, an L2 "
+                f"kernel regularizer, or more data", {"best_epoch": epochs[best], "best_val_loss": val[best],
                                                "final_val_loss": val[-1], "rise": rise,
                                                "loss_at_best": loss[best], "final_loss": loss[-1]}))
             return findings
-    finite = [v for v in loss if math.isfinite(v)]
+    at_finite = [i for i, v in enumerate(loss) if math.isfinite(v)]
+    finite = [loss[i] for i in at_finite]
     if not have_cause and len(finite) >= 5 and finite[0] > 0:
         progress = (finite[0] - finite[-1]) / finite[0]
         accuracy_key = next((k for k in history if k.endswith("accuracy") and not k.startswith("val_")), None)
@@ -404,7 +464,7 @@ def _over_or_underfitting(history, loss, have_cause) -> list[Finding]:
             findings.append(Finding(
                 "underfitting", "Underfitting: the training loss has stopped falling at a poor fit",
                 f"the training {accuracy_key} is {accuracy[-1]:.3g} and the loss stayed within {_pct(PLATEAU)} "
-                f"of {tail[-1]:.4g} over the last {len(tail)} epochs",
+                f"of {tail[-1]:.4g} over the last {_span(epochs, at_finite[-len(tail)], at_finite[-1])} epochs",
                 "a network that cannot fit even its training rows is too simple for the task (the bias side "
                 "of the bias-variance trade-off): a perceptron, for instance, cannot separate XOR",
                 "more units or a hidden layer (with a non-linear activation), more epochs, less regularization",
@@ -412,7 +472,8 @@ def _over_or_underfitting(history, loss, have_cause) -> list[Finding]:
         elif progress < UNDERFIT_PROGRESS:
             findings.append(Finding(
                 "underfitting", "Underfitting: the training loss barely falls",
-                f"the training loss went from {finite[0]:.4g} to {finite[-1]:.4g} in {len(finite)} epochs "
+                f"the training loss went from {finite[0]:.4g} to {finite[-1]:.4g} in "
+                f"{_span(epochs, at_finite[0], at_finite[-1])} epochs "
                 f"({_pct(progress)} lower)",
                 "a network that cannot fit even its training rows is too simple for the task or is not "
                 "trained enough (the bias side of the bias-variance trade-off)",
@@ -434,14 +495,17 @@ def diagnose(model=None, history=None, diagnostics=None) -> Diagnosis:
     if diagnostics is None:
         diagnostics = getattr(history, "diagnostics", None)
     metrics = _history_dict(history)
+    epochs = _epoch_numbers(metrics)
     rows = _records(diagnostics)
     by_epoch = _by_epoch(rows)
     loss = metrics.get("loss", [])
     findings = Diagnosis()
-    findings += _learning_rate(loss, by_epoch, model)
+    findings += _learning_rate(loss, epochs, by_epoch, model)
     findings += _vanishing_or_exploding(by_epoch)
     findings += _dying_relu(by_epoch)
-    findings += _over_or_underfitting(metrics, loss, have_cause=bool(findings))
+    if "vanishing_gradients" not in findings.kinds:       # which already lists the saturated units
+        findings += _saturation(by_epoch)
+    findings += _over_or_underfitting(metrics, loss, epochs, have_cause=bool(findings))
     return findings
 
 

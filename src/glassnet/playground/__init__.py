@@ -12,7 +12,7 @@ the playground needs nothing beyond NumPy (and h5py for the ``.keras`` export).
 - :mod:`.session` -- data, model, training thread, view frames, backprop trace, exports
 - :mod:`.codegen` -- the exported Python script (runs on Keras with the imports swapped)
 - :mod:`.server`  -- HTTP routes, the event streams, session liveness
-- :mod:`.health`  -- per-layer health numbers and findings (the live panel; a hook for the training doctor)
+- :mod:`.health`  -- per-layer health numbers, and the training doctor's findings on them (the live panel)
 - :mod:`.opened`  -- your own model: a .keras / .h5 upload or a ``glassnet train`` run folder
 - :mod:`.data`    -- data sets beyond glassnet.datasets (the TensorFlow playground's Gaussian regression)
 - :mod:`.encoding` -- how numbers travel to the page (base64 float32, bytes 0..255, JSON-safe floats)

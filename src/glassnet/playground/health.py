@@ -1,6 +1,6 @@
-"""Per-layer health numbers of a chain of Dense layers, and plain-word findings from them.
+"""Per-layer health numbers of a chain of Dense layers, and the training doctor's findings from them.
 
-The playground's own small "doctor": computed on a probe of at most ``PROBE`` rows, for every Dense
+The live numbers, computed on a probe of at most ``PROBE`` rows, for every Dense
 layer l (a^l = f(z^l), z^l = a^(l-1) W^l + b^l):
 
 - ``w_norm``, ``b_norm``: ||W^l||_F and ||b^l||;
@@ -16,7 +16,9 @@ layer l (a^l = f(z^l), z^l = a^(l-1) W^l + b^l):
 - ``nonfinite``: NaN / infinite values among the layer's weights and outputs.
 
 The training doctor (``callbacks.Diagnostics`` / ``doctor.diagnose``) works per epoch on a whole run;
-this module gives the playground the same unit statistics per frame, and short findings from them.
+this module gives the playground the same unit statistics per frame, and :func:`findings` hands them,
+with the loss history, to ``doctor.diagnose``: the playground and ``glassnet doctor`` apply one set of
+rules and say the same thing about the same run.
 """
 from __future__ import annotations
 
@@ -24,9 +26,12 @@ import math
 
 import numpy as np
 
-from ..callbacks.diagnostics import RELU_LIKE, unit_stats
+from .. import doctor
+from ..callbacks.diagnostics import COLUMNS, unit_stats
 
 PROBE = 256
+#: the doctor's column for each key of a :func:`layer_records` record
+_AS_DOCTOR = {"layer": "name", "weight_norm": "w_norm", "bias_norm": "b_norm", "dead_relu": "dead"}
 
 
 def _norm(a) -> float:
@@ -84,78 +89,36 @@ def layer_records(model, x, grads=None, updates=None) -> list:
     return records
 
 
-def findings(records) -> list:
-    """Short findings in plain words from :func:`layer_records`, each with the numbers behind it."""
-    out = []
-    bad = [r for r in records if r["nonfinite"]]
-    if bad:
-        out.append({"kind": "nonfinite", "title": "Numbers are not finite",
-                    "text": f"{sum(r['nonfinite'] for r in bad)} NaN/infinite values in "
-                            f"{', '.join(r['name'] for r in bad)}: the run diverged; lower the learning rate."})
-    for k, r in enumerate(records):
-        hidden = k < len(records) - 1          # a confident output layer is meant to sit in its tails
-        if r["activation"] in RELU_LIKE and r["dead"] is not None and r["dead"] >= 0.5 and r["units"] > 1:
-            out.append({"kind": "dying_relu", "title": f"Dying ReLU in {r['name']}",
-                        "text": f"{r['dead']:.0%} of its {r['units']} units output 0 on every probe row: "
-                                f"f'(z) = 0 there, so BP2 passes them no error and they stop learning. "
-                                f"Try a lower learning rate, leaky_relu or another seed."})
-        if hidden and r["saturated"] is not None and r["saturated"] >= 0.5:
-            out.append({"kind": "saturated", "title": f"Saturated {r['activation']} in {r['name']}",
-                        "text": f"{r['saturated']:.0%} of its outputs sit in the flat tails where f'(z) is "
-                                f"about 0: the factors f'(z) in BP2 shrink the error passed back."})
-        if r["update_ratio"] is not None and r["update_ratio"] > 0.1:
-            out.append({"kind": "lr_high", "title": f"Large steps in {r['name']}",
-                        "text": f"the last update moved its weights by {r['update_ratio']:.2g} of their size "
-                                f"(healthy: about 0.001): the learning rate may be too high."})
-    g = [r["grad_norm"] for r in records]
-    if len(g) >= 3 and all(v is not None for v in g) and g[-1] > 0 and g[0] / g[-1] < 1e-3:
-        out.append({"kind": "vanishing", "title": "Vanishing gradients",
-                    "text": f"||dC/dW|| is {g[0]:.2g} in the first layer against {g[-1]:.2g} in the last: "
-                            f"the product of f'(z) factors in BP2 shrinks it layer by layer."})
+def doctor_records(records, epoch=0) -> dict:
+    """:func:`layer_records` as the training doctor's records (``callbacks.Diagnostics``' columns): one
+    recorded epoch, ``epoch`` (0-based: the records after n epochs of training are epoch n - 1)."""
+    out = {c: [] for c in COLUMNS}
+    for r in records:
+        for c in COLUMNS:
+            if c == "epoch":
+                value = int(epoch)
+            else:
+                value = r[_AS_DOCTOR.get(c, c)]
+            out[c].append(float("nan") if value is None else value)
     return out
 
 
-def history_findings(history, epochs=None) -> list:
-    """Findings from a run's loss history (``{"loss": [...], "val_loss": [...]}``, one value per epoch,
-    or per point of ``epochs``: the epoch number of each value, when they are not 1, 2, 3, ...).
+def findings(records=(), history=None, epoch=0, model=None, diagnostics=None) -> list:
+    """The training doctor's findings (:func:`glassnet.doctor.diagnose`) for the page, as JSON dicts.
 
-    - diverged: a loss that is not a number;
-    - overfitting: the validation loss ended more than 10% (and 0.01) above its minimum while the
-      training loss went on falling after that minimum (remedies: dropout, L2, EarlyStopping);
-    - learning rate too high: the training loss rose over the run, or went up and down in at least
-      half of the last (up to 20) epochs by more than 2% of its level;
-    - learning rate too low / underfitting: over 10 or more epochs the training loss fell by less than 1%.
+    ``records``: this frame's :func:`layer_records`, the doctor's records of epoch ``epoch`` (0-based),
+    unless the run's own ``diagnostics`` records are given (a ``glassnet train`` run folder's).
+    ``history``: the loss history (``{"loss": [...], "val_loss": [...]}``, with ``"epoch"``: the
+    0-based epoch of each value when they are not 0, 1, 2, ...).  ``model`` names the learning rate.
+
+    Each finding is ``{"kind", "title", "text", "evidence", "notes", "advice", "numbers"}``: the
+    doctor's kind, title and words (``text`` = evidence, why, what to try, in one paragraph).
     """
-    loss = [float(v) for v in (history.get("loss") or [])]
-    val = [float(v) for v in (history.get("val_loss") or [])]
+    if diagnostics is None and len(records):
+        diagnostics = doctor_records(records, epoch)
+    found = doctor.diagnose(model, history or {}, diagnostics=diagnostics)
     out = []
-    epoch_of = (lambda k: int(epochs[k])) if epochs is not None else (lambda k: k + 1)
-    if any(not math.isfinite(v) for v in loss + val):
-        out.append({"kind": "nonfinite", "title": "The loss diverged",
-                    "text": "the loss became NaN or infinite: lower the learning rate."})
-        return out
-    if len(val) >= 5 and len(loss) == len(val):
-        best = int(np.argmin(val))
-        if val[-1] > 1.1 * val[best] and val[-1] - val[best] > 0.01 and best < len(val) - 1 and \
-                loss[-1] < loss[best]:
-            out.append({"kind": "overfitting", "title": "Overfitting",
-                        "text": f"the validation (held-out) loss rose from {val[best]:.4g} (epoch {epoch_of(best)}) to {val[-1]:.4g} "
-                                f"while the training loss fell from {loss[best]:.4g} to {loss[-1]:.4g}: the network "
-                                f"learns the training rows, not the rule. Try dropout, L2 or EarlyStopping."})
-    if len(loss) >= 3:
-        tail = np.array(loss[-20:])
-        d = np.diff(tail)
-        ups = int(np.sum(d > 0.02 * np.abs(tail[:-1])))
-        if loss[-1] > loss[0] * 1.02:
-            out.append({"kind": "lr_high", "title": "The training loss rose",
-                        "text": f"from {loss[0]:.4g} to {loss[-1]:.4g}: the learning rate is probably too high."})
-        elif len(d) >= 4 and ups >= len(d) / 2:
-            out.append({"kind": "lr_high", "title": "The training loss oscillates",
-                        "text": f"it rose by more than 2% in {ups} of the last {len(d)} epochs: the learning rate "
-                                f"is probably too high."})
-    if len(loss) >= 10 and loss[0] > 0 and (loss[0] - loss[-1]) / loss[0] < 0.01 and \
-            not any(f["kind"] == "lr_high" for f in out):
-        out.append({"kind": "lr_low", "title": "The loss barely moved",
-                    "text": f"{loss[0]:.4g} -> {loss[-1]:.4g} over {epoch_of(len(loss) - 1)} epochs: the learning rate may be too "
-                            f"low, or the network too small for the data (underfitting)."})
+    for f in found.to_dict():
+        f["text"] = f"{f['evidence']}. Why: {f['notes']}. Try: {f['advice']}."
+        out.append(f)
     return out

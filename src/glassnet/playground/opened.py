@@ -27,6 +27,7 @@ import warnings
 
 import numpy as np
 
+from .. import doctor
 from . import health
 from .params import ParamError
 from .encoding import b64 as _b64, jsonable as _jsonable, num as _num, quantize as _quantize
@@ -50,7 +51,7 @@ class OpenedModel:
     :meth:`from_path`."""
 
     def __init__(self, model_path, *, source, x=None, y=None, feature_names=None, data_note=None,
-                 owned_dir=None, history=None):
+                 owned_dir=None, history=None, run_records=None):
         from ..models import load_model
 
         self.id = secrets.token_urlsafe(9)
@@ -78,6 +79,7 @@ class OpenedModel:
         self.x, self.y = x, y
         self.data_note = data_note
         self.history = history or {}
+        self.run_records = run_records      # the run's diagnostics.csv (the training doctor's records), if any
         if x is not None:
             with np.errstate(all="ignore"):
                 self.means = np.nanmean(x, axis=0).astype(np.float32)
@@ -169,7 +171,8 @@ class OpenedModel:
         else:
             note = "the run folder has no preprocessing.json / metrics.json: the other features are held at 0"
         return cls(model_path, source=f"run folder {os.path.basename(path)!r}", x=x, y=y, feature_names=names,
-                   data_note=note, history=_read_history(os.path.join(path, "history.csv")))
+                   data_note=note, history=_read_history(os.path.join(path, "history.csv")),
+                   run_records=_read_records(os.path.join(path, doctor.DIAGNOSTICS_FILE)))
 
     def _attach_csv(self, csv_text: bytes, csv_name: str) -> None:
         """Rows for an uploaded model: numeric CSV, inputs first, then the target column(s)."""
@@ -256,7 +259,10 @@ class OpenedModel:
         chain = [{"name": layer.name, "class": type(layer).__name__} for layer in health.chain_layers(m)]
         probe = self.x if self.x is not None else self.means[None, :]
         records = health.layer_records(m, probe)
-        found = health.findings(records) + health.history_findings(self.history)
+        # the training doctor on the run's records when it kept them, else on these probe numbers
+        n_epochs = len(self.history.get("loss", []))
+        found = health.findings(records, self.history, epoch=max(n_epochs - 1, 0), model=m,
+                                diagnostics=self.run_records)
         hist = {k: v[-1] for k, v in self.history.items() if k != "epoch" and v}
         return _jsonable({
             "id": self.id, "source": self.source, "name": m.name, "n_inputs": self.n_inputs,
@@ -402,9 +408,24 @@ def _read_history(path, max_bytes=2_000_000) -> dict:
                 return {}
             for name, value in zip(names, row):
                 cols[name].append(float(value))
+        epochs = cols.get("epoch")
+        if epochs is not None and ("loss" not in cols or any(e != int(e) for e in epochs)
+                                   or any(b <= a for a, b in zip(epochs, epochs[1:]))):
+            del cols["epoch"]          # not CSVLogger's epoch numbers: the doctor counts the rows instead
         return cols
     except (OSError, ValueError, UnicodeDecodeError, csv.Error):
         return {}
+
+
+def _read_records(path, max_bytes=8_000_000):
+    """A run's diagnostics.csv (the training doctor's records) -> dict of lists; None when absent, too
+    large or not such a file."""
+    try:
+        if not os.path.isfile(path) or os.path.getsize(path) > max_bytes:
+            return None
+        return doctor.read_diagnostics_csv(path)
+    except (OSError, ValueError, TypeError, UnicodeDecodeError):
+        return None
 
 
 def _range(v):

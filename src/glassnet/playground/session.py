@@ -414,21 +414,19 @@ class Session:
         return frame
 
     def _doctor(self) -> dict:
-        """The per-layer health numbers on (up to 256) training rows and the findings from them.
-
-        (The training doctor of issue 16 part 1 will supply these; see :mod:`.health`.)
-        """
+        """The per-layer health numbers on (up to 256) training rows, and the training doctor's findings
+        (``glassnet.doctor.diagnose``) from them and the loss history (see :mod:`.health`)."""
         grads = updates = None
         if self._has_last:
             grads = [self._last_grads[k0:k0 + kn] for (k0, kn, _), _b in self._offsets]
             updates = [self._last_update[k0:k0 + kn] for (k0, kn, _), _b in self._offsets]
         records = health.layer_records(self.model, self.x_train, grads, updates)
-        found = health.findings(records)
         with self.cond:                  # the loss history so far (test loss as the validation loss)
             points = [p for p in self.history if p[1] is not None and p[2] is not None and p[0] > 0]
-        if points:
-            found += health.history_findings({"loss": [p[1] for p in points], "val_loss": [p[2] for p in points]},
-                                             epochs=[p[0] for p in points])
+        # a point is the loss after p[0] epochs: the doctor's (0-based) epoch p[0] - 1
+        history = {"epoch": [p[0] - 1 for p in points], "loss": [p[1] for p in points],
+                   "val_loss": [p[2] for p in points]}
+        found = health.findings(records, history, epoch=max(self.epoch - 1, 0), model=self.model)
         return {"epoch": self.epoch, "probe_rows": int(min(len(self.x_train), health.PROBE)),
                 "layers": records, "findings": found}
 

@@ -1119,9 +1119,10 @@
     if (!doc.findings.length) {
       findingsBox.appendChild(el('div', { class: 'ok' }, `No warning signs on ${doc.probe_rows} probe rows.`));
     }
-    for (const f of doc.findings) {
+    for (const f of doc.findings) {      // the training doctor's findings (glassnet.doctor): title, then its words
       const d = el('div', { class: 'finding' });
-      d.appendChild(el('b', {}, f.title + ': '));
+      d.appendChild(el('b', {}, f.title));
+      d.appendChild(el('br'));
       d.appendChild(document.createTextNode(f.text));
       findingsBox.appendChild(d);
     }
