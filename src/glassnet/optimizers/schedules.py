@@ -21,7 +21,7 @@ import numbers
 import numpy as np
 
 from .. import config
-from .._registry import Registry
+from .._registry import Configurable, Registry
 from .._validation import check_bool, check_float
 
 __all__ = [
@@ -74,7 +74,7 @@ def _check_name(value, where: str) -> str:
     return value
 
 
-class LearningRateSchedule:
+class LearningRateSchedule(Configurable):
     """Base class: a serializable map ``step -> learning rate``.
 
     Subclasses implement ``__call__(step)`` and ``get_config()``;
@@ -91,18 +91,6 @@ class LearningRateSchedule:
             f"learning rate schedule {type(self).__name__!r} must implement get_config() "
             "to be serializable"
         )
-
-    @classmethod
-    def from_config(cls, config: dict):
-        """Rebuild a schedule from the dict that :meth:`get_config` returned."""
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        try:
-            args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        except NotImplementedError:
-            args = ""
-        return f"{type(self).__name__}({args})"
 
 
 class _StepDecay(LearningRateSchedule):
@@ -391,12 +379,8 @@ class CosineDecayRestarts(LearningRateSchedule):
 # ----------------------------------------------------------------------------- registry helpers
 def serialize(learning_rate_schedule) -> dict:
     """Keras's dict form: ``{"module": "keras.optimizers.schedules", "class_name", "config", ...}``."""
-    if not isinstance(learning_rate_schedule, LearningRateSchedule):
-        raise TypeError(
-            "schedules.serialize: learning_rate_schedule must be a LearningRateSchedule, got "
-            f"{type(learning_rate_schedule).__name__}"
-        )
-    return SCHEDULES.serialize(learning_rate_schedule)
+    return SCHEDULES.serialize_instance(learning_rate_schedule, LearningRateSchedule,
+                                        "learning_rate_schedule")
 
 
 def deserialize(config: dict) -> LearningRateSchedule:
