@@ -25,6 +25,7 @@ import numpy as np
 from .. import random as gn_random
 from .._validation import check_float
 from .base import LAYERS, Layer
+from .dropout import is_identity_step
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -78,10 +79,7 @@ class GaussianDropout(_NoiseLayer):
 
     def forward(self, x, training=False):
         """y = x * m,  m ~ N(1, rate / (1 - rate))  (training);  y = x  (inference)."""
-        if not training:
-            return x          # inference: identity, and nothing is written (thread-safe predict)
-        if self.rate == 0.0:
-            self.mask = None
+        if is_identity_step(self, training):
             return x
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
         m = self.generator.standard_normal(x.shape, dtype=np.float32).astype(x.dtype, copy=False)
