@@ -52,6 +52,15 @@ class Configurable:
         return f"{type(self).__name__}({args})"
 
 
+def from_config_with_fn(cls, config: dict, deserialize_fn):
+    """``cls(**config)`` with the serialized function ``config['fn']`` rebuilt by ``deserialize_fn``:
+    ``from_config`` of Keras's function wrappers (LossFunctionWrapper, MeanMetricWrapper)."""
+    config = dict(config)
+    if "fn" in config:
+        config["fn"] = deserialize_fn(config["fn"])
+    return cls(**config)
+
+
 class Registry:
     """A table of names -> classes or functions for one kind of object.
 
