@@ -280,6 +280,14 @@ class _GlassEstimator(BaseEstimator):
         return model
 
     # ------------------------------------------------------------------ training
+    def _checked_data(self, X, y, sample_weight, where, first):
+        """``(X, y, sample_weight)`` validated; on a first fit (``first``) the parameters are checked
+        too and X's features are recorded (``reset``)."""
+        if first:
+            self._check_params()
+        X, y = self._validate_xy(X, y, reset=first)
+        return X, y, _check_sample_weight(sample_weight, X.shape[0], where)
+
     def _train(self, X, y, epochs, sample_weight):
         callbacks = list(self.callbacks) if self.callbacks else None
         try:
@@ -510,9 +518,7 @@ class GlassClassifier(ClassifierMixin, _GlassEstimator):
         ``sample_weight``: optional per-sample weights for the loss.
         """
         where = f"{self._where}.fit"
-        self._check_params()
-        X, y = self._validate_xy(X, y, reset=True)
-        sample_weight = _check_sample_weight(sample_weight, X.shape[0], where)
+        X, y, sample_weight = self._checked_data(X, y, sample_weight, where, first=True)
         self._set_classes(None, y, where)
         self._initialize(X.shape[1])
         return self._train(X, self._encode(y, where), self.epochs, sample_weight)
@@ -525,10 +531,7 @@ class GlassClassifier(ClassifierMixin, _GlassEstimator):
         """
         where = f"{self._where}.partial_fit"
         first = not hasattr(self, "model_")
-        if first:
-            self._check_params()
-        X, y = self._validate_xy(X, y, reset=first)
-        sample_weight = _check_sample_weight(sample_weight, X.shape[0], where)
+        X, y, sample_weight = self._checked_data(X, y, sample_weight, where, first)
         if first:
             if classes is None and type_of_target(y) != "multilabel-indicator":
                 raise ValueError(f"{where}: classes must be given on the first call (every label that "
@@ -608,9 +611,7 @@ class GlassRegressor(RegressorMixin, _GlassEstimator):
     def fit(self, X, y, sample_weight=None):
         """Build a new network and train it for ``epochs`` epochs on ``(X, y)``; returns self."""
         where = f"{self._where}.fit"
-        self._check_params()
-        X, y = self._validate_xy(X, y, reset=True)
-        sample_weight = _check_sample_weight(sample_weight, X.shape[0], where)
+        X, y, sample_weight = self._checked_data(X, y, sample_weight, where, first=True)
         self._initialize(X.shape[1], y)
         return self._train(X, self._encode(y, where), self.epochs, sample_weight)
 
@@ -618,10 +619,7 @@ class GlassRegressor(RegressorMixin, _GlassEstimator):
         """Train for one epoch on ``(X, y)``, building the network on the first call."""
         where = f"{self._where}.partial_fit"
         first = not hasattr(self, "model_")
-        if first:
-            self._check_params()
-        X, y = self._validate_xy(X, y, reset=first)
-        sample_weight = _check_sample_weight(sample_weight, X.shape[0], where)
+        X, y, sample_weight = self._checked_data(X, y, sample_weight, where, first)
         if first:
             self._initialize(X.shape[1], y)
         return self._train(X, self._encode(y, where), 1, sample_weight)
