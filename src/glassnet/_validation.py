@@ -43,6 +43,15 @@ def check_int_at_least(value, name: str, where: str | None, low: int, allow_none
     return int(value)
 
 
+def as_tuple(value, name: str, where: str | None, expected: str) -> tuple:
+    """``tuple(value)``, or a TypeError ``where: name must be <expected>, got value`` when it is
+    not iterable (the entries are the caller's to check)."""
+    try:
+        return tuple(value)
+    except TypeError:
+        raise TypeError(f"{_prefix(where)}{name} must be {expected}, got {value!r}") from None
+
+
 def check_float(value, name: str, where: str | None = None, *, low=None, high=None,
                 low_inclusive=True, high_inclusive=True, allow_none=False):
     """Return ``value`` as a finite Python ``float`` within [low, high], or raise.

@@ -61,6 +61,7 @@ from . import activations as _activations
 from . import config as _config
 from . import optimizers as _optimizers
 from . import random as _gn_random
+from ._validation import as_tuple
 
 __all__ = ["GlassClassifier", "GlassRegressor"]
 
@@ -215,11 +216,8 @@ class _GlassEstimator(BaseEstimator):
         sizes = self.hidden_layer_sizes
         if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
             sizes = (sizes,)
-        try:
-            sizes = tuple(sizes)
-        except TypeError:
-            raise TypeError(f"{self._where}: hidden_layer_sizes must be a tuple of positive integers such "
-                            f"as (64,) or (64, 32), got {sizes!r}") from None
+        sizes = as_tuple(sizes, "hidden_layer_sizes", self._where,
+                         "a tuple of positive integers such as (64,) or (64, 32)")
         for s in sizes:
             if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1:
                 raise ValueError(f"{self._where}: hidden_layer_sizes must hold positive integers, got "

@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 from .. import random as gn_random
-from .._validation import check_float
+from .._validation import as_tuple, check_float
 from .base import LAYERS, Layer
 from .dropout import is_identity_step
 
@@ -113,11 +113,7 @@ class AlphaDropout(_NoiseLayer):
         super().__init__(seed=seed, **kwargs)
         self.rate = check_float(rate, "rate", "AlphaDropout", low=0.0, high=1.0, high_inclusive=False)
         if noise_shape is not None:
-            try:
-                noise_shape = tuple(noise_shape)
-            except TypeError:
-                raise TypeError(f"AlphaDropout: noise_shape must be a tuple of integers or None, "
-                                f"got {noise_shape!r}") from None
+            noise_shape = as_tuple(noise_shape, "noise_shape", "AlphaDropout", "a tuple of integers or None")
             for d in noise_shape:
                 if d is not None and (isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1):
                     raise ValueError(f"AlphaDropout: noise_shape entries must be positive integers or None, "
