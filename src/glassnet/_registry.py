@@ -28,6 +28,39 @@ def snake_case(name: str) -> str:
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
 
 
+class Configurable:
+    """Keras's convention for a configurable object: ``get_config()`` returns the constructor's
+    arguments, so ``from_config(config) = cls(**config)``, and the repr shows them
+    (``MaxNorm(max_value=2, axis=0)``).  Base of constraints, initializers, regularizers,
+    activations and learning-rate schedules."""
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        """Rebuild the object from :meth:`get_config`'s output: ``cls(**config)``."""
+        if not isinstance(config, dict):
+            raise TypeError(f"{cls.__name__}.from_config: config must be a dict, got {config!r}")
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        try:
+            args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        except NotImplementedError:
+            args = ""
+        return f"{type(self).__name__}({args})"
+
+
+def from_config_with_fn(cls, config: dict, deserialize_fn):
+    """``cls(**config)`` with the serialized function ``config['fn']`` rebuilt by ``deserialize_fn``:
+    ``from_config`` of Keras's function wrappers (LossFunctionWrapper, MeanMetricWrapper)."""
+    config = dict(config)
+    if "fn" in config:
+        config["fn"] = deserialize_fn(config["fn"])
+    return cls(**config)
+
+
 class Registry:
     """A table of names -> classes or functions for one kind of object.
 
@@ -103,6 +136,15 @@ class Registry:
             "config": obj.get_config(),
             "registered_name": registered if registered and type(obj).__dict__.get("_registered_name") else None,
         }
+
+    def serialize_instance(self, obj, base: type, argument: str) -> dict:
+        """A module's public ``serialize(argument)``: Keras's dict form of ``obj``, which must be a
+        ``base`` (a TypeError naming the argument otherwise)."""
+        if not isinstance(obj, base):
+            article = "an" if base.__name__[:1] in "AEIOU" else "a"
+            raise TypeError(f"{self.keras_module.rsplit('.', 1)[-1]}.serialize: {argument} must be "
+                            f"{article} {base.__name__}, got {type(obj).__name__}")
+        return self.serialize(obj)
 
     def get(self, identifier, **kwargs):
         """Resolve ``None | str | dict | instance`` as Keras's ``get`` does.

@@ -33,6 +33,25 @@ def check_non_negative_int(value, name: str, where: str | None = None):
     return int(value)
 
 
+def check_int_at_least(value, name: str, where: str | None, low: int, allow_none: bool = False):
+    """Return ``value`` as an ``int`` >= ``low`` (or ``None`` when allowed), or raise naming ``name``."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"{_prefix(where)}{name} must be an integer >= {low}{' or None' if allow_none else ''}, "
+                         f"got {value!r}")
+    return int(value)
+
+
+def as_tuple(value, name: str, where: str | None, expected: str) -> tuple:
+    """``tuple(value)``, or a TypeError ``where: name must be <expected>, got value`` when it is
+    not iterable (the entries are the caller's to check)."""
+    try:
+        return tuple(value)
+    except TypeError:
+        raise TypeError(f"{_prefix(where)}{name} must be {expected}, got {value!r}") from None
+
+
 def check_float(value, name: str, where: str | None = None, *, low=None, high=None,
                 low_inclusive=True, high_inclusive=True, allow_none=False):
     """Return ``value`` as a finite Python ``float`` within [low, high], or raise.

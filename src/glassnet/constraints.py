@@ -25,7 +25,7 @@ import numbers
 import numpy as np
 
 from . import config
-from ._registry import Registry
+from ._registry import Configurable, Registry
 
 __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm",
            "max_norm", "min_max_norm", "non_neg", "unit_norm", "get", "serialize", "deserialize"]
@@ -71,24 +71,12 @@ def _norms(w: np.ndarray, axis, where: str) -> np.ndarray:
         raise ValueError(f"{where}: axis {axis!r} is out of range for a weight of shape {w.shape}") from None
 
 
-class Constraint:
+class Constraint(Configurable):
     """Base class: ``c(w) -> w`` unchanged.  Subclasses override ``__call__`` and ``get_config``."""
 
     def __call__(self, w):
         return w
 
-    def get_config(self) -> dict:
-        return {}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        if not isinstance(config, dict):
-            raise TypeError(f"{cls.__name__}.from_config: config must be a dict, got {config!r}")
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 @CONSTRAINTS.register("max_norm")
@@ -188,9 +176,7 @@ def serialize(constraint):
     "registered_name"}`` (``None`` gives ``None``)."""
     if constraint is None:
         return None
-    if not isinstance(constraint, Constraint):
-        raise TypeError(f"constraints.serialize: constraint must be a Constraint, got {type(constraint).__name__}")
-    return CONSTRAINTS.serialize(constraint)
+    return CONSTRAINTS.serialize_instance(constraint, Constraint, "constraint")
 
 
 def deserialize(config):

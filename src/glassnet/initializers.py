@@ -28,7 +28,7 @@ import numpy as np
 
 from . import config
 from . import random as _random
-from ._registry import Registry
+from ._registry import Configurable, Registry
 from ._validation import check_float, check_one_of
 
 __all__ = [
@@ -167,7 +167,7 @@ def compute_fans(shape, input_axes=None, output_axes=None) -> tuple[int, int]:
 
 
 # ------------------------------------------------------------------ base classes
-class Initializer:
+class Initializer(Configurable):
     """Base class: ``init(shape, dtype=None) -> np.ndarray`` plus a config.
 
     Subclasses implement ``__call__`` and, when they take arguments,
@@ -184,20 +184,9 @@ class Initializer:
         """The constructor arguments, as a JSON-friendly dict (Keras's keys)."""
         return {}
 
-    @classmethod
-    def from_config(cls, config: dict):
-        """Rebuild an initializer from :meth:`get_config`'s output: ``cls(**config)``."""
-        if not isinstance(config, dict):
-            raise TypeError(f"{cls.__name__}.from_config: config must be a dict, got {config!r}")
-        return cls(**config)
-
     def clone(self):
         """A new initializer with the same config."""
         return self.__class__.from_config(self.get_config())
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class RandomInitializer(Initializer):

@@ -81,35 +81,39 @@ class Trace:
             act = f", f = {L['activation']}" if L.get("activation") else ""
             out.append(f"  layer {i}: {L['name']} ({L['class']}{act})")
             if "z" in L and L["z"] is not None:
-                out.append(f"    z = a_prev W + b =\n{_indent(_fmt(L['z']), 6)}")
+                out.append(_matrix("z = a_prev W + b", L["z"]))
             if L.get("a") is not None:
-                out.append(f"    a = f(z) =\n{_indent(_fmt(L['a']), 6)}")
+                out.append(_matrix("a = f(z)", L["a"]))
             for op in L.get("tape") or []:
                 out.append(f"    {op['op']}{tuple(op['input_shapes'])} -> {op['output'].shape}")
         out.append("")
         out.append("Backward pass (delta = dC/dz; the Hadamard product with f'(z) is inside delta)")
         for i in range(len(self.layers), 0, -1):
-            L = self.layers[i - 1]
-            if L.get("delta") is None:
-                continue
-            out.append(f"  layer {i}: {L['name']}")
-            out.append(f"    delta =\n{_indent(_fmt(L['delta']), 6)}")
-            out.append(f"    dC/dW = a_prev^T delta =\n{_indent(_fmt(L['dC_dW']), 6)}")
-            if L.get("dC_db") is not None:
-                out.append(f"    dC/db = sum(delta) =\n{_indent(_fmt(L['dC_db']), 6)}")
+            out += _layer_values(i, self.layers[i - 1], "delta", [
+                ("delta", "delta"), ("dC/dW = a_prev^T delta", "dC_dW"), ("dC/db = sum(delta)", "dC_db")])
         out.append("")
         out.append("Update")
         for i, L in enumerate(self.layers, start=1):
-            if L.get("kernel_after") is None:
-                continue
-            out.append(f"  layer {i}: {L['name']}")
-            out.append(f"    W before =\n{_indent(_fmt(L['kernel_before']), 6)}")
-            out.append(f"    W after  =\n{_indent(_fmt(L['kernel_after']), 6)}")
-            if L.get("bias_after") is not None:
+            out += _layer_values(i, L, "kernel_after", [("W before", "kernel_before"), ("W after ", "kernel_after")])
+            if L.get("kernel_after") is not None and L.get("bias_after") is not None:
                 out.append(f"    b after  = {_fmt(L['bias_after'])}")
         return "\n".join(out)
 
     __repr__ = __str__
+
+
+def _matrix(label: str, value) -> str:
+    """One value of the trace: ``    label =`` and the array below it, indented."""
+    return f"    {label} =\n{_indent(_fmt(value), 6)}"
+
+
+def _layer_values(i: int, L: dict, required: str, values) -> list[str]:
+    """Layer ``i``'s heading and its ``(label, key)`` values that are present; nothing when the
+    layer has no ``required`` value (it took no part in this pass)."""
+    if L.get(required) is None:
+        return []
+    return [f"  layer {i}: {L['name']}"] + [_matrix(label, L[key]) for label, key in values
+                                            if L.get(key) is not None]
 
 
 def _indent(text: str, n: int) -> str:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import config
-from ._registry import Registry
+from ._registry import Configurable, Registry
 from ._validation import check_float, check_one_of
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer",
@@ -60,7 +60,7 @@ def _weights(w, where: str) -> np.ndarray:
     return arr
 
 
-class Regularizer:
+class Regularizer(Configurable):
     """Base class: ``reg(w) -> float`` penalty and ``reg.gradient(w) -> ndarray``.
 
     The base penalty is 0 (gradient zeros).  Subclasses implement ``__call__``,
@@ -77,20 +77,6 @@ class Regularizer:
 
     def get_config(self) -> dict:
         raise NotImplementedError(f"{type(self).__name__} does not implement get_config()")
-
-    @classmethod
-    def from_config(cls, config: dict):
-        """Rebuild a regularizer from :meth:`get_config`'s output: ``cls(**config)``."""
-        if not isinstance(config, dict):
-            raise TypeError(f"{cls.__name__}.from_config: config must be a dict, got {config!r}")
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        try:
-            args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        except NotImplementedError:
-            args = ""
-        return f"{type(self).__name__}({args})"
 
 
 @REG.register("l1l2", "l1_l2")
@@ -273,12 +259,7 @@ def serialize(regularizer):
     "registered_name"}`` (``None`` gives ``None``)."""
     if regularizer is None:
         return None
-    if not isinstance(regularizer, Regularizer):
-        raise TypeError(
-            f"regularizers.serialize: regularizer must be a Regularizer, "
-            f"got {type(regularizer).__name__}"
-        )
-    return REG.serialize(regularizer)
+    return REG.serialize_instance(regularizer, Regularizer, "regularizer")
 
 
 def deserialize(config):

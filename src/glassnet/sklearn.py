@@ -61,6 +61,7 @@ from . import activations as _activations
 from . import config as _config
 from . import optimizers as _optimizers
 from . import random as _gn_random
+from ._validation import as_tuple
 
 __all__ = ["GlassClassifier", "GlassRegressor"]
 
@@ -215,11 +216,8 @@ class _GlassEstimator(BaseEstimator):
         sizes = self.hidden_layer_sizes
         if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
             sizes = (sizes,)
-        try:
-            sizes = tuple(sizes)
-        except TypeError:
-            raise TypeError(f"{self._where}: hidden_layer_sizes must be a tuple of positive integers such "
-                            f"as (64,) or (64, 32), got {sizes!r}") from None
+        sizes = as_tuple(sizes, "hidden_layer_sizes", self._where,
+                         "a tuple of positive integers such as (64,) or (64, 32)")
         for s in sizes:
             if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1:
                 raise ValueError(f"{self._where}: hidden_layer_sizes must hold positive integers, got "
@@ -280,6 +278,14 @@ class _GlassEstimator(BaseEstimator):
         return model
 
     # ------------------------------------------------------------------ training
+    def _checked_data(self, X, y, sample_weight, where, first):
+        """``(X, y, sample_weight)`` validated; on a first fit (``first``) the parameters are checked
+        too and X's features are recorded (``reset``)."""
+        if first:
+            self._check_params()
+        X, y = self._validate_xy(X, y, reset=first)
+        return X, y, _check_sample_weight(sample_weight, X.shape[0], where)
+
     def _train(self, X, y, epochs, sample_weight):
         callbacks = list(self.callbacks) if self.callbacks else None
         try:
@@ -510,9 +516,7 @@ class GlassClassifier(ClassifierMixin, _GlassEstimator):
         ``sample_weight``: optional per-sample weights for the loss.
         """
         where = f"{self._where}.fit"
-        self._check_params()
-        X, y = self._validate_xy(X, y, reset=True)
-        sample_weight = _check_sample_weight(sample_weight, X.shape[0], where)
+        X, y, sample_weight = self._checked_data(X, y, sample_weight, where, first=True)
         self._set_classes(None, y, where)
         self._initialize(X.shape[1])
         return self._train(X, self._encode(y, where), self.epochs, sample_weight)
@@ -525,10 +529,7 @@ class GlassClassifier(ClassifierMixin, _GlassEstimator):
         """
         where = f"{self._where}.partial_fit"
         first = not hasattr(self, "model_")
-        if first:
-            self._check_params()
-        X, y = self._validate_xy(X, y, reset=first)
-        sample_weight = _check_sample_weight(sample_weight, X.shape[0], where)
+        X, y, sample_weight = self._checked_data(X, y, sample_weight, where, first)
         if first:
             if classes is None and type_of_target(y) != "multilabel-indicator":
                 raise ValueError(f"{where}: classes must be given on the first call (every label that "
@@ -608,9 +609,7 @@ class GlassRegressor(RegressorMixin, _GlassEstimator):
     def fit(self, X, y, sample_weight=None):
         """Build a new network and train it for ``epochs`` epochs on ``(X, y)``; returns self."""
         where = f"{self._where}.fit"
-        self._check_params()
-        X, y = self._validate_xy(X, y, reset=True)
-        sample_weight = _check_sample_weight(sample_weight, X.shape[0], where)
+        X, y, sample_weight = self._checked_data(X, y, sample_weight, where, first=True)
         self._initialize(X.shape[1], y)
         return self._train(X, self._encode(y, where), self.epochs, sample_weight)
 
@@ -618,10 +617,7 @@ class GlassRegressor(RegressorMixin, _GlassEstimator):
         """Train for one epoch on ``(X, y)``, building the network on the first call."""
         where = f"{self._where}.partial_fit"
         first = not hasattr(self, "model_")
-        if first:
-            self._check_params()
-        X, y = self._validate_xy(X, y, reset=first)
-        sample_weight = _check_sample_weight(sample_weight, X.shape[0], where)
+        X, y, sample_weight = self._checked_data(X, y, sample_weight, where, first)
         if first:
             self._initialize(X.shape[1], y)
         return self._train(X, self._encode(y, where), 1, sample_weight)

@@ -8,7 +8,7 @@ import numbers
 import numpy as np
 
 from .. import config
-from .._registry import Registry
+from .._registry import Configurable, Registry
 
 REG = Registry("activation", "keras.activations")
 
@@ -85,7 +85,7 @@ def check_bool_argument(value, name: str, where: str) -> bool:
 
 
 # =============================================================================== the base class
-class ActivationFunction:
+class ActivationFunction(Configurable):
     """An activation ``a = f(z)`` together with what backpropagation needs.
 
     Layers call ``act(z)`` in the forward pass and ``act.backward(grad_a, z, a)`` in the
@@ -136,20 +136,11 @@ class ActivationFunction:
         """The hyper-parameters as a dict (empty when there are none)."""
         return {}
 
-    @classmethod
-    def from_config(cls, config: dict):
-        """Rebuild the activation from :meth:`get_config`'s dict."""
-        return cls(**config)
-
     def __eq__(self, other):
         return type(self) is type(other) and self.get_config() == other.get_config()
 
     def __hash__(self):
         return hash((type(self), tuple(sorted(self.get_config().items()))))
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 def function_of(cls):

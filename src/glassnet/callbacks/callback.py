@@ -18,6 +18,7 @@ ReduceLROnPlateau, and later ModelCheckpoint).
 from __future__ import annotations
 
 import sys
+import warnings
 
 import numpy as np
 
@@ -467,6 +468,16 @@ class MonitorCallback(Callback):
                 )
         if self.monitor_op is np.less:
             self.min_delta = -abs(self.min_delta)
+
+    def _monitored_value(self, logs, subject: str, end: str = ""):
+        """``logs[monitor]``, or ``None`` after Keras's warning ``'<subject> conditioned on metric `m`
+        which is not available. Available metrics are: <keys><end>'`` (each callback words its own)."""
+        logs = logs or {}
+        value = logs.get(self.monitor)
+        if value is None:
+            warnings.warn(f"{subject} conditioned on metric `{self.monitor}` which is not available. "
+                          f"Available metrics are: {','.join(logs)}{end}", stacklevel=3)
+        return value
 
     def _is_improvement(self, monitor_value, reference_value) -> bool:
         if reference_value is None:

@@ -1,8 +1,6 @@
 """``EarlyStopping``: end training once a monitored metric stops improving."""
 from __future__ import annotations
 
-import warnings
-
 from .._validation import check_non_negative_int
 from .callback import MonitorCallback, print_msg, require_model
 
@@ -95,12 +93,4 @@ class EarlyStopping(MonitorCallback):
 
     def get_monitor_value(self, logs):
         """``logs[monitor]``, or ``None`` with a warning listing the available keys."""
-        logs = logs or {}
-        value = logs.get(self.monitor)
-        if value is None:
-            warnings.warn(
-                f"Early stopping conditioned on metric `{self.monitor}` which is not "
-                f"available. Available metrics are: {','.join(logs)}",
-                stacklevel=2,
-            )
-        return value
+        return self._monitored_value(logs, "Early stopping")

@@ -1,8 +1,6 @@
 """``ReduceLROnPlateau``: multiply the learning rate by ``factor`` when a metric stalls."""
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .._validation import check_float, check_non_negative_int
@@ -77,13 +75,8 @@ class ReduceLROnPlateau(MonitorCallback):
         for optimizer, name in optimizers:
             key = "learning_rate" if name is None else f"learning_rate_{name}"
             logs[key] = float(optimizer.learning_rate)
-        current = logs.get(self.monitor)
+        current = self._monitored_value(logs, "Learning rate reduction is", end=".")
         if current is None:
-            warnings.warn(
-                f"Learning rate reduction is conditioned on metric `{self.monitor}` which is "
-                f"not available. Available metrics are: {','.join(logs)}.",
-                stacklevel=2,
-            )
             return
         if self.in_cooldown():
             self.cooldown_counter -= 1

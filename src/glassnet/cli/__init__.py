@@ -5,7 +5,8 @@
 ``predict``, ``summary`` and ``gradcheck`` read such a folder (or its ``.keras`` file);
 ``demo``, ``trace`` and ``gradcheck`` without arguments show the library on built-in examples.
 
-One module per command (``cli/train.py``, ...), each with ``add_parser(sub)`` and ``run(args)``;
+One module per command (``cli/train.py``, ...), each with ``add_parser(sub)`` (returning its
+sub-parser) and ``run(args)``, which :func:`build_parser` makes the sub-command's action;
 ``common.py`` (errors, CSV files, option checks), ``runs.py`` (run folders, the network ``train``
 fits), ``scores.py`` (the reports) and ``demos.py`` (the built-in demonstrations) are shared.
 
@@ -44,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
-        command.add_parser(sub)
+        command.add_parser(sub).set_defaults(func=command.run)
     return parser
 
 

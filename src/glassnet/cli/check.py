@@ -16,7 +16,6 @@ def add_parser(sub):
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.add_argument("--list", action="store_true",
                        help="print the table of Keras names glassnet has (walked from its public API) and exit")
-    check.set_defaults(func=run)
     return check
 
 

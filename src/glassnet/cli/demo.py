@@ -12,7 +12,6 @@ def add_parser(sub):
     demo.add_argument("--epochs", type=int, default=None)
     demo.add_argument("--out", default=None, help="run folder (default runs/<timestamp>)")
     demo.add_argument("--seed", type=int, default=0)
-    demo.set_defaults(func=run)
     return demo
 
 

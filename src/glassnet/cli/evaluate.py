@@ -16,7 +16,6 @@ def add_parser(sub):
     evaluate.add_argument("--target", default=None, metavar="COL", help="(default: the training target)")
     evaluate.add_argument("--batch-size", type=int, default=256)
     evaluate.add_argument("--json", action="store_true", help="print the scores as JSON")
-    evaluate.set_defaults(func=run)
     add_limit_arguments(evaluate)
     return evaluate
 

@@ -25,7 +25,6 @@ def add_parser(sub):
                     help="check at most N entries of each variable, chosen at random (50; 0: all)")
     gc.add_argument("--tolerance", type=float, default=1e-4, help="largest relative error that passes (1e-4)")
     gc.add_argument("--seed", type=int, default=0)
-    gc.set_defaults(func=run)
     add_limit_arguments(gc)
     return gc
 

@@ -12,7 +12,6 @@ def add_parser(sub):
     playground.add_argument("--allow-remote", action="store_true",
                             help="allow a --host that is not loopback (0.0.0.0, a LAN address): anyone who can "
                                  "reach the port can then use the playground")
-    playground.set_defaults(func=run)
     return playground
 
 

@@ -17,7 +17,6 @@ def add_parser(sub):
     predict.add_argument("--output", "-o", default=None, metavar="PREDS.csv", help="default: standard output")
     predict.add_argument("--keep-columns", action="store_true", help="write the input columns too")
     predict.add_argument("--batch-size", type=int, default=256)
-    predict.set_defaults(func=run)
     add_limit_arguments(predict)
     return predict
 

@@ -10,7 +10,6 @@ from .runs import PREPROCESSING_FILE, load_run
 def add_parser(sub):
     summary = sub.add_parser("summary", help="the model's layers and the preprocessing")
     summary.add_argument("model", metavar="MODEL", help="a run folder or a .keras file")
-    summary.set_defaults(func=run)
     return summary
 
 

@@ -7,7 +7,6 @@ from .demos import worked_example_model
 def add_parser(sub):
     trace = sub.add_parser("trace", help="print the backprop trace of one step (the notes' worked example)")
     trace.add_argument("--json", action="store_true", help="print JSON instead of the table")
-    trace.set_defaults(func=run)
     return trace
 
 

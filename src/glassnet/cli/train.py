@@ -63,7 +63,6 @@ def add_parser(sub):
                             "diagnostics.png (default 1; 0: off); 'glassnet doctor RUN' reads them")
     train.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2],
                        help="1: progress bar on a terminal, one line per epoch otherwise; 2: one line per epoch")
-    train.set_defaults(func=run)
     add_limit_arguments(train)
     return train
 

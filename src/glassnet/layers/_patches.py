@@ -85,6 +85,29 @@ def axis_geometry(size, k: int, stride: int, dilation: int, padding: str, where:
     return (size + before - k_eff) // stride + 1, before, 0
 
 
+def window_geometry(cache: dict, spatial, window, strides, dilation, padding: str, rank: int, where: str,
+                    arg: str):
+    """``((Ho, Wo), ((top, bottom), (left, right)))`` of a 2-D window (``window``, ``strides``,
+    ``dilation``: 2-tuples) over the 2-D ``spatial`` size, by :func:`axis_geometry` on each axis.
+    A 1-D layer (``rank`` 1) runs as 2-D on height 1, with 'valid' padding along it.  A known
+    size's result is kept in ``cache`` (the layer's, keyed by ``spatial``)."""
+    spatial = tuple(spatial)
+    geo = cache.get(spatial)
+    if geo is None:
+        paddings = ("valid",) * (2 - rank) + (padding,) * rank
+        out, pads = [], []
+        for ax in range(2):
+            axis = ("height", "width")[ax] if rank == 2 else "steps"
+            o, before, after = axis_geometry(spatial[ax], window[ax], strides[ax], dilation[ax], paddings[ax],
+                                             where, arg, axis)
+            out.append(o)
+            pads.append((before, after))
+        geo = (tuple(out), tuple(pads))
+        if None not in spatial:
+            cache[spatial] = geo
+    return geo
+
+
 def pad(x: np.ndarray, pads, value=0.0) -> np.ndarray:
     """``x`` (n, H, W, C) padded by ``pads = ((top, bottom), (left, right))`` with ``value``."""
     (t, b), (l, r) = pads

@@ -26,33 +26,12 @@ import numpy as np
 
 from .. import activations, constraints, initializers, regularizers
 from .._validation import check_float
+from .activation import ActivationFunctionLayer
 from .base import LAYERS, Layer
 
 
-class _ActivationLayer(Layer):
-    """Shared forward / backward of the parameter-free activation layers (``self._fn``)."""
-
-    _fn: activations.ActivationFunction
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.z = self.a = None
-
-    def forward(self, x, training=False):
-        a = self._fn(x)
-        if training:
-            self.z, self.a = x, a
-        return a
-
-    def backward(self, grad, grad_is_delta: bool = False):
-        """``dC/dz = dC/da ⊙ f'(z)`` (BP2); with ``grad_is_delta`` the caller already gives dC/dz."""
-        if grad_is_delta:
-            return grad
-        return self._fn.backward(grad, self.z, self.a)
-
-
 @LAYERS.register("ReLU")
-class ReLU(_ActivationLayer):
+class ReLU(ActivationFunctionLayer):
     """Rectified linear unit layer (see the module docstring for the formula).
 
     Args:
@@ -77,7 +56,7 @@ class ReLU(_ActivationLayer):
 
 
 @LAYERS.register("LeakyReLU")
-class LeakyReLU(_ActivationLayer):
+class LeakyReLU(ActivationFunctionLayer):
     """``f(z) = z if z > 0 else negative_slope * z``; Keras 3's layer default slope is 0.3.
 
     Args:
@@ -98,7 +77,7 @@ class LeakyReLU(_ActivationLayer):
 
 
 @LAYERS.register("ELU")
-class ELU(_ActivationLayer):
+class ELU(ActivationFunctionLayer):
     """``f(z) = z if z > 0 else alpha * (exp(z) - 1)``; ``f'(z) = 1`` or ``alpha exp(z)``.
 
     Args:
@@ -117,7 +96,7 @@ class ELU(_ActivationLayer):
 
 
 @LAYERS.register("Softmax")
-class Softmax(_ActivationLayer):
+class Softmax(ActivationFunctionLayer):
     """``a = softmax(z)`` along ``axis`` (an axis of the input *with* its batch axis, default -1).
 
     Backward: ``dC/dz = a ⊙ (g - sum(g ⊙ a, axis))``.  As last layer with a cross-entropy loss
@@ -155,10 +134,6 @@ class Softmax(_ActivationLayer):
                 raise ValueError(f"Softmax {self.name!r}: axis {a} is out of range for inputs of shape "
                                  f"{(None,) + tuple(input_shape)}")
         super().build(input_shape)
-
-    def forward_with_logits(self, x):
-        """``(z, a)``: the input is the logits."""
-        return x, self._fn(x)
 
     def get_config(self):
         config = super().get_config()

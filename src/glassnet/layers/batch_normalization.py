@@ -52,6 +52,20 @@ def _reg_config(reg):
     return regularizers.serialize(reg) if reg is not None else None
 
 
+def add_gamma_beta(layer, shape) -> None:
+    """Create the learned scale ``gamma`` (when ``layer.scale``) and shift ``beta`` (when
+    ``layer.center``) of a normalization layer, with its initializers, regularizers and
+    constraints; the weights of BatchNormalization and LayerNormalization."""
+    if layer.scale:
+        layer.gamma = layer.add_weight(shape=shape, initializer=layer.gamma_initializer, name="gamma",
+                                       regularizer=layer.gamma_regularizer, trainable=True)
+        layer.gamma.constraint = layer.gamma_constraint
+    if layer.center:
+        layer.beta = layer.add_weight(shape=shape, initializer=layer.beta_initializer, name="beta",
+                                      regularizer=layer.beta_regularizer, trainable=True)
+        layer.beta.constraint = layer.beta_constraint
+
+
 @LAYERS.register("BatchNormalization")
 class BatchNormalization(Layer):
     """Keras 3's ``BatchNormalization`` (weights in Keras's order: gamma, beta, moving_mean, moving_variance).
@@ -121,14 +135,7 @@ class BatchNormalization(Layer):
             raise ValueError(f"BatchNormalization {self.name!r}: the feature axis {self.axis} must have a known "
                              f"size, got input shape {(None,) + input_shape}")
         shape = (size,)
-        if self.scale:
-            self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer, name="gamma",
-                                         regularizer=self.gamma_regularizer, trainable=True)
-            self.gamma.constraint = self.gamma_constraint
-        if self.center:
-            self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer, name="beta",
-                                        regularizer=self.beta_regularizer, trainable=True)
-            self.beta.constraint = self.beta_constraint
+        add_gamma_beta(self, shape)
         self.moving_mean = self.add_weight(shape=shape, initializer=self.moving_mean_initializer,
                                            name="moving_mean", trainable=False)
         self.moving_variance = self.add_weight(shape=shape, initializer=self.moving_variance_initializer,

@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import activations, constraints, initializers, regularizers
+from .. import activations
 from .._validation import check_positive_int
 from . import _patches as P
 from .base import LAYERS, Layer, kernel_bias_config
+from .dense import set_kernel_bias_arguments
 
 
 class _Conv(Layer):
@@ -62,16 +63,10 @@ class _Conv(Layer):
             raise ValueError(f"{where}: groups must be 1 (grouped convolution is not supported by glassnet yet), "
                              f"got {groups!r}")
         self.groups = 1
-        # applied by the optimizer after each update (glassnet.constraints), as for Dense
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
+        # the constraints are applied by the optimizer after each update (glassnet.constraints), as for Dense
+        set_kernel_bias_arguments(self, activation, use_bias, kernel_initializer, bias_initializer,
+                                  kernel_regularizer, bias_regularizer, activity_regularizer,
+                                  kernel_constraint, bias_constraint)
         self.kernel = None
         self.bias = None
         self.a_prev = self.z = self.a = self.delta = None
@@ -83,24 +78,8 @@ class _Conv(Layer):
     # --------------------------------------------------------------- shapes
     def _geometry_for(self, spatial):
         """``((Ho, Wo), pads)`` for 2-D spatial dims ``spatial`` (cached per input size)."""
-        spatial = tuple(spatial)
-        geo = self._geometry.get(spatial)
-        if geo is None:
-            axes = ("height", "width")
-            out, pads = [], []
-            kernel, strides, dilation = self._as2d(self.kernel_size), self._as2d(self.strides), \
-                self._as2d(self.dilation_rate)
-            padding = ("valid",) * (2 - self.rank) + (self.padding,) * self.rank
-            for ax in range(2):
-                axis = axes[ax] if self.rank == 2 else "steps"
-                o, before, after = P.axis_geometry(spatial[ax], kernel[ax], strides[ax], dilation[ax], padding[ax],
-                                                   self._where, "kernel_size", axis)
-                out.append(o)
-                pads.append((before, after))
-            geo = (tuple(out), tuple(pads))
-            if None not in spatial:
-                self._geometry[spatial] = geo
-        return geo
+        return P.window_geometry(self._geometry, spatial, self._as2d(self.kernel_size), self._as2d(self.strides),
+                                 self._as2d(self.dilation_rate), self.padding, self.rank, self._where, "kernel_size")
 
     def _as2d(self, values) -> tuple:
         """A 1-D layer's (k,) as the 2-D (1, k): Conv1D runs as Conv2D on images of height 1."""
@@ -287,14 +266,4 @@ class Conv1D(_Conv):
 
     rank = 1
     _prefix = "conv1d"
-
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
-                 groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
-                         dilation_rate=dilation_rate, groups=groups, activation=activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
-                         kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
-                         bias_constraint=bias_constraint, **kwargs)
+    # __init__ is _Conv's: its arguments and defaults are Keras's Conv1D signature (strides=1, dilation_rate=1)

@@ -29,6 +29,23 @@ def plain_relu(act) -> bool:
             and act.threshold == 0)
 
 
+def set_kernel_bias_arguments(layer, activation, use_bias, kernel_initializer, bias_initializer,
+                              kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint,
+                              bias_constraint) -> None:
+    """Resolve and keep the arguments of a layer ``a = f(z)`` with a kernel and a bias (Dense, Conv):
+    the activation, the initializers, regularizers and constraints (the inverse of
+    ``base.kernel_bias_config``)."""
+    layer.activation = activations.get(activation)
+    layer.use_bias = bool(use_bias)
+    layer.kernel_initializer = initializers.get(kernel_initializer)
+    layer.bias_initializer = initializers.get(bias_initializer)
+    layer.kernel_regularizer = regularizers.get(kernel_regularizer)
+    layer.bias_regularizer = regularizers.get(bias_regularizer)
+    layer.activity_regularizer = regularizers.get(activity_regularizer)
+    layer.kernel_constraint = constraints.get(kernel_constraint)
+    layer.bias_constraint = constraints.get(bias_constraint)
+
+
 def _reject_constraint(value, name):
     if value is not None:
         raise ValueError(f"Dense: {name} is not supported by glassnet yet, got {value!r}; use None")
@@ -59,15 +76,9 @@ class Dense(Layer):
                  lora_rank=None, lora_alpha=None, quantization_config=None, **kwargs):
         super().__init__(**kwargs)
         self.units = check_positive_int(units, "units", "Dense")
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_kernel_bias_arguments(self, activation, use_bias, kernel_initializer, bias_initializer,
+                                  kernel_regularizer, bias_regularizer, activity_regularizer,
+                                  kernel_constraint, bias_constraint)
         _reject_constraint(lora_rank, "lora_rank")
         _reject_constraint(quantization_config, "quantization_config")
         self.kernel = None

@@ -18,6 +18,18 @@ from ..kernels import K
 from .base import LAYERS, Layer
 
 
+def is_identity_step(layer, training) -> bool:
+    """Is this call of a dropout layer (one with ``rate`` and a kept ``mask``) the identity?  Yes in
+    inference (and then nothing is written, so predict is thread-safe) and in training with
+    ``rate == 0`` (the mask is cleared, so backward passes dC/dy through)."""
+    if not training:
+        return True
+    if layer.rate == 0.0:
+        layer.mask = None
+        return True
+    return False
+
+
 @LAYERS.register("Dropout")
 class Dropout(Layer):
     """Randomly zero a fraction ``rate`` of the inputs during training (Keras's ``Dropout``).
@@ -40,10 +52,7 @@ class Dropout(Layer):
         self._uniform = None
 
     def forward(self, x, training=False):
-        if not training:
-            return x          # inference: identity, and nothing is written (thread-safe predict)
-        if self.rate == 0.0:
-            self.mask = None
+        if is_identity_step(self, training):
             return x
         keep = 1.0 - self.rate
         # u ~ U[0, 1) drawn into a buffer reused from step to step (allocation is most of a draw)

@@ -28,7 +28,7 @@ import numpy as np
 from .. import constraints, initializers, regularizers
 from .._validation import check_float
 from .base import LAYERS, Layer
-from .batch_normalization import _bool, _reg_config
+from .batch_normalization import _bool, _reg_config, add_gamma_beta
 
 
 def _axis_arg(axis, where):
@@ -101,14 +101,7 @@ class LayerNormalization(Layer):
         if any(d is None for d in shape):
             raise ValueError(f"LayerNormalization {self.name!r}: the normalised axes must have known sizes, "
                              f"got input shape {(None,) + input_shape}")
-        if self.scale:
-            self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer, name="gamma",
-                                         regularizer=self.gamma_regularizer, trainable=True)
-            self.gamma.constraint = self.gamma_constraint
-        if self.center:
-            self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer, name="beta",
-                                        regularizer=self.beta_regularizer, trainable=True)
-            self.beta.constraint = self.beta_constraint
+        add_gamma_beta(self, shape)
         ndim = len(input_shape) + 1
         self._others = tuple(i for i in range(ndim) if i not in self._axes)
         self._param_shape = tuple(input_shape[i - 1] if i in self._axes else 1 for i in range(1, ndim))

@@ -71,15 +71,20 @@ class Merge(Layer):
         return self._merge(list(inputs), training)
 
 
+def _sum(xs):
+    """``x_1 + x_2 + ...`` added in order (with broadcasting) into a new array: Add and Average."""
+    out = xs[0] + xs[1]
+    for x in xs[2:]:
+        out = out + x
+    return out
+
+
 @LAYERS.register("Add")
 class Add(Merge):
     """y = x_1 + x_2 + ... (elementwise)."""
 
     def _merge(self, xs, training):
-        out = xs[0] + xs[1]
-        for x in xs[2:]:
-            out = out + x
-        return out
+        return _sum(xs)
 
     def backward(self, grad):
         return [_unbroadcast(grad, s) for s in self._shapes]
@@ -129,10 +134,7 @@ class Average(Merge):
     """y = (x_1 + ... + x_k) / k."""
 
     def _merge(self, xs, training):
-        out = xs[0] + xs[1]
-        for x in xs[2:]:
-            out = out + x
-        return out / len(xs)
+        return _sum(xs) / len(xs)
 
     def backward(self, grad):
         g = grad / len(self._shapes)

@@ -23,8 +23,9 @@ import math
 import numpy as np
 
 from .. import random as gn_random
-from .._validation import check_float
+from .._validation import as_tuple, check_float
 from .base import LAYERS, Layer
+from .dropout import is_identity_step
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -78,10 +79,7 @@ class GaussianDropout(_NoiseLayer):
 
     def forward(self, x, training=False):
         """y = x * m,  m ~ N(1, rate / (1 - rate))  (training);  y = x  (inference)."""
-        if not training:
-            return x          # inference: identity, and nothing is written (thread-safe predict)
-        if self.rate == 0.0:
-            self.mask = None
+        if is_identity_step(self, training):
             return x
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
         m = self.generator.standard_normal(x.shape, dtype=np.float32).astype(x.dtype, copy=False)
@@ -115,11 +113,7 @@ class AlphaDropout(_NoiseLayer):
         super().__init__(seed=seed, **kwargs)
         self.rate = check_float(rate, "rate", "AlphaDropout", low=0.0, high=1.0, high_inclusive=False)
         if noise_shape is not None:
-            try:
-                noise_shape = tuple(noise_shape)
-            except TypeError:
-                raise TypeError(f"AlphaDropout: noise_shape must be a tuple of integers or None, "
-                                f"got {noise_shape!r}") from None
+            noise_shape = as_tuple(noise_shape, "noise_shape", "AlphaDropout", "a tuple of integers or None")
             for d in noise_shape:
                 if d is not None and (isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1):
                     raise ValueError(f"AlphaDropout: noise_shape entries must be positive integers or None, "

@@ -55,22 +55,10 @@ class _Pooling(Layer):
         return pre + self.pool_size, pre + self.strides
 
     def _geometry_for(self, spatial):
-        spatial = tuple(spatial)
-        geo = self._geometry.get(spatial)
-        if geo is None:
-            pool, strides = self._pool2()
-            padding = ("valid",) * (2 - self.rank) + (self.padding,) * self.rank
-            out, pads = [], []
-            for ax in range(2):
-                axis = ("height", "width")[ax] if self.rank == 2 else "steps"
-                o, before, after = P.axis_geometry(spatial[ax], pool[ax], strides[ax], 1, padding[ax],
-                                                   self._where, "pool_size", axis)
-                out.append(o)
-                pads.append((before, after))
-            geo = (tuple(out), tuple(pads))
-            if None not in spatial:
-                self._geometry[spatial] = geo
-        return geo
+        """``((Ho, Wo), pads)`` for 2-D spatial dims ``spatial`` (cached per input size)."""
+        pool, strides = self._pool2()
+        return P.window_geometry(self._geometry, spatial, pool, strides, (1, 1), self.padding, self.rank,
+                                 self._where, "pool_size")
 
     def build(self, input_shape):
         P.check_input_rank(input_shape, self.rank, self._where)

@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from .._validation import as_tuple
 from .base import LAYERS, Layer
 
 
@@ -27,10 +28,7 @@ class Reshape(Layer):
         super().__init__(**kwargs)
         if isinstance(target_shape, (int, np.integer)) and not isinstance(target_shape, bool):
             target_shape = (target_shape,)
-        try:
-            target_shape = tuple(target_shape)
-        except TypeError:
-            raise TypeError(f"Reshape: target_shape must be a tuple of integers, got {target_shape!r}") from None
+        target_shape = as_tuple(target_shape, "target_shape", "Reshape", "a tuple of integers")
         for d in target_shape:
             if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or (d < 1 and d != -1):
                 raise ValueError(f"Reshape: target_shape entries must be positive integers or -1, "
@@ -78,10 +76,7 @@ class Permute(Layer):
 
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
-        try:
-            dims = tuple(dims)
-        except TypeError:
-            raise TypeError(f"Permute: dims must be a tuple of integers, got {dims!r}") from None
+        dims = as_tuple(dims, "dims", "Permute", "a tuple of integers")
         if any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) for d in dims) \
                 or sorted(dims) != list(range(1, len(dims) + 1)):
             raise ValueError(f"Permute: dims must be a permutation of 1..{len(dims)} (axis 0 is the batch axis), "

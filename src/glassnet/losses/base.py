@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 from .. import config
-from .._registry import Registry, snake_case
+from .._registry import Registry, from_config_with_fn, snake_case
 from .._validation import check_bool, check_float, check_one_of
 from .reduction import (REDUCTIONS, as_dtype, as_result, reduce_with_coefficient,
                         squeeze_or_expand_to_same_rank)
@@ -477,10 +477,7 @@ class LossFunctionWrapper(Loss):
         """Rebuild from :meth:`get_config`'s dict, deserializing ``fn``."""
         from . import deserialize
 
-        config = dict(config)
-        if "fn" in config:
-            config["fn"] = deserialize(config["fn"])
-        return cls(**config)
+        return from_config_with_fn(cls, config, deserialize)
 
     def __repr__(self):
         return f"<{type(self).__name__}({getattr(self.fn, '__name__', self.fn)}, kwargs={self._fn_kwargs})>"

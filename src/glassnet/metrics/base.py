@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import config, losses
-from .._registry import Registry, keras_snake_case, reset_unique_names, unique_name
+from .._registry import Registry, from_config_with_fn, keras_snake_case, reset_unique_names, unique_name
 from .._validation import to_array
 from ..losses import squeeze_or_expand_to_same_rank
 
@@ -316,10 +316,7 @@ class MeanMetricWrapper(Mean):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        if "fn" in config:
-            config["fn"] = deserialize_function(config["fn"])
-        return cls(**config)
+        return from_config_with_fn(cls, config, deserialize_function)
 
 
 class PlainWrapper(MeanMetricWrapper):

@@ -30,12 +30,17 @@ _slice = builtins.slice
 
 
 # =============================================================================== shapes & indexing
-def reshape(x, newshape):
-    """The same values in ``newshape``.  VJP: reshape g back to ``x``'s shape."""
+def _same_values(name, x, new_shape):
+    """Record ``new_shape(x)``, an op that keeps x's values in order and only changes the shape
+    (reshape, expand_dims, squeeze).  VJP: reshape g back to ``x``'s shape."""
     x = as_array(x)
     a = plain(x)
-    out = np.reshape(a, newshape)
-    return record("reshape", (x,), out, (lambda g: np.reshape(g, a.shape),))
+    return record(name, (x,), new_shape(a), (lambda g: np.reshape(g, a.shape),))
+
+
+def reshape(x, newshape):
+    """The same values in ``newshape``.  VJP: reshape g back to ``x``'s shape."""
+    return _same_values("reshape", x, lambda a: np.reshape(a, newshape))
 
 
 def transpose(x, axes=None):
@@ -85,18 +90,12 @@ def stack(x, axis=0):
 
 def expand_dims(x, axis):
     """Insert axes of length 1 at ``axis``.  VJP: reshape g back."""
-    x = as_array(x)
-    a = plain(x)
-    out = np.expand_dims(a, axis)
-    return record("expand_dims", (x,), out, (lambda g: np.reshape(g, a.shape),))
+    return _same_values("expand_dims", x, lambda a: np.expand_dims(a, axis))
 
 
 def squeeze(x, axis=None):
     """Remove axes of length 1 (those in ``axis``, or all).  VJP: reshape g back."""
-    x = as_array(x)
-    a = plain(x)
-    out = np.squeeze(a, axis=tuple_axis(axis))
-    return record("squeeze", (x,), out, (lambda g: np.reshape(g, a.shape),))
+    return _same_values("squeeze", x, lambda a: np.squeeze(a, axis=tuple_axis(axis)))
 
 
 def broadcast_to(x, shape):

@@ -39,10 +39,7 @@ def get(identifier, **kwargs) -> Optimizer | None:
 
 def serialize(optimizer: Optimizer) -> dict:
     """Keras's dict form: ``{"module": "keras.optimizers", "class_name", "config", ...}``."""
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizers.serialize: optimizer must be an Optimizer, got "
-                        f"{type(optimizer).__name__}")
-    return OPTIMIZERS.serialize(optimizer)
+    return OPTIMIZERS.serialize_instance(optimizer, Optimizer, "optimizer")
 
 
 def deserialize(config: dict) -> Optimizer:

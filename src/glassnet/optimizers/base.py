@@ -46,7 +46,7 @@ import numpy as np
 
 from .. import config
 from .._registry import Registry, snake_case, unique_name
-from .._validation import check_bool, check_float
+from .._validation import check_bool, check_float, check_int_at_least
 from ..kernels import K
 from ..variables import Variable
 from .schedules import LearningRateSchedule
@@ -193,23 +193,11 @@ class Optimizer:
             )
         self.use_ema = check_bool(use_ema, "use_ema", where)
         self.ema_momentum = check_float(ema_momentum, "ema_momentum", where, low=0.0, high=1.0)
-        if ema_overwrite_frequency is not None and (
-                isinstance(ema_overwrite_frequency, bool)
-                or not isinstance(ema_overwrite_frequency, numbers.Integral)
-                or ema_overwrite_frequency < 1):
-            raise ValueError(f"{where}: ema_overwrite_frequency must be an integer >= 1 or None, "
-                             f"got {ema_overwrite_frequency!r}")
-        self.ema_overwrite_frequency = (None if ema_overwrite_frequency is None
-                                        else int(ema_overwrite_frequency))
+        self.ema_overwrite_frequency = check_int_at_least(ema_overwrite_frequency, "ema_overwrite_frequency",
+                                                          where, 1, allow_none=True)
         self.loss_scale_factor = _check_positive(loss_scale_factor, "loss_scale_factor", where)
-        if gradient_accumulation_steps is not None and (
-                isinstance(gradient_accumulation_steps, bool)
-                or not isinstance(gradient_accumulation_steps, numbers.Integral)
-                or gradient_accumulation_steps < 2):
-            raise ValueError(f"{where}: gradient_accumulation_steps must be an integer >= 2 or None, "
-                             f"got {gradient_accumulation_steps!r}")
-        self.gradient_accumulation_steps = (None if gradient_accumulation_steps is None
-                                            else int(gradient_accumulation_steps))
+        self.gradient_accumulation_steps = check_int_at_least(
+            gradient_accumulation_steps, "gradient_accumulation_steps", where, 2, allow_none=True)
 
         # iterations (raw count of apply calls) and the float32 learning-rate variable
         self._iteration_var = self._state_variable(np.zeros((), dtype=np.int64), "iteration")

@@ -21,7 +21,7 @@ import numbers
 import numpy as np
 
 from .. import config
-from .._registry import Registry
+from .._registry import Configurable, Registry
 from .._validation import check_bool, check_float
 
 __all__ = [
@@ -64,13 +64,17 @@ def _check_steps(value, name: str, where: str):
     return int(value) if isinstance(value, numbers.Integral) else float(value)
 
 
+def _check_initial_learning_rate(value, where: str) -> float:
+    return check_float(value, "initial_learning_rate", where, low=0.0)
+
+
 def _check_name(value, where: str) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{where}: name must be a string, got {type(value).__name__} {value!r}")
     return value
 
 
-class LearningRateSchedule:
+class LearningRateSchedule(Configurable):
     """Base class: a serializable map ``step -> learning rate``.
 
     Subclasses implement ``__call__(step)`` and ``get_config()``;
@@ -88,21 +92,36 @@ class LearningRateSchedule:
             "to be serializable"
         )
 
-    @classmethod
-    def from_config(cls, config: dict):
-        """Rebuild a schedule from the dict that :meth:`get_config` returned."""
-        return cls(**config)
 
-    def __repr__(self) -> str:
-        try:
-            args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        except NotImplementedError:
-            args = ""
-        return f"{type(self).__name__}({args})"
+class _StepDecay(LearningRateSchedule):
+    """What :class:`ExponentialDecay` and :class:`InverseTimeDecay` share: the arguments
+    ``(initial_learning_rate, decay_steps, decay_rate, staircase, name)``, their config, and
+    the progress ``p = step / decay_steps`` (``floor(p)`` with ``staircase=True``)."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
+        where = type(self).__name__
+        self.initial_learning_rate = _check_initial_learning_rate(initial_learning_rate, where)
+        self.decay_steps = _check_steps(decay_steps, "decay_steps", where)
+        self.decay_rate = check_float(decay_rate, "decay_rate", where, low=0.0)
+        self.staircase = check_bool(staircase, "staircase", where)
+        self.name = _check_name(name, where)
+
+    def _progress(self, step, dt: np.dtype) -> np.ndarray:
+        p = _steps(step, dt) / dt.type(self.decay_steps)
+        return np.floor(p) if self.staircase else p
+
+    def get_config(self) -> dict:
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+            "name": self.name,
+        }
 
 
 @SCHEDULES.register("ExponentialDecay")
-class ExponentialDecay(LearningRateSchedule):
+class ExponentialDecay(_StepDecay):
     """Exponential decay: ``lr(step) = initial_learning_rate * decay_rate ** (step / decay_steps)``.
 
     With ``staircase=True`` the exponent is ``floor(step / decay_steps)``, so the
@@ -111,33 +130,16 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="ExponentialDecay"):
-        where = "ExponentialDecay"
-        self.initial_learning_rate = check_float(initial_learning_rate, "initial_learning_rate",
-                                                 where, low=0.0)
-        self.decay_steps = _check_steps(decay_steps, "decay_steps", where)
-        self.decay_rate = check_float(decay_rate, "decay_rate", where, low=0.0)
-        self.staircase = check_bool(staircase, "staircase", where)
-        self.name = _check_name(name, where)
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
         dt = _dtype()
-        p = _steps(step, dt) / dt.type(self.decay_steps)
-        if self.staircase:
-            p = np.floor(p)
+        p = self._progress(step, dt)
         return _out(dt.type(self.initial_learning_rate) * np.power(dt.type(self.decay_rate), p))
-
-    def get_config(self) -> dict:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
 
 
 @SCHEDULES.register("InverseTimeDecay")
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepDecay):
     """Inverse-time decay: ``lr(step) = initial_learning_rate / (1 + decay_rate * step / decay_steps)``.
 
     With ``staircase=True``, ``step / decay_steps`` is replaced by
@@ -146,30 +148,13 @@ class InverseTimeDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="InverseTimeDecay"):
-        where = "InverseTimeDecay"
-        self.initial_learning_rate = check_float(initial_learning_rate, "initial_learning_rate",
-                                                 where, low=0.0)
-        self.decay_steps = _check_steps(decay_steps, "decay_steps", where)
-        self.decay_rate = check_float(decay_rate, "decay_rate", where, low=0.0)
-        self.staircase = check_bool(staircase, "staircase", where)
-        self.name = _check_name(name, where)
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
         dt = _dtype()
-        p = _steps(step, dt) / dt.type(self.decay_steps)
-        if self.staircase:
-            p = np.floor(p)
+        p = self._progress(step, dt)
         denom = dt.type(1) + dt.type(self.decay_rate) * p
         return _out(dt.type(self.initial_learning_rate) / denom)
-
-    def get_config(self) -> dict:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
 
 
 @SCHEDULES.register("PiecewiseConstantDecay")
@@ -230,8 +215,7 @@ class PolynomialDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0,
                  cycle=False, name="PolynomialDecay"):
         where = "PolynomialDecay"
-        self.initial_learning_rate = check_float(initial_learning_rate, "initial_learning_rate",
-                                                 where, low=0.0)
+        self.initial_learning_rate = _check_initial_learning_rate(initial_learning_rate, where)
         self.decay_steps = _check_steps(decay_steps, "decay_steps", where)
         self.end_learning_rate = check_float(end_learning_rate, "end_learning_rate", where, low=0.0)
         self.power = check_float(power, "power", where, low=0.0)
@@ -282,8 +266,7 @@ class CosineDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay",
                  warmup_target=None, warmup_steps=0):
         where = "CosineDecay"
-        self.initial_learning_rate = check_float(initial_learning_rate, "initial_learning_rate",
-                                                 where, low=0.0)
+        self.initial_learning_rate = _check_initial_learning_rate(initial_learning_rate, where)
         self.decay_steps = _check_steps(decay_steps, "decay_steps", where)
         self.alpha = check_float(alpha, "alpha", where, low=0.0, high=1.0)
         self.name = _check_name(name, where)
@@ -348,8 +331,7 @@ class CosineDecayRestarts(LearningRateSchedule):
     def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0,
                  name="SGDRDecay"):
         where = "CosineDecayRestarts"
-        self.initial_learning_rate = check_float(initial_learning_rate, "initial_learning_rate",
-                                                 where, low=0.0)
+        self.initial_learning_rate = _check_initial_learning_rate(initial_learning_rate, where)
         self.first_decay_steps = _check_steps(first_decay_steps, "first_decay_steps", where)
         self._t_mul = check_float(t_mul, "t_mul", where, low=0.0, low_inclusive=False)
         self._m_mul = check_float(m_mul, "m_mul", where, low=0.0)
@@ -397,12 +379,8 @@ class CosineDecayRestarts(LearningRateSchedule):
 # ----------------------------------------------------------------------------- registry helpers
 def serialize(learning_rate_schedule) -> dict:
     """Keras's dict form: ``{"module": "keras.optimizers.schedules", "class_name", "config", ...}``."""
-    if not isinstance(learning_rate_schedule, LearningRateSchedule):
-        raise TypeError(
-            "schedules.serialize: learning_rate_schedule must be a LearningRateSchedule, got "
-            f"{type(learning_rate_schedule).__name__}"
-        )
-    return SCHEDULES.serialize(learning_rate_schedule)
+    return SCHEDULES.serialize_instance(learning_rate_schedule, LearningRateSchedule,
+                                        "learning_rate_schedule")
 
 
 def deserialize(config: dict) -> LearningRateSchedule:

@@ -359,3 +359,25 @@ def name_list(names, most: int = 10) -> str:
 
 def warn(message: str) -> None:
     warnings.warn(message, UserWarning, stacklevel=3)
+
+
+def read_variable(h5py, group, key: str, var, where: str, what: str, skip_mismatch: bool):
+    """The array of dataset ``key`` of ``group`` for the model variable ``var`` (``what`` names it in
+    messages), its shape checked before it is read; ``None`` when the shape differs and
+    ``skip_mismatch`` (see :func:`skip_or_raise`)."""
+    ds = safe_dataset(h5py, group, key, where)
+    if ds is None:
+        raise ModelFileError(f"{where}: {what} is listed in the file but cannot be opened")
+    if tuple(ds.shape) != tuple(var.shape):
+        skip_or_raise(f"{where}: {what} has shape {tuple(ds.shape)} in the file, but the model expects "
+                      f"{tuple(var.shape)}", skip_mismatch)
+        return None
+    return read_array(ds, var.shape, where, what)
+
+
+def skip_or_raise(message: str, skip_mismatch: bool) -> None:
+    """A part of the file that does not fit the model: with ``skip_mismatch`` a warning (the
+    caller then skips that part), otherwise :class:`ModelFileError`."""
+    if not skip_mismatch:
+        raise ModelFileError(message)
+    warnings.warn(message + "; skipped (skip_mismatch=True)", UserWarning, stacklevel=3)

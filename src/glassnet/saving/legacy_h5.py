@@ -33,8 +33,8 @@ import numpy as np
 
 from . import serialization, weights_h5
 from ._common import (HDF5_SIGNATURE, KERAS_VERSION, ModelFileError, attr_to_str, check_can_write, check_readable,
-                      describe_foreign, load_json, name_list, read_array, read_str_list_attr, reading, require_h5py,
-                      safe_dataset, safe_group, sniff, warn, write_file_atomically, write_str_list_attr)
+                      describe_foreign, load_json, name_list, read_str_list_attr, reading, require_h5py,
+                      read_variable, safe_dataset, safe_group, sniff, warn, write_file_atomically, write_str_list_attr)
 from .limits import get_load_limits
 
 BACKEND = "numpy"
@@ -167,17 +167,11 @@ def _plan_layer_weights(h5py, group, model, where: str, skip_mismatch: bool = Fa
                                  f"{name!r} in the file): the layer has {len(variables)} weight(s), the file "
                                  f"{len(weight_names)}")
         for wname, var in zip(weight_names, variables):
-            ds = safe_dataset(h5py, layer_group, wname, where)
-            if ds is None:
-                raise ModelFileError(f"{where}: weight {wname!r} of layer {name!r} is listed but missing")
-            if tuple(ds.shape) != tuple(var.shape):
-                msg = (f"{where}: shape mismatch for weight {wname!r} of layer #{k} ({layer.name!r}): the model "
-                       f"expects {tuple(var.shape)}, the file has {tuple(ds.shape)}")
-                if skip_mismatch:
-                    warn(msg + "; skipped (skip_mismatch=True)")
-                    continue
-                raise ModelFileError(msg)
-            plan.append((var, read_array(ds, var.shape, where, f"weight {wname!r}")))
+            array = read_variable(h5py, layer_group, wname, var, where,
+                                  f"weight {wname!r} of layer #{k} ({layer.name!r}; {name!r} in the file)",
+                                  skip_mismatch)
+            if array is not None:
+                plan.append((var, array))
     return plan
 
 

@@ -33,7 +33,7 @@ import numpy as np
 from .._registry import keras_snake_case
 from ._common import (HDF5_SIGNATURE, ModelFileError, check_can_write, check_declared_storage, check_global_heaps,
                       check_readable, describe_foreign, fspath, name_list, read_array, reading, require_h5py,
-                      safe_dataset, safe_group, sniff, warn, write_file_atomically)
+                      read_variable, safe_dataset, safe_group, skip_or_raise, sniff, warn, write_file_atomically)
 
 from .limits import get_load_limits
 
@@ -157,23 +157,15 @@ def _read_store(h5py, group, variables, where, what, skip_mismatch, named=()):
     if len(keys) != len(variables) or any(str(i) not in keys for i in range(len(variables))):
         msg = (f"{where}: {what} has {len(variables)} variable(s) in the model but the file holds "
                f"{len(keys)} ({name_list(sorted(keys)) or 'none'})")
-        if skip_mismatch:
-            warn(msg + "; skipped (skip_mismatch=True)")
-            return None
-        raise ModelFileError(msg)
+        skip_or_raise(msg, skip_mismatch)
+        return None
     arrays = []
     for i, var in enumerate(variables):
-        ds = safe_dataset(h5py, group, str(i), where)
-        if ds is None:
-            raise ModelFileError(f"{where}: {what} variable #{i} is listed in the file but cannot be opened")
-        if tuple(ds.shape) != tuple(var.shape):
-            msg = (f"{where}: {what} variable #{i} ({getattr(var, 'name', '?')}) has shape {tuple(ds.shape)} "
-                   f"in the file, but the model expects {tuple(var.shape)}")
-            if skip_mismatch:
-                warn(msg + "; skipped (skip_mismatch=True)")
-                return None
-            raise ModelFileError(msg)
-        arrays.append(read_array(ds, var.shape, where, f"{what} variable #{i}"))
+        array = read_variable(h5py, group, str(i), var, where,
+                              f"{what} variable #{i} ({getattr(var, 'name', '?')})", skip_mismatch)
+        if array is None:
+            return None
+        arrays.append(array)
     return arrays
 
 
@@ -242,10 +234,8 @@ def read_state(h5file, model, where: str, skip_mismatch: bool = False, load_opti
             msg = (f"{where}: no weights for layer {layer.name!r} ({type(layer).__name__}) in the file: "
                    f"group 'layers/{key}/vars' is missing (the file holds "
                    f"{name_list(_store_keys(safe_group(h5py, h5file, 'layers', where))) or 'no layers'})")
-            if skip_mismatch:
-                warn(msg + "; skipped (skip_mismatch=True)")
-                continue
-            raise ModelFileError(msg)
+            skip_or_raise(msg, skip_mismatch)
+            continue
         shapes = layer.own_array_shapes() if callable(getattr(layer, "own_array_shapes", None)) else {}
         arrays = _read_store(h5py, group, variables, where, f"layer {layer.name!r} ({key})", skip_mismatch,
                              named=tuple(shapes))

@@ -65,14 +65,20 @@ def _len_0_to_16(s: bytes, n: int) -> int:
     return K2
 
 
-def _len_17_to_32(s: bytes, n: int) -> int:
-    mul = (K2 + n * 2) & _M
-    a = (_u64(s, 0) * K1) & _M
+def _mix_ends(s: bytes, n: int, mul: int, k: int) -> tuple[int, int, int]:
+    """The mix of the first and last 16 bytes that the 17..32 (``k = K1``) and 33..64-byte
+    (``k = K2``) cases share: the two words for :func:`_hash16`, and ``a``."""
+    a = (_u64(s, 0) * k) & _M
     b = _u64(s, 8)
     c = (_u64(s, n - 8) * mul) & _M
     d = (_u64(s, n - 16) * K2) & _M
-    return _hash16((_rot((a + b) & _M, 43) + _rot(c, 30) + d) & _M,
-                   (a + _rot((b + K2) & _M, 18) + c) & _M, mul)
+    return (_rot((a + b) & _M, 43) + _rot(c, 30) + d) & _M, (a + _rot((b + K2) & _M, 18) + c) & _M, a
+
+
+def _len_17_to_32(s: bytes, n: int) -> int:
+    mul = (K2 + n * 2) & _M
+    u, v, _ = _mix_ends(s, n, mul, K1)
+    return _hash16(u, v, mul)
 
 
 def _weak32(w: int, x: int, y: int, z: int, a: int, b: int) -> tuple[int, int]:
@@ -90,12 +96,8 @@ def _weak32_at(s: bytes, i: int, a: int, b: int) -> tuple[int, int]:
 
 def _len_33_to_64(s: bytes, n: int) -> int:
     mul = (K2 + n * 2) & _M
-    a = (_u64(s, 0) * K2) & _M
-    b = _u64(s, 8)
-    c = (_u64(s, n - 8) * mul) & _M
-    d = (_u64(s, n - 16) * K2) & _M
-    y = (_rot((a + b) & _M, 43) + _rot(c, 30) + d) & _M
-    z = _hash16(y, (a + _rot((b + K2) & _M, 18) + c) & _M, mul)
+    y, v, a = _mix_ends(s, n, mul, K2)
+    z = _hash16(y, v, mul)
     e = (_u64(s, 16) * mul) & _M
     f = _u64(s, 24)
     g = ((y + _u64(s, n - 32)) * mul) & _M
