@@ -159,6 +159,28 @@ def test_session_start_step_play_pause_reset_close(server):
     assert session.closed and not session._thread.is_alive() or wait_until(lambda: not session._thread.is_alive())
 
 
+def test_a_pause_while_a_frame_is_being_made_leaves_the_page_paused(server, monkeypatch):
+    """The race behind a stuck 'running' page: the worker makes a frame (running), the pause
+    republishes the previous frame as paused, then the worker publishes its own frame. The last
+    frame must say paused, or the page waits for a frame that never comes."""
+    sid = new_session(server, dataset="xor", hidden=[4])
+    session = server.sessions[sid]
+    make = session._make_frame
+    paused = []
+
+    def make_then_pause():
+        frame = make()
+        if frame["running"] and not paused:
+            paused.append(True)
+            session.pause()                      # lands between making and publishing this frame
+        return frame
+
+    monkeypatch.setattr(session, "_make_frame", make_then_pause)
+    call(server, "POST", f"/api/sessions/{sid}/play")
+    assert wait_until(lambda: bool(paused)) and session.wait_idle()
+    assert json.loads(session.frame_json)["running"] is False
+
+
 def test_speed_changes_live_other_changes_rebuild(server):
     sid = new_session(server)
     for _ in range(3):

@@ -90,7 +90,7 @@ def test_playground_in_chromium(tmp_path):
                 page.wait_for_function("window.playground.frame.test_loss !== null && "
                                        "window.playground.frame.test_loss < 0.1", timeout=30000)
                 page.click("#play")                                  # pause
-                # the paused frame comes after the batch in progress: allow for a loaded machine
+                # the paused frame (republished at once; the epoch in progress then ends paused)
                 page.wait_for_function("!window.playground.frame.running", timeout=60000)
                 assert not session.running
                 assert session.wait_idle()          # pause answers at once; the epoch in progress ends
@@ -387,7 +387,7 @@ def test_hover_edit_a_weight_and_the_doctor_panel(tmp_path):
                 page.wait_for_function("window.playground.frame.epoch >= 6", timeout=30000)
                 page.wait_for_function("window.playground.doctorHistory.length >= 2")
                 page.click("#play")
-                page.wait_for_function("!window.playground.frame.running", timeout=60000)   # the paused frame follows the batch in progress
+                page.wait_for_function("!window.playground.frame.running", timeout=60000)
                 assert session.wait_idle()
                 page.wait_for_function(f"window.playground.frame.epoch === {session.epoch}")
                 page.wait_for_function(RENDERED_JS)

@@ -438,6 +438,9 @@ class Session:
         times = [t for t in self._frame_times if now - t <= 1.0]
         frame["ups"] = len(times) if len(times) > 1 else 0
         with self.cond:
+            # the flag as it is now: a pause that came while this frame was being made has already
+            # republished the previous frame as paused, and this one must not undo that
+            frame["running"] = self._running
             self.frame_seq += 1
             frame["seq"] = self.frame_seq
             self.frame_json = json.dumps(frame, separators=(",", ":"), allow_nan=False)
