@@ -74,6 +74,20 @@ def sgd(p, g, m, lr, momentum, nesterov):
         p += m
 
 
+def _moments(g, m, v, c1, c2, t):
+    """Adam's and Nadam's moving averages, in place (``t``: scratch)::
+
+        m <- m + (g - m) * c1;   v <- v + (g^2 - v) * c2
+    """
+    np.subtract(g, m, out=t)
+    t *= c1
+    m += t
+    np.square(g, out=t)
+    t -= v
+    t *= c2
+    v += t
+
+
 def adam(p, g, m, v, vhat, amsgrad, alpha, c1, c2, eps):
     """Keras's Adam with ``alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t)``, ``c1 = 1 - beta_1``,
     ``c2 = 1 - beta_2``::
@@ -85,13 +99,7 @@ def adam(p, g, m, v, vhat, amsgrad, alpha, c1, c2, eps):
     """
     n = p.size
     t = _tmp(0, n, p.dtype)
-    np.subtract(g, m, out=t)
-    t *= c1
-    m += t
-    np.square(g, out=t)
-    t -= v
-    t *= c2
-    v += t
+    _moments(g, m, v, c1, c2, t)
     if amsgrad:
         np.maximum(vhat, v, out=vhat)
         v = vhat
@@ -219,13 +227,7 @@ def nadam(p, g, m, v, lr, c1, c2, u_t1, den_m, c_g, den_g, den_v, eps):
     """
     n = p.size
     t = _tmp(0, n, p.dtype)
-    np.subtract(g, m, out=t)
-    t *= c1
-    m += t
-    np.square(g, out=t)
-    t -= v
-    t *= c2
-    v += t
+    _moments(g, m, v, c1, c2, t)
     m_hat = _tmp(1, n, p.dtype)
     np.multiply(m, u_t1, out=m_hat)
     m_hat /= den_m

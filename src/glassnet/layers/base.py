@@ -19,6 +19,25 @@ from ..variables import Variable
 
 LAYERS = Registry("layer", "keras.layers")
 
+def set_kernel_bias_arguments(layer, activation, use_bias, kernel_initializer, bias_initializer,
+                              kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint,
+                              bias_constraint) -> None:
+    """Resolve and keep the arguments of a layer ``a = f(z)`` with a kernel and a bias (Dense, Conv):
+    the activation, the initializers, regularizers and constraints (the inverse of
+    :func:`kernel_bias_config`)."""
+    from .. import activations, constraints, initializers, regularizers
+
+    layer.activation = activations.get(activation)
+    layer.use_bias = bool(use_bias)
+    layer.kernel_initializer = initializers.get(kernel_initializer)
+    layer.bias_initializer = initializers.get(bias_initializer)
+    layer.kernel_regularizer = regularizers.get(kernel_regularizer)
+    layer.bias_regularizer = regularizers.get(bias_regularizer)
+    layer.activity_regularizer = regularizers.get(activity_regularizer)
+    layer.kernel_constraint = constraints.get(kernel_constraint)
+    layer.bias_constraint = constraints.get(bias_constraint)
+
+
 def kernel_bias_config(layer) -> dict:
     """The config entries of a layer with a kernel and a bias (Dense, Conv): initializers, regularizers
     (the activity one too) and constraints, serialized as Keras writes them (None when not set)."""

@@ -31,8 +31,7 @@ import numpy as np
 from .. import activations
 from .._validation import check_positive_int
 from . import _patches as P
-from .base import LAYERS, Layer, kernel_bias_config
-from .dense import set_kernel_bias_arguments
+from .base import LAYERS, Layer, kernel_bias_config, set_kernel_bias_arguments
 
 
 class _Conv(Layer):

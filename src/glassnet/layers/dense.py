@@ -17,33 +17,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import activations, constraints, initializers, regularizers
+from .. import activations
 from .._validation import check_positive_int
 from ..kernels import K
-from .base import LAYERS, Layer, kernel_bias_config
+from .base import LAYERS, Layer, kernel_bias_config, set_kernel_bias_arguments
 
 
 def plain_relu(act) -> bool:
     """Is ``act`` ``max(z, 0)`` (ReLU with its defaults), the activation with a fused kernel?"""
     return (type(act) is activations.ReLU and act.negative_slope == 0 and act.max_value is None
             and act.threshold == 0)
-
-
-def set_kernel_bias_arguments(layer, activation, use_bias, kernel_initializer, bias_initializer,
-                              kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint,
-                              bias_constraint) -> None:
-    """Resolve and keep the arguments of a layer ``a = f(z)`` with a kernel and a bias (Dense, Conv):
-    the activation, the initializers, regularizers and constraints (the inverse of
-    ``base.kernel_bias_config``)."""
-    layer.activation = activations.get(activation)
-    layer.use_bias = bool(use_bias)
-    layer.kernel_initializer = initializers.get(kernel_initializer)
-    layer.bias_initializer = initializers.get(bias_initializer)
-    layer.kernel_regularizer = regularizers.get(kernel_regularizer)
-    layer.bias_regularizer = regularizers.get(bias_regularizer)
-    layer.activity_regularizer = regularizers.get(activity_regularizer)
-    layer.kernel_constraint = constraints.get(kernel_constraint)
-    layer.bias_constraint = constraints.get(bias_constraint)
 
 
 def _reject_constraint(value, name):

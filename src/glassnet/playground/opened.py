@@ -456,32 +456,32 @@ def _compile_default(model) -> None:
     model.compile(optimizer=optimizers.SGD(learning_rate=0.01), loss=loss)
 
 
-def decode_upload(body, max_bytes) -> tuple:
-    """``{"filename": ..., "data": base64}`` -> (filename, bytes); ParamError when malformed."""
+def _base64_member(body, key, what):
+    """``body[key]``, a string of base64, decoded; a ParamError naming ``key`` otherwise."""
     import base64
     import binascii
 
+    value = body.get(key)
+    if not isinstance(value, str):
+        raise _problem(f"{key} must be {what} bytes in base64")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise _problem(f"{key} is not valid base64") from None
+
+
+def decode_upload(body, max_bytes) -> tuple:
+    """``{"filename": ..., "data": base64}`` -> (filename, bytes); ParamError when malformed."""
     unknown = sorted(set(body) - {"filename", "data", "csv", "csv_name"})
     if unknown:
         raise _problem(f"unknown key(s) {', '.join(map(repr, unknown))} (known: filename, data, csv, csv_name) "
                        f"or path")
-    data = body.get("data")
-    if not isinstance(data, str):
-        raise _problem("data must be the file's bytes in base64")
-    try:
-        content = base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError):
-        raise _problem("data is not valid base64") from None
+    content = _base64_member(body, "data", "the file's")
     if len(content) > max_bytes:
         raise _problem(f"the model file is too large ({len(content)} bytes; at most {max_bytes})")
     csv_text = body.get("csv")
     if csv_text is not None:
-        if not isinstance(csv_text, str):
-            raise _problem("csv must be the data file's bytes in base64")
-        try:
-            csv_text = base64.b64decode(csv_text, validate=True)
-        except (binascii.Error, ValueError):
-            raise _problem("csv is not valid base64") from None
+        csv_text = _base64_member(body, "csv", "the data file's")
         if len(content) + len(csv_text) > max_bytes:
             raise _problem(f"the model and data files are too large together ({len(content) + len(csv_text)} "
                            f"bytes; at most {max_bytes})")

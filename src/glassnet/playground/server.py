@@ -311,18 +311,18 @@ class PlaygroundServer:
         return model
 
     def close_model(self, mid) -> bool:
-        with self._lock:
-            model = self.models.pop(mid, None)
-        if model is not None:
-            model.close()
-        return model is not None
+        return self._pop_and_close(self.models, mid)
 
     def close_session(self, sid) -> bool:
+        return self._pop_and_close(self.sessions, sid)
+
+    def _pop_and_close(self, table, key) -> bool:
+        """Remove ``key`` from ``table`` (sessions or opened models) and close it; False if absent."""
         with self._lock:
-            session = self.sessions.pop(sid, None)
-        if session is not None:
-            session.close()
-        return session is not None
+            item = table.pop(key, None)
+        if item is not None:
+            item.close()
+        return item is not None
 
     def detach(self, session) -> None:
         with self._lock:
