@@ -64,9 +64,10 @@ def _dense_forward(a, W, params, b_off, z):
     np.dot(a, W, z)
     if b_off >= 0:
         n, u = z.shape
+        b = params[b_off:b_off + u]       # a view: indices from range stay provably non-negative
         for i in range(n):
             for j in range(u):
-                z[i, j] += params[b_off + j]
+                z[i, j] += b[j]
 
 
 @numba.njit(**_OPTS)
@@ -153,11 +154,12 @@ def _dense_backward(a, d, W, grads, k_off, b_off, g_prev, need_prev):
     np.dot(a.T, d, _weights(grads, k_off, fi, u))
     if b_off >= 0:
         n = d.shape[0]
+        db = grads[b_off:b_off + u]
         for j in range(u):
-            grads[b_off + j] = 0.0
+            db[j] = 0.0
         for i in range(n):
             for j in range(u):
-                grads[b_off + j] += d[i, j]
+                db[j] += d[i, j]
     if need_prev:
         np.dot(d, W.T, g_prev)
 
