@@ -401,17 +401,21 @@ class LossFunctionWrapper(Loss):
             return as_result(result), None
         return as_result(result), _shape_grad(g, coef, self._kernel.axis, z, np.asarray(z))
 
-    def fused_kernel(self):
-        """``'sigmoid_bce'`` or ``'sparse_softmax_ce'`` when this loss, on a plain batch, is that fused
-        kernel (the default reduction, no label smoothing, ``from_logits`` or ``ignore_class``, the last
-        axis); else None.  What ``models/dense_stack_step.py`` compiles into one training step."""
+    def _plain_fused(self) -> bool:
+        """The fused kernel with its defaults: the default reduction, no label smoothing, no
+        ``from_logits`` or ``ignore_class``, the last axis."""
         kernel = self._kernel
         if kernel is None or not kernel.has_fused_path:
-            return None
+            return False
         kw = self._fn_kwargs
-        if (self.reduction != "sum_over_batch_size" or kw.get("label_smoothing", 0.0)
-                or kw.get("axis", -1) not in (-1, 1) or kw.get("ignore_class") is not None
-                or kw.get("from_logits")):
+        return not (self.reduction != "sum_over_batch_size" or kw.get("label_smoothing", 0.0)
+                    or kw.get("axis", -1) not in (-1, 1) or kw.get("ignore_class") is not None
+                    or kw.get("from_logits"))
+
+    def fused_kernel(self):
+        """``'sigmoid_bce'`` or ``'sparse_softmax_ce'`` when this loss, with its defaults, is that fused
+        kernel; else None.  What ``models/dense_stack_step.py`` compiles into one training step."""
+        if not self._plain_fused():
             return None
         from . import crossentropy as ce
 
@@ -426,15 +430,10 @@ class LossFunctionWrapper(Loss):
         targets already aligned and checked by ``check_targets``, no sample weights, the default reduction
         and no label smoothing.  The kernel's own fused formulas, then ``sum / n`` as the
         general path reduces (same float order).  ``None`` when not applicable."""
-        kernel = self._kernel
-        if kernel is None or not kernel.has_fused_path:
-            return None
         if not (isinstance(y, np.ndarray) and isinstance(z, np.ndarray) and isinstance(y_pred, np.ndarray)):
             return None
-        kw = self._fn_kwargs
-        if (self.reduction != "sum_over_batch_size" or z.ndim != 2 or kw.get("label_smoothing", 0.0)
-                or kw.get("axis", -1) not in (-1, 1) or kw.get("ignore_class") is not None
-                or kw.get("from_logits") or z.dtype != y_pred.dtype or not kernel.aligned_targets(y, z)):
+        if (not self._plain_fused() or z.ndim != 2 or z.dtype != y_pred.dtype
+                or not self._kernel.aligned_targets(y, z)):
             return None
         dt = z.dtype
         n, d = z.shape
@@ -449,7 +448,7 @@ class LossFunctionWrapper(Loss):
             # TF's sigmoid CE per row and grad = (sigmoid(z) - y) / d / n: one fused kernel
             values, grad = K.sigmoid_bce(z, y, y_pred, dt.type(1.0 / d), dt.type(1) / dt.type(n))
             return float(np.add.reduce(values, dtype=dt) / dt.type(n)), grad
-        values, grad = kernel.fused_values_and_gradient(y, z, y_pred, True, trusted=True)
+        values, grad = self._kernel.fused_values_and_gradient(y, z, y_pred, True, trusted=True)
         value = float(np.add.reduce(values, dtype=dt) / dt.type(n))
         grad *= dt.type(1) / dt.type(n)
         return value, grad
