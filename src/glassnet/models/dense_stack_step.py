@@ -31,6 +31,8 @@ from .. import activations
 from ..layers.dense import Dense, plain_relu
 from ..layers.dropout import Dropout
 
+# the loss codes of kernels/dense_stack.py (SIGMOID_BCE, SPARSE_SOFTMAX_CE; that module imports numba,
+# this one must not) and the output activation each loss fuses with
 _LOSSES = {"sigmoid_bce": (0, "sigmoid"), "sparse_softmax_ce": (1, "softmax")}
 
 
