@@ -1,13 +1,18 @@
 """Where glassnet's training time goes, on W1 and W2: cProfile plus a phase breakdown.
 
     benchmarks/.venv/bin/python benchmarks/profile_glassnet.py [--threads 2] [--rows 60000] [--w2-epochs 200]
+                                                               [--kernels auto|numpy|numba]
 
-1. Phase breakdown (wall clock, low overhead): the model's own objects are wrapped at run
-   time in this process only (nothing in glassnet is changed) so every call of
-   Dense.forward / Dense.backward / the activation / Dropout / the loss / the optimizer /
-   the metrics-and-logs bookkeeping adds its time to a bucket; "fit loop, other" is the
-   epoch minus all buckets (batch gather x[idx], callbacks, Python loop).  The GEMM floor of
-   the same shapes is measured alone and shown against Dense's share.
+1. Phase breakdown (wall clock, low overhead): glassnet's objects are wrapped at run time in
+   this process only (nothing in glassnet is changed) so every call adds its time to a bucket.
+   With the numba kernels W1 and W2 take the compiled Dense-stack step: its one numba call
+   (the GEMMs and every elementwise pass of forward, cost and backward) and the rest of the
+   step (dropout's uniforms from NumPy's generator, the buffers, the arrays the layers keep).
+   On the layer-by-layer path (--kernels numpy) Dense.forward / Dense.backward / the
+   activation / Dropout / the loss are timed instead.  Then the optimizer, the rest of the
+   train step (loss tracker, metrics) and "fit loop, other": the epoch minus the train steps
+   (batch gather x[idx], callbacks, Python loop).  The GEMM floor of the same shapes is
+   measured alone and shown against the step's share.
 2. cProfile of one epoch (W1) and of W2's epochs, top functions by own time; cProfile's
    per-call overhead inflates small functions, so read its numbers as shares, not as times.
 
@@ -35,6 +40,8 @@ def parse_args():
     p.add_argument("--rows", type=int, default=60000, help="W1 rows")
     p.add_argument("--w2-epochs", type=int, default=200)
     p.add_argument("--top", type=int, default=22)
+    p.add_argument("--kernels", default="auto", choices=("auto", "numpy", "numba"),
+                   help="glassnet's kernel implementation (config.set_kernels)")
     p.add_argument("--out", default=os.path.join(HERE, "results"))
     return p.parse_args()
 
@@ -43,9 +50,11 @@ class Buckets:
     def __init__(self):
         self.t = defaultdict(float)
         self.n = defaultdict(int)
+        self.wrapped = []
 
     def wrap(self, obj, attr, key):
         fn = getattr(obj, attr)
+        self.wrapped.append((obj, attr, obj.__dict__.get(attr)))
         t, n, clock = self.t, self.n, time.perf_counter
 
         def wrapped(*a, **k):
@@ -61,6 +70,15 @@ class Buckets:
     def reset(self):
         self.t.clear()
         self.n.clear()
+
+    def unwrap(self):
+        """Put back every wrapped attribute (an instance's own attribute goes: its class's returns)."""
+        for obj, attr, own in reversed(self.wrapped):
+            if own is None:
+                delattr(obj, attr)
+            else:
+                setattr(obj, attr, own)
+        self.wrapped.clear()
 
 
 class TimedActivation:
@@ -87,9 +105,24 @@ class TimedActivation:
         return out
 
 
+def instrument_engine(b: Buckets):
+    """Wrap the compiled Dense-stack step before any model is built (a model keeps the kernel it
+    planned with): the one numba call, and the whole step around it (dropout draws, kept arrays)."""
+    from glassnet.kernels import K
+    from glassnet.models import dense_stack_step
+
+    if K.name != "numba":
+        return
+    from glassnet.kernels import dense_stack
+
+    b.wrap(dense_stack, "forward_backward", "compiled step: forward + cost + backward (one numba call)")
+    b.wrap(dense_stack_step.DenseStackStep, "__call__", "compiled step, whole")
+
+
 def instrument(model, b: Buckets):
     """Wrap the model's parts; activation time is inside Dense, so it is reported apart and
-    subtracted from Dense's share below."""
+    subtracted from Dense's share below.  The layers' own forward / backward run only on the
+    layer-by-layer path (a model the compiled step does not take, or the NumPy kernels)."""
     for layer in model.layers:
         kind = type(layer).__name__
         b.wrap(layer, "forward", f"{kind}.forward")
@@ -102,12 +135,28 @@ def instrument(model, b: Buckets):
         if hasattr(loss, attr):
             b.wrap(loss, attr, f"loss.{attr}")
     b.wrap(model.optimizer, "step_flat", "optimizer.step_flat (Adam)")
-    b.wrap(model, "_update_metrics", "model._update_metrics")
-    b.wrap(model, "_logs", "model._logs (per batch, for callbacks)")
-    b.wrap(model, "_train_step", "model._train_step (whole step)")
+    b.wrap(model, "compute_loss_and_gradients", "model.compute_loss_and_gradients (whole)")
+    b.wrap(model, "train_step", "model.train_step (whole step)")
 
 
-def build(w, gn):
+def instrumented_fit(w, x, y, epochs, warm_epochs):
+    """Seconds of ``epochs`` epochs of a fresh W model with every part wrapped, and the buckets.
+    The engine is wrapped before the model is built (it plans its compiled step at the first fit)
+    and unwrapped afterwards, so the plain and cProfile runs see glassnet untouched."""
+    b = Buckets()
+    instrument_engine(b)
+    model = build(w)
+    model.fit(x, y, batch_size=w.batch, epochs=warm_epochs, verbose=0)
+    instrument(model, b)
+    b.reset()
+    t0 = time.perf_counter()
+    model.fit(x, y, batch_size=w.batch, epochs=epochs, verbose=0)
+    total = time.perf_counter() - t0
+    b.unwrap()
+    return total, b, model
+
+
+def build(w):
     from glassnet.layers import Dense, Dropout, Input
     from glassnet.models import Sequential
     from glassnet.optimizers import Adam
@@ -123,26 +172,34 @@ def build(w, gn):
 
 def phase_table(b: Buckets, total: float, steps: int, out, floor_s=None):
     t = dict(b.t)
-    step_total = t.pop("model._train_step (whole step)", 0.0)
-    n_step = b.n.get("model._train_step (whole step)", 0)
+    step_total = t.pop("model.train_step (whole step)", 0.0)
+    n_step = b.n.get("model.train_step (whole step)", 0)
+    grads_total = t.pop("model.compute_loss_and_gradients (whole)", 0.0)
+    compiled_total = t.pop("compiled step, whole", 0.0)
+    fb = t.pop("compiled step: forward + cost + backward (one numba call)", 0.0)
+    opt = t.get("optimizer.step_flat (Adam)", 0.0)
     act = {k: v for k, v in t.items() if k.startswith("activation")}
     dense_f = t.get("Dense.forward", 0.0) - sum(v for k, v in act.items() if k.endswith("forward"))
     dense_b = t.get("Dense.backward", 0.0) - sum(v for k, v in act.items() if k.endswith("backward"))
     rows = []
-    rows.append(("Dense.forward without activation (GEMM + bias)", dense_f))
-    rows.append(("Dense.backward without activation (GEMMs + bias grad)", dense_b))
-    for k, v in sorted(act.items()):
-        rows.append((k, v))
-    for k, v in sorted(t.items()):
-        if k.startswith("Dense.") or k.startswith("activation"):
-            continue
-        rows.append((k, v))
-    inner = sum(v for k, v in t.items() if not k.startswith("activation") and k not in (
-        "model._logs (per batch, for callbacks)",))
-    step_other = step_total - (inner - 0.0)
-    rows.append(("model._train_step, other (Python glue, loss bookkeeping)", max(0.0, step_other)))
-    loop_other = total - step_total - t.get("model._logs (per batch, for callbacks)", 0.0)
-    rows.append(("fit loop, other (x[idx] gather, callbacks, loop)", max(0.0, loop_other)))
+    if compiled_total:
+        rows.append(("compiled step: forward + cost + backward (one numba call)", fb))
+        rows.append(("compiled step: dropout draws (NumPy), buffers, kept arrays", compiled_total - fb))
+    layer_by_layer = [k for k in t if k.startswith(("Dense.", "Dropout.", "loss."))]
+    if any(t[k] for k in layer_by_layer):
+        rows.append(("Dense.forward without activation (GEMM + bias)", dense_f))
+        rows.append(("Dense.backward without activation (GEMMs + bias grad)", dense_b))
+        for k, v in sorted(act.items()):
+            rows.append((k, v))
+        for k in sorted(layer_by_layer):
+            if not k.startswith("Dense."):
+                rows.append((k, t[k]))
+    inner = compiled_total + sum(t[k] for k in layer_by_layer if not k.startswith("Dense.")) \
+        + t.get("Dense.forward", 0.0) + t.get("Dense.backward", 0.0)
+    rows.append(("gradients, other (graph walk, penalties)", max(0.0, grads_total - inner)))
+    rows.append(("optimizer.step_flat (Adam)", opt))
+    rows.append(("train_step, other (loss tracker, metrics)", max(0.0, step_total - grads_total - opt)))
+    rows.append(("fit loop, other (x[idx] gather, callbacks, loop)", max(0.0, total - step_total)))
     print(f"{'phase':60s} {'s':>9s} {'%':>6s} {'us/step':>9s}", file=out)
     for name, v in rows:
         print(f"{name:60s} {v:9.4f} {100 * v / total:6.1f} {1e6 * v / steps:9.1f}", file=out)
@@ -195,6 +252,8 @@ def main():
     from workloads import WORKLOADS, make_data, steps_per_epoch
 
     glassnet.config.set_num_threads(args.threads)
+    glassnet.config.set_kernels(args.kernels)
+    from glassnet.kernels import K
     limiter = threadpool_limits(args.threads)  # noqa: F841
     glassnet.utils.set_random_seed(0)
     out = io.StringIO()
@@ -209,7 +268,7 @@ def main():
 
     tee = Tee()
     print(f"glassnet profile, {_dt.datetime.now():%Y-%m-%d %H:%M:%S}, threads={args.threads}, "
-          f"load average {os.getloadavg()}", file=tee)
+          f"kernels={K.name}, load average {os.getloadavg()}", file=tee)
 
     # ---------------------------------------------------------------- W1
     w = WORKLOADS["W1"]
@@ -221,16 +280,12 @@ def main():
     ft = []
     floor.fit(fm, x, y, w.batch, 2, ft)
     floor_s = min(ft)
-    model = build(w, glassnet)
+    model = build(w)
     model.fit(x, y, batch_size=w.batch, epochs=1, verbose=0)          # warm
     t0 = time.perf_counter()
     model.fit(x, y, batch_size=w.batch, epochs=1, verbose=0)
     plain = time.perf_counter() - t0
-    b = Buckets()
-    instrument(model, b)
-    t0 = time.perf_counter()
-    model.fit(x, y, batch_size=w.batch, epochs=1, verbose=0)
-    total = time.perf_counter() - t0
+    total, b, model = instrumented_fit(w, x, y, 1, 1)
     print(f"\n== W1 {args.rows} x 784, batch 128: one epoch {plain:.3f} s plain, {total:.3f} s instrumented; "
           f"floor {floor_s:.3f} s ==", file=tee)
     phase_table(b, total, steps, tee, floor_s)
@@ -244,9 +299,9 @@ def main():
         t1 = time.perf_counter()
         floor.predict(fm, x, w.predict_batch)
         fp.append(time.perf_counter() - t1)
-    print(f"predict (instrumented model) {pt:.3f} s vs forward GEMM floor {min(fp):.3f} s", file=tee)
+    print(f"predict {pt:.3f} s vs forward GEMM floor {min(fp):.3f} s", file=tee)
     print(f"\n-- cProfile, W1 one epoch (top {args.top} by own time) --", file=tee)
-    model2 = build(w, glassnet)
+    model2 = build(w)
     model2.fit(x, y, batch_size=w.batch, epochs=1, verbose=0)
     cprofile_table(lambda: model2.fit(x, y, batch_size=w.batch, epochs=1, verbose=0), tee, args.top)
     print("\n-- cProfile, W1 predict at batch 10000 --", file=tee)
@@ -258,7 +313,7 @@ def main():
     x, y = make_data(w, w.rows)
     steps = steps_per_epoch(w.rows, w.batch)
     e = args.w2_epochs
-    model = build(w, glassnet)
+    model = build(w)
     model.fit(x, y, batch_size=w.batch, epochs=3, verbose=0)
     t0 = time.perf_counter()
     model.fit(x, y, batch_size=w.batch, epochs=e, verbose=0)
@@ -267,17 +322,13 @@ def main():
     ft = []
     floor.fit(fm, x, y, w.batch, e, ft)
     floor_s = sum(ft)
-    b = Buckets()
-    instrument(model, b)
-    t0 = time.perf_counter()
-    model.fit(x, y, batch_size=w.batch, epochs=e, verbose=0)
-    total = time.perf_counter() - t0
+    total, b, model = instrumented_fit(w, x, y, e, 3)
     print(f"\n== W2 426 x 30, batch 32, {e} epochs ({e * steps} steps): {1e6 * plain / (e * steps):.1f} us/step "
           f"plain, {1e6 * total / (e * steps):.1f} us/step instrumented; floor "
           f"{1e6 * floor_s / (e * steps):.1f} us/step ==", file=tee)
     phase_table(b, total, e * steps, tee, floor_s)
     print(f"\n-- cProfile, W2 {e} epochs at batch 32 (top {args.top} by own time) --", file=tee)
-    model2 = build(w, glassnet)
+    model2 = build(w)
     model2.fit(x, y, batch_size=w.batch, epochs=3, verbose=0)
     cprofile_table(lambda: model2.fit(x, y, batch_size=w.batch, epochs=e, verbose=0), tee, args.top)
 
