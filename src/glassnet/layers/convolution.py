@@ -30,8 +30,10 @@ import numpy as np
 
 from .. import activations
 from .._validation import check_positive_int
+from ..kernels import K
 from . import _patches as P
 from .base import LAYERS, Layer, kernel_bias_config, set_kernel_bias_arguments
+from .dense import plain_relu
 
 
 class _Conv(Layer):
@@ -131,17 +133,30 @@ class _Conv(Layer):
             y = y[:, 0]
         return P.from_channels_last(y, self.data_format)
 
-    def _logits(self, x4, reuse=False):
-        """(z as (n, Ho, Wo, F), cols): z = im2col(a_prev) @ W + b."""
+    def _product(self, x4, reuse=False):
+        """(im2col(a_prev) @ W as (n, Ho, Wo, F), cols): the GEMM, before the bias."""
         (ho, wo), pads = self._geometry_for(x4.shape[1:3])
         xp = P.pad(x4, pads)
         cols = P.im2col(xp, self._as2d(self.kernel_size), (ho, wo), self._as2d(self.strides),
                         self._as2d(self.dilation_rate), out=self.cols if reuse else None)
         w = self.kernel.value.reshape(-1, self.filters)
         z = cols.reshape(-1, w.shape[0]) @ w
-        if self.use_bias:
-            z += self.bias.value
         return z.reshape(x4.shape[0], ho, wo, self.filters), cols
+
+    def _logits(self, x4, reuse=False):
+        """(z as (n, Ho, Wo, F), cols): z = im2col(a_prev) @ W + b."""
+        z, cols = self._product(x4, reuse)
+        if self.use_bias:
+            K.bias_add(z, self.bias.value)
+        return z, cols
+
+    def _activate(self, x4, reuse=False):
+        """(z, a, cols); ReLU takes the fused kernel: z <- z + b and a = max(z, 0) in one pass."""
+        if plain_relu(self.activation):
+            z, cols = self._product(x4, reuse)
+            return z, K.bias_relu(z, self.bias.value if self.use_bias else None), cols
+        z, cols = self._logits(x4, reuse)
+        return z, self.activation(z), cols
 
     #: inference builds the patches of at most this many values at a time (64 MB of float32)
     max_patch_values = 16 * 2**20
@@ -150,8 +165,7 @@ class _Conv(Layer):
         x4 = self._as_images(x)
         if not training:
             return self._from_images(self._infer(x4))
-        z, cols = self._logits(x4, reuse=True)   # training reuses last step's patch buffer
-        a = self.activation(z)
+        z, a, cols = self._activate(x4, reuse=True)   # training reuses last step's patch buffer
         self.a_prev, self.cols, self.z, self.a = x4, cols, z, a
         return self._from_images(a)
 
@@ -162,12 +176,17 @@ class _Conv(Layer):
         per_sample = ho * wo * self.kernel.size // self.filters
         step = max(1, self.max_patch_values // max(per_sample, 1))
         if x4.shape[0] <= step:
-            return self.activation.call_inplace(self._logits(x4)[0])
+            return self._activate_inplace(x4)
         out = np.empty((x4.shape[0], ho, wo, self.filters), dtype=x4.dtype)
         for lo in range(0, x4.shape[0], step):
-            z, _ = self._logits(x4[lo:lo + step])
-            out[lo:lo + step] = self.activation.call_inplace(z)
+            out[lo:lo + step] = self._activate_inplace(x4[lo:lo + step])
         return out
+
+    def _activate_inplace(self, x4):
+        """a = f(z), overwriting z (inference keeps nothing)."""
+        if plain_relu(self.activation):
+            return K.bias_relu_inplace(self._product(x4)[0], self.bias.value if self.use_bias else None)
+        return self.activation.call_inplace(self._logits(x4)[0])
 
     def activity_penalty(self) -> float:
         """Keras 3's activity regularization: penalty(a) / batch size."""
@@ -178,7 +197,10 @@ class _Conv(Layer):
         grad = self._as_grad_images(grad)
         if self.activity_regularizer is not None:
             grad = grad + self.activity_regularizer.gradient(self.a) / self.a.shape[0]
-        delta = self.activation.backward(grad, self.z, self.a)                 # BP1 / BP2
+        if plain_relu(self.activation):      # BP2: delta = dC/da * [z > 0], one pass
+            delta = K.relu_delta(grad, self.z, None)
+        else:
+            delta = self.activation.backward(grad, self.z, self.a)             # BP1 / BP2
         self.delta = delta
         d2 = delta.reshape(-1, self.filters)
         cols = self.cols
