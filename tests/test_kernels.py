@@ -135,6 +135,39 @@ def test_dense_and_dropout_kernels_agree_to_the_bit(shape):
     np.testing.assert_array_equal(NP.multiply(g, mask_ref), NB.multiply(g, mask_fused))
 
 
+def _max_pool_backward_by_loops(x, out, grad, ph, pw):
+    """The formula, element by element: each window's error goes to its first maximum (row-major)."""
+    dx = np.zeros_like(x)
+    n, ho, wo, c = out.shape
+    for b, i, j, k in np.ndindex(n, ho, wo, c):
+        for p, q in np.ndindex(ph, pw):
+            if x[b, i * ph + p, j * pw + q, k] == out[b, i, j, k]:
+                dx[b, i * ph + p, j * pw + q, k] = grad[b, i, j, k]
+                break
+    return dx
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("pool", [(2, 2), (3, 2)])
+def test_max_pool_backward_kernels_agree_with_the_formula_to_the_bit(dtype, pool):
+    rng = np.random.default_rng(4)
+    ph, pw = pool
+    n, ho, wo, c = 3, 4, 5, 7
+    # values on a coarse grid, so that many windows hold tied maxima; one NaN window
+    x = (rng.integers(0, 4, (n, ho * ph, wo * pw, c)) / 4).astype(dtype)
+    x[1, 0, 0, 2] = np.nan
+    tiles = lambda a: a.reshape(n, ho, ph, wo, pw, c)                     # noqa: E731
+    out = np.max(tiles(x), axis=(2, 4))
+    grad = rng.standard_normal((n, ho, wo, c)).astype(dtype)
+    expected = _max_pool_backward_by_loops(x, out, grad, ph, pw)
+    assert np.count_nonzero(tiles(x) == out[:, :, None, :, None, :]) > out.size   # ties are exercised
+    for mod in (NP, NB):
+        dx = np.full_like(x, 7.0)                                           # every entry is written
+        mod.max_pool_backward(tiles(x), out, grad, tiles(dx))
+        np.testing.assert_array_equal(dx, expected)
+    assert not expected[1, :ph, :pw, 2].any()                               # NaN max: no position takes it
+
+
 def test_fused_softmax_cross_entropy_matches_reference():
     rng = np.random.default_rng(2)
     f = np.float32

@@ -384,8 +384,32 @@ def sigmoid_bce(z, y, y_pred, inv_d, scale):
     return values, grad
 
 
+def max_pool_backward(x6, out, grad, dx6):
+    """Max pooling's backward over non-overlapping windows, on the tiled views (n, Ho, ph, Wo, pw, C)
+    of the padded input ``x6`` and of its gradient ``dx6`` (``out``, ``grad``: (n, Ho, Wo, C))::
+
+        dx6[n, i, p, j, q, c] = grad[n, i, j, c]  at the first (p, q), row-major, where
+                                                  x6[n, i, p, j, q, c] == out[n, i, j, c]
+                              = 0                 elsewhere
+
+    One broadcast comparison finds every window's maxima; ties keep the first; one broadcast
+    product writes every entry of ``dx6``.
+    """
+    ph, pw = x6.shape[2], x6.shape[4]
+    hit = x6 == out[:, :, None, :, None, :]
+    if np.count_nonzero(hit) > out.size:          # some window has tied maxima
+        taken = hit[:, :, 0, :, 0, :].copy()
+        last = ph * pw - 1
+        for k in range(1, last + 1):
+            h = hit[:, :, k // pw, :, k % pw, :]
+            h &= ~taken
+            if k < last:
+                taken |= h
+    np.multiply(hit, grad[:, :, None, :, None, :], out=dx6)
+
+
 __all__ = [
     "NAME", "weight_decay", "ema", "sgd", "adam", "rmsprop", "adagrad", "adadelta", "adamax",
     "nadam", "lion", "ftrl", "bias_add", "bias_relu", "bias_relu_inplace", "relu_delta",
-    "column_sum", "dropout", "multiply", "sparse_softmax_ce", "sigmoid_bce",
+    "column_sum", "dropout", "multiply", "sparse_softmax_ce", "sigmoid_bce", "max_pool_backward",
 ]

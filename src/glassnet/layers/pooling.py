@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kernels import K
 from . import _patches as P
 from .base import LAYERS, Layer
 
@@ -134,7 +135,8 @@ class _Pooling(Layer):
         # the tiled max-pool backward writes every entry; otherwise start from zeros
         dxp = (np.empty if tiled else np.zeros)((n,) + padded + (c,), dtype=grad.dtype)
         if self.mode == "max" and not overlapping:
-            dxp = self._max_backward_tiled(grad, dxp, out_hw, pool)
+            # one comparison finds each window's (first) maximum; every entry of the tiles is written
+            K.max_pool_backward(P.tiles(self._xp, out_hw, pool), self._out, grad, P.tiles(dxp, out_hw, pool))
         elif self.mode == "max":
             # route each output's error to the first window position (row-major) holding the max
             taken = None
@@ -152,25 +154,6 @@ class _Pooling(Layer):
             for p, q in offsets:
                 P.window(dxp, p, q, out_hw, strides, (1, 1))[...] += g
         return self._from_images(P.crop(dxp, pads))
-
-    def _max_backward_tiled(self, grad, dxp, out_hw, pool):
-        """Non-overlapping windows (strides == pool_size): one broadcast comparison finds every window's
-        maxima in the (n, Ho, ph, Wo, pw, C) layout, ties keep the first in row-major order, and one
-        broadcast product writes the error in place."""
-        ph, pw = pool
-        x6 = P.tiles(self._xp, out_hw, pool)
-        hit = x6 == self._out[:, :, None, :, None, :]
-        if np.count_nonzero(hit) > self._out.size:          # some window has tied maxima
-            taken = hit[:, :, 0, :, 0, :].copy()
-            last = ph * pw - 1
-            for k in range(1, last + 1):
-                h = hit[:, :, k // pw, :, k % pw, :]
-                h &= ~taken
-                if k < last:
-                    taken |= h
-        block = P.tiles(dxp, out_hw, pool)
-        np.multiply(hit, grad[:, :, None, :, None, :], out=block)
-        return dxp
 
     def get_config(self):
         config = super().get_config()
