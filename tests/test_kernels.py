@@ -148,24 +148,62 @@ def _max_pool_backward_by_loops(x, out, grad, ph, pw):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("pool, strides", [((2, 2), (2, 2)), ((3, 2), (1, 2))])
+def test_max_pool_kernels_agree_with_the_formula_to_the_bit(dtype, pool, strides):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 9, 8, 5)).astype(dtype)
+    x[0, 0, 0, 1] = np.nan                            # np.maximum's rule: NaN wins wherever it stands
+    x[2, 3, 2:4, :] = [[-0.0] * 5, [0.0] * 5]         # a tie of signed zeros: np.maximum keeps the second
+    (ph, pw), (sh, sw) = pool, strides
+    out_hw = ((9 - ph) // sh + 1, (8 - pw) // sw + 1)
+    expected = np.empty((3,) + out_hw + (5,), dtype)
+    for b, i, j, c in np.ndindex(expected.shape):     # the formula: max over the window, row-major
+        m = x[b, i * sh, j * sw, c]
+        for p, q in list(np.ndindex(ph, pw))[1:]:
+            m = np.maximum(m, x[b, i * sh + p, j * sw + q, c])
+        expected[b, i, j, c] = m
+    assert np.isnan(expected).any()
+    for mod in (NP, NB):
+        out = np.full_like(expected, 7.0)
+        mod.max_pool(x, pool, strides, out)
+        np.testing.assert_array_equal(out, expected)
+        assert np.array_equal(np.signbit(out), np.signbit(expected))
+
+
+def _max_pool_backward_by_loops(x, out, grad, ph, pw):
+    """The formula, element by element: each window's error goes to its first maximum (row-major)."""
+    dx = np.zeros_like(x)
+    n, ho, wo, c = out.shape
+    for b, i, j, k in np.ndindex(n, ho, wo, c):
+        for p, q in np.ndindex(ph, pw):
+            if x[b, i * ph + p, j * pw + q, k] == out[b, i, j, k]:
+                dx[b, i * ph + p, j * pw + q, k] = grad[b, i, j, k]
+                break
+    return dx
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("pool", [(2, 2), (3, 2)])
 def test_max_pool_backward_kernels_agree_with_the_formula_to_the_bit(dtype, pool):
     rng = np.random.default_rng(4)
     ph, pw = pool
     n, ho, wo, c = 3, 4, 5, 7
-    # values on a coarse grid, so that many windows hold tied maxima; one NaN window
-    x = (rng.integers(0, 4, (n, ho * ph, wo * pw, c)) / 4).astype(dtype)
+    # values on a coarse grid, so that many windows hold tied maxima; one NaN window; one row and
+    # column beyond the last window (an odd size), which the kernels leave alone
+    x = (rng.integers(0, 4, (n, ho * ph + 1, wo * pw + 1, c)) / 4).astype(dtype)
     x[1, 0, 0, 2] = np.nan
-    tiles = lambda a: a.reshape(n, ho, ph, wo, pw, c)                     # noqa: E731
-    out = np.max(tiles(x), axis=(2, 4))
+    tiles = x[:, :ho * ph, :wo * pw].reshape(n, ho, ph, wo, pw, c)
+    out = np.max(tiles, axis=(2, 4))
     grad = rng.standard_normal((n, ho, wo, c)).astype(dtype)
     expected = _max_pool_backward_by_loops(x, out, grad, ph, pw)
-    assert np.count_nonzero(tiles(x) == out[:, :, None, :, None, :]) > out.size   # ties are exercised
+    expected[:, ho * ph:] = 7.0
+    expected[:, :, wo * pw:] = 7.0
+    assert np.count_nonzero(tiles == out[:, :, None, :, None, :]) > out.size   # ties are exercised
     for mod in (NP, NB):
-        dx = np.full_like(x, 7.0)                                           # every entry is written
-        mod.max_pool_backward(tiles(x), out, grad, tiles(dx))
+        dx = np.full_like(x, 7.0)                                  # every entry of the windows is written
+        mod.max_pool_backward(x, out, grad, pool, dx)
         np.testing.assert_array_equal(dx, expected)
-    assert not expected[1, :ph, :pw, 2].any()                               # NaN max: no position takes it
+    assert not expected[1, :ph, :pw, 2].any()                      # NaN max: no position takes it
 
 
 def test_fused_softmax_cross_entropy_matches_reference():

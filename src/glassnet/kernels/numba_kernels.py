@@ -786,6 +786,6 @@ def sigmoid_bce(z, y, y_pred, inv_d, scale):
     return values, grad
 
 
-from .numba_pooling import max_pool_backward  # noqa: E402  (its own module: this one is near 800 lines)
+from .numba_pooling import max_pool, max_pool_backward  # noqa: E402  (its own module: this one is near 800 lines)
 
 __all__ = _ref.__all__ + ["set_num_threads"]

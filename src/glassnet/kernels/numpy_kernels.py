@@ -384,18 +384,48 @@ def sigmoid_bce(z, y, y_pred, inv_d, scale):
     return values, grad
 
 
-def max_pool_backward(x6, out, grad, dx6):
-    """Max pooling's backward over non-overlapping windows, on the tiled views (n, Ho, ph, Wo, pw, C)
-    of the padded input ``x6`` and of its gradient ``dx6`` (``out``, ``grad``: (n, Ho, Wo, C))::
+def max_pool(xp, pool, strides, out):
+    """Max pooling's forward: the padded input ``xp`` (n, H, W, C) into ``out`` (n, Ho, Wo, C)::
 
-        dx6[n, i, p, j, q, c] = grad[n, i, j, c]  at the first (p, q), row-major, where
-                                                  x6[n, i, p, j, q, c] == out[n, i, j, c]
-                              = 0                 elsewhere
+        out[n, i, j, c] = max_{p, q} xp[n, i s_h + p, j s_w + q, c]
 
-    One broadcast comparison finds every window's maxima; ties keep the first; one broadcast
-    product writes every entry of ``dx6``.
+    taken as ``np.maximum`` over the window positions in row-major order (a NaN anywhere in a
+    window gives NaN).
     """
-    ph, pw = x6.shape[2], x6.shape[4]
+    (ph, pw), (sh, sw) = pool, strides
+    ho, wo = out.shape[1:3]
+    for t in range(ph * pw):
+        p, q = divmod(t, pw)
+        w = xp[:, p:p + sh * (ho - 1) + 1:sh, q:q + sw * (wo - 1) + 1:sw]
+        if t == 0:
+            np.copyto(out, w)
+        else:
+            np.maximum(out, w, out=out)
+
+
+def _tiles(a, out_hw, pool):
+    """The view (n, Ho, ph, Wo, pw, C) of ``a``'s top-left (Ho ph, Wo pw) block: non-overlapping windows."""
+    (ho, wo), (ph, pw) = out_hw, pool
+    s = a.strides
+    return np.lib.stride_tricks.as_strided(
+        a, shape=(a.shape[0], ho, ph, wo, pw, a.shape[3]),
+        strides=(s[0], s[1] * ph, s[1], s[2] * pw, s[2], s[3]))
+
+
+def max_pool_backward(xp, out, grad, pool, dxp):
+    """Max pooling's backward over non-overlapping (ph, pw) windows (strides == pool size): ``xp``
+    the padded input (n, H, W, C), ``out`` and ``grad`` (n, Ho, Wo, C); writes the top-left
+    (Ho ph, Wo pw) block of ``dxp`` (like ``xp``)::
+
+        dxp[n, i ph + p, j pw + q, c] = grad[n, i, j, c]  at the first (p, q), row-major, where
+                                        xp[n, i ph + p, j pw + q, c] == out[n, i, j, c]
+                                      = 0                 elsewhere in the window
+
+    One broadcast comparison on the tiled views finds every window's maxima; ties keep the first;
+    one broadcast product writes every entry of the block.
+    """
+    ph, pw = pool
+    x6 = _tiles(xp, out.shape[1:3], pool)
     hit = x6 == out[:, :, None, :, None, :]
     if np.count_nonzero(hit) > out.size:          # some window has tied maxima
         taken = hit[:, :, 0, :, 0, :].copy()
@@ -405,11 +435,12 @@ def max_pool_backward(x6, out, grad, dx6):
             h &= ~taken
             if k < last:
                 taken |= h
-    np.multiply(hit, grad[:, :, None, :, None, :], out=dx6)
+    np.multiply(hit, grad[:, :, None, :, None, :], out=_tiles(dxp, out.shape[1:3], pool))
 
 
 __all__ = [
     "NAME", "weight_decay", "ema", "sgd", "adam", "rmsprop", "adagrad", "adadelta", "adamax",
     "nadam", "lion", "ftrl", "bias_add", "bias_relu", "bias_relu_inplace", "relu_delta",
-    "column_sum", "dropout", "multiply", "sparse_softmax_ce", "sigmoid_bce", "max_pool_backward",
+    "column_sum", "dropout", "multiply", "sparse_softmax_ce", "sigmoid_bce", "max_pool",
+    "max_pool_backward",
 ]

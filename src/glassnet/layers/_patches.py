@@ -132,15 +132,6 @@ def window(xp: np.ndarray, p: int, q: int, out_hw, strides, dilation) -> np.ndar
     return xp[:, top:top + sh * (ho - 1) + 1:sh, left:left + sw * (wo - 1) + 1:sw, :]
 
 
-def tiles(a: np.ndarray, out_hw, pool) -> np.ndarray:
-    """The view (n, Ho, ph, Wo, pw, C) of ``a``'s top-left (Ho ph, Wo pw) block: non-overlapping windows."""
-    (ho, wo), (ph, pw) = out_hw, pool
-    s = a.strides
-    return np.lib.stride_tricks.as_strided(
-        a, shape=(a.shape[0], ho, ph, wo, pw, a.shape[3]),
-        strides=(s[0], s[1] * ph, s[1], s[2] * pw, s[2], s[3]))
-
-
 def im2col(xp: np.ndarray, kernel_size, out_hw, strides, dilation, out=None) -> np.ndarray:
     """``cols`` of shape (n, Ho, Wo, kh, kw, C): every window of the padded input ``xp``, one copy
     (into ``out`` when given and of that shape: a buffer reused from step to step)."""

@@ -102,9 +102,8 @@ class _Pooling(Layer):
         offsets = [(p, q) for p in range(pool[0]) for q in range(pool[1])]
         if self.mode == "max":
             xp = P.pad(x4, pads, value=-np.inf)
-            out = P.window(xp, 0, 0, out_hw, strides, (1, 1)).copy()
-            for p, q in offsets[1:]:
-                np.maximum(out, P.window(xp, p, q, out_hw, strides, (1, 1)), out=out)
+            out = np.empty((x4.shape[0],) + tuple(out_hw) + (x4.shape[3],), dtype=x4.dtype)
+            K.max_pool(xp, pool, strides, out)
             if training:
                 self._xp, self._out = xp, out     # backward finds the (first) position of each max
         else:
@@ -136,7 +135,7 @@ class _Pooling(Layer):
         dxp = (np.empty if tiled else np.zeros)((n,) + padded + (c,), dtype=grad.dtype)
         if self.mode == "max" and not overlapping:
             # one comparison finds each window's (first) maximum; every entry of the tiles is written
-            K.max_pool_backward(P.tiles(self._xp, out_hw, pool), self._out, grad, P.tiles(dxp, out_hw, pool))
+            K.max_pool_backward(self._xp, self._out, grad, pool, dxp)
         elif self.mode == "max":
             # route each output's error to the first window position (row-major) holding the max
             taken = None
