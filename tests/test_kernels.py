@@ -135,18 +135,6 @@ def test_dense_and_dropout_kernels_agree_to_the_bit(shape):
     np.testing.assert_array_equal(NP.multiply(g, mask_ref), NB.multiply(g, mask_fused))
 
 
-def _max_pool_backward_by_loops(x, out, grad, ph, pw):
-    """The formula, element by element: each window's error goes to its first maximum (row-major)."""
-    dx = np.zeros_like(x)
-    n, ho, wo, c = out.shape
-    for b, i, j, k in np.ndindex(n, ho, wo, c):
-        for p, q in np.ndindex(ph, pw):
-            if x[b, i * ph + p, j * pw + q, k] == out[b, i, j, k]:
-                dx[b, i * ph + p, j * pw + q, k] = grad[b, i, j, k]
-                break
-    return dx
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("pool, strides", [((2, 2), (2, 2)), ((3, 2), (1, 2))])
 def test_max_pool_kernels_agree_with_the_formula_to_the_bit(dtype, pool, strides):
